@@ -1,0 +1,114 @@
+namespace ReplicatedKv.Consensus;
+
+// The acceptor: promises (phase 1b), acceptances (phase 2b) and refusals.
+public sealed partial class PaxosReplica
+{
+    private void HandlePrepare(Prepare m)
+    {
+        if (m.Ballot < _promised)
+        {
+            Send(new Nack(NodeId, m.From, m.Ballot, _promised));
+            return;
+        }
+
+        if (m.Ballot > _promised && m.From != NodeId && HeardFromLeaderRecently())
+        {
+            // Refusing is always safe, and silence does not depose the live leader.
+            return;
+        }
+
+        if (m.FromSlot < _log.FirstSlot)
+        {
+            // The candidate lacks decided slots this replica compacted away: it needs a snapshot first.
+            _snapshotRequests.Add(m.From);
+            return;
+        }
+
+        if (_decidedIndex - m.FromSlot + 1 > _config.MaxEntriesPerMessage && m.From != NodeId)
+        {
+            // Far behind: a promise would be huge. Help it catch up instead; the others can elect a leader.
+            SendCatchUp(m.From, m.FromSlot);
+            return;
+        }
+
+        if (m.Ballot > _promised)
+        {
+            RaisePromise(m.Ballot);
+        }
+
+        var entries = new List<LogEntry>();
+        for (var slot = m.FromSlot; slot <= _log.LastSlot; slot++)
+        {
+            if (_log.TryGet(slot, out var entry))
+            {
+                entries.Add(entry);
+            }
+        }
+
+        Send(new Promise(NodeId, m.From, m.Ballot, m.FromSlot, _decidedIndex, entries), afterPersist: true);
+    }
+
+    private void HandleAccept(Accept m)
+    {
+        if (m.Ballot < _promised)
+        {
+            if (!_config.Faults.AcceptBelowPromise)
+            {
+                Send(new Nack(NodeId, m.From, m.Ballot, _promised));
+                return;
+            }
+        }
+        else
+        {
+            if (m.Ballot > _promised)
+            {
+                RaisePromise(m.Ballot);
+            }
+
+            if (m.From != NodeId)
+            {
+                FollowLeader(m.Ballot);
+            }
+        }
+
+        var acked = new List<long>(m.Entries.Count);
+        foreach (var entry in m.Entries)
+        {
+            if (entry.IsEmpty || entry.Slot < 1 || entry.Slot > _decidedIndex + _config.MaxSlotsAhead)
+            {
+                continue;
+            }
+
+            // A decided slot already holds the only value any ballot can carry there: acknowledge, keep it.
+            if (entry.Slot > _decidedIndex)
+            {
+                Persist(new LogEntry(entry.Slot, m.Ballot, entry.Value));
+            }
+
+            acked.Add(entry.Slot);
+        }
+
+        if (acked.Count > 0)
+        {
+            Send(new Accepted(NodeId, m.From, m.Ballot, acked), afterPersist: true);
+        }
+
+        if (m.From != NodeId)
+        {
+            LearnCommit(m.Ballot, m.Commit);
+        }
+    }
+
+    private void HandleNack(Nack m)
+    {
+        if (m.Promised.Round > _maxSeenRound)
+        {
+            _maxSeenRound = m.Promised.Round;
+        }
+
+        if (_role is Role.Leader or Role.Candidate && m.Ballot == _ballot && m.Promised > _ballot)
+        {
+            StepDown(null);
+        }
+    }
+}

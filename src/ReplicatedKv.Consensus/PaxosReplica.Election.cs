@@ -1,0 +1,208 @@
+namespace ReplicatedKv.Consensus;
+
+// Leader election: pre-vote, phase 1 (prepare/promise) and the switch into phase 2.
+public sealed partial class PaxosReplica
+{
+    private ulong _prePromiseMask;
+    private long _candidacyFromSlot;
+    private readonly Dictionary<int, Promise> _promises = [];
+
+    /// <summary>Starts an election now instead of waiting for the timeout (used by tests and operator tooling).</summary>
+    public void Campaign()
+    {
+        if (_role != Role.Leader)
+        {
+            StartPreCandidacy();
+        }
+    }
+
+    private void TickElection()
+    {
+        _electionElapsed++;
+        TickCatchUp();
+        if (_electionElapsed < _randomizedElectionTimeout)
+        {
+            return;
+        }
+
+        if (_role != Role.Follower)
+        {
+            // The election failed to finish in time: give the queued work back so the host can retry it.
+            StepDown(null);
+        }
+
+        StartPreCandidacy();
+    }
+
+    /// <summary>
+    /// True while this replica has reason to believe a leader is alive. Such a replica refuses to help a
+    /// higher ballot take over (Raft thesis §4.2.3's "disruptive servers" rule, applied to promises).
+    /// </summary>
+    private bool HeardFromLeaderRecently() =>
+        _role == Role.Leader || (_leaderId is not null && _electionElapsed < _config.ElectionTicks);
+
+    private Ballot NextBallot() => new(Math.Max(_maxSeenRound, _promised.Round) + 1, NodeId);
+
+    private void StartPreCandidacy()
+    {
+        _role = Role.PreCandidate;
+        _leaderId = null;
+        _ballot = NextBallot();
+        _prePromiseMask = Bit(NodeId);
+        ResetElectionTimer();
+        if (Quorum.IsMajority(_prePromiseMask, _memberCount))
+        {
+            StartCandidacy();
+            return;
+        }
+
+        foreach (var member in _members)
+        {
+            if (member != NodeId)
+            {
+                Send(new PrePrepare(NodeId, member, _ballot));
+            }
+        }
+    }
+
+    private void HandlePrePrepare(PrePrepare m)
+    {
+        var granted = m.Ballot > _promised && !HeardFromLeaderRecently();
+        Send(new PrePromise(NodeId, m.From, m.Ballot, granted, _promised));
+    }
+
+    private void HandlePrePromise(PrePromise m)
+    {
+        if (m.Promised.Round > _maxSeenRound)
+        {
+            _maxSeenRound = m.Promised.Round;
+        }
+
+        if (_role != Role.PreCandidate || m.Ballot != _ballot || !m.Granted)
+        {
+            return;
+        }
+
+        _prePromiseMask |= Bit(m.From);
+        if (Quorum.IsMajority(_prePromiseMask, _memberCount))
+        {
+            StartCandidacy();
+        }
+    }
+
+    private void StartCandidacy()
+    {
+        _role = Role.Candidate;
+        _ballot = NextBallot();
+        _promises.Clear();
+        _candidacyFromSlot = _decidedIndex + 1;
+        ResetElectionTimer();
+
+        // The replica prepares itself like any other acceptor: its own promise counts only once durable.
+        foreach (var member in _members)
+        {
+            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot));
+        }
+    }
+
+    private void HandlePromise(Promise m)
+    {
+        if (_role != Role.Candidate || m.Ballot != _ballot || m.FromSlot != _candidacyFromSlot)
+        {
+            return;
+        }
+
+        _promises[m.From] = m;
+        var mask = 0UL;
+        foreach (var from in _promises.Keys)
+        {
+            mask |= Bit(from);
+        }
+
+        if (Quorum.IsMajority(mask, _memberCount))
+        {
+            BecomeLeader();
+        }
+    }
+
+    /// <summary>
+    /// Phase 1 is complete: choose a value for every slot the promises cover (Paxos Made Simple §2.2, P2c):
+    /// a value some acceptor reports decided, else the value accepted under the highest ballot, else a no-op.
+    /// </summary>
+    private void BecomeLeader()
+    {
+        var start = _decidedIndex + 1;
+        var last = _decidedIndex;
+        var chosen = new Dictionary<long, (Ballot Ballot, SlotValue Value, bool Decided)>();
+        foreach (var promise in _promises.Values)
+        {
+            foreach (var entry in promise.Entries)
+            {
+                if (entry.Slot < start || entry.IsEmpty || entry.Slot > promise.FromSlot + _config.MaxSlotsAhead)
+                {
+                    continue;
+                }
+
+                last = Math.Max(last, entry.Slot);
+                var decided = entry.Slot <= promise.DecidedIndex;
+                if (!chosen.TryGetValue(entry.Slot, out var best) || (!best.Decided && (decided || entry.Ballot > best.Ballot)))
+                {
+                    chosen[entry.Slot] = (entry.Ballot, entry.Value, decided);
+                }
+            }
+        }
+
+        _promises.Clear();
+        _role = Role.Leader;
+        _leaderId = NodeId;
+        InitLeaderState();
+        _nextSlot = last + 1;
+        _recoveryEnd = last;
+        var recovered = new LogEntry[last - start + 1];
+        for (var slot = start; slot <= last; slot++)
+        {
+            var value = !_config.Faults.SkipRecoveredValues && chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
+            recovered[slot - start] = new LogEntry(slot, _ballot, value);
+            _inFlight[slot] = new InFlightSlot(_now, 0);
+        }
+
+        BroadcastAccept(recovered);
+        BroadcastHeartbeat();
+        FlushProposals();
+    }
+
+    /// <summary>Follows the leader of <paramref name="ballot"/>, whose messages prove it is alive.</summary>
+    private void FollowLeader(Ballot ballot)
+    {
+        if (_role != Role.Follower)
+        {
+            StepDown(ballot.NodeId);
+        }
+
+        if (_leaderId != ballot.NodeId)
+        {
+            _leaderId = ballot.NodeId;
+            _leaderCommit = 0;
+        }
+
+        _electionElapsed = 0;
+    }
+
+    /// <summary>
+    /// Gives up leadership or candidacy. Everything this replica was driving is handed back to the host as
+    /// dropped, promptly, so clients retry at the new leader instead of waiting for a timeout.
+    /// </summary>
+    private void StepDown(int? leaderHint)
+    {
+        var wasDriving = _role is Role.Leader or Role.Candidate;
+        _role = Role.Follower;
+        _leaderId = leaderHint;
+        _leaderCommit = 0;
+        _promises.Clear();
+        ResetElectionTimer();
+        if (wasDriving)
+        {
+            DropLeaderWork(leaderHint);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+namespace ReplicatedKv.Consensus;
+
+// The learner: decisions from the leader's commit index, catch-up from any replica, snapshots.
+public sealed partial class PaxosReplica
+{
+    private long _leaderCommit;
+    private int _catchUpCooldown;
+
+    /// <summary>
+    /// Marks slots decided up to the leader's <paramref name="commit"/>, but only where this replica holds the
+    /// value accepted under that same leader's ballot: one ballot proposes one value per slot, so such a value
+    /// is the decided one. Older values might not be; those slots are fetched by catch-up instead.
+    /// </summary>
+    private void LearnCommit(Ballot ballot, long commit)
+    {
+        if (ballot != _promised || _role != Role.Follower)
+        {
+            return;
+        }
+
+        _leaderCommit = Math.Max(_leaderCommit, commit);
+        while (_decidedIndex < commit && _log.TryGet(_decidedIndex + 1, out var entry) && entry.Ballot == ballot)
+        {
+            _decidedIndex++;
+        }
+
+        if (_decidedIndex < commit)
+        {
+            RequestCatchUp(ballot.NodeId, force: false);
+        }
+    }
+
+    private void TickCatchUp()
+    {
+        if (_catchUpCooldown > 0)
+        {
+            _catchUpCooldown--;
+        }
+
+        if (_role == Role.Follower && _leaderId is int leader && _leaderCommit > _decidedIndex)
+        {
+            RequestCatchUp(leader, force: false);
+        }
+    }
+
+    private void RequestCatchUp(int from, bool force)
+    {
+        if (!force && _catchUpCooldown > 0)
+        {
+            return;
+        }
+
+        _catchUpCooldown = 2 * _config.HeartbeatTicks;
+        Send(new CatchUpRequest(NodeId, from, _promised, _decidedIndex + 1));
+    }
+
+    private void HandleCatchUpRequest(CatchUpRequest m)
+    {
+        if (m.FromSlot < _log.FirstSlot)
+        {
+            _snapshotRequests.Add(m.From);
+            return;
+        }
+
+        SendCatchUp(m.From, m.FromSlot);
+    }
+
+    private void SendCatchUp(int to, long fromSlot)
+    {
+        if (fromSlot > _decidedIndex)
+        {
+            return;
+        }
+
+        var last = Math.Min(_decidedIndex, fromSlot + _config.MaxEntriesPerMessage - 1);
+        var entries = new LogEntry[last - fromSlot + 1];
+        for (var slot = fromSlot; slot <= last; slot++)
+        {
+            entries[slot - fromSlot] = EntryAt(slot);
+        }
+
+        Send(new CatchUp(NodeId, to, _promised, _decidedIndex, entries));
+    }
+
+    private void HandleCatchUp(CatchUp m)
+    {
+        // A leader's in-flight bookkeeping assumes it decides its own slots; it never needs catching up.
+        if (_role == Role.Leader)
+        {
+            return;
+        }
+
+        var advanced = false;
+        foreach (var entry in m.Entries)
+        {
+            if (entry.Slot <= _decidedIndex || entry.IsEmpty)
+            {
+                continue;
+            }
+
+            if (entry.Slot != _decidedIndex + 1)
+            {
+                break;
+            }
+
+            Persist(entry);
+            _decidedIndex++;
+            advanced = true;
+        }
+
+        if (advanced && m.DecidedIndex > _decidedIndex)
+        {
+            RequestCatchUp(m.From, force: true);
+        }
+    }
+
+    /// <summary>
+    /// Lets the log forget every slot through <paramref name="slot"/>, after the host has durably saved a
+    /// snapshot of the state machine at that slot. Peers asking for those slots will get a snapshot request.
+    /// </summary>
+    public void Compact(long slot)
+    {
+        if (slot > _handedOutIndex)
+        {
+            throw new InvariantViolationException(
+                $"cannot compact through slot {slot}: only slots through {_handedOutIndex} were handed out for applying");
+        }
+
+        _log.CompactThrough(slot);
+    }
+
+    /// <summary>
+    /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
+    /// installed (state machine restored, snapshot on disk). Accepted values above the slot are kept: an
+    /// acceptor must never forget what it accepted. Returns false, changing nothing, for a snapshot that is
+    /// not ahead of what this replica already decided.
+    /// </summary>
+    public bool InstallSnapshot(long slot)
+    {
+        if (_readyOutstanding)
+        {
+            throw new InvariantViolationException("InstallSnapshot called while a Ready is outstanding");
+        }
+
+        if (slot <= _decidedIndex || _role == Role.Leader)
+        {
+            return false;
+        }
+
+        _log.CompactThrough(slot);
+        _decidedIndex = slot;
+        _handedOutIndex = slot;
+        return true;
+    }
+}

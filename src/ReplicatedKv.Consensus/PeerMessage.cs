@@ -1,0 +1,59 @@
+namespace ReplicatedKv.Consensus;
+
+/// <summary>
+/// A one-way message between replicas. Nothing here is a request/response call: a reply travels as its
+/// own message, so the transport only delivers and the core never waits on the network.
+/// <see cref="Ballot"/> is the ballot the message is about (for requests, the sender's; for replies, the
+/// one being answered), except where a type says otherwise.
+/// </summary>
+public abstract record PeerMessage(int From, int To, Ballot Ballot);
+
+/// <summary>
+/// "Would you promise <see cref="PeerMessage.Ballot"/>?" Changes nothing at the receiver. A replica that
+/// lost contact cannot raise ballots and depose a healthy leader when it returns (Raft thesis §9.6, pre-vote).
+/// </summary>
+public sealed record PrePrepare(int From, int To, Ballot Ballot) : PeerMessage(From, To, Ballot);
+
+/// <summary>The answer to <see cref="PrePrepare"/>; <see cref="Promised"/> lets a refused sender pick a higher round.</summary>
+public sealed record PrePromise(int From, int To, Ballot Ballot, bool Granted, Ballot Promised)
+    : PeerMessage(From, To, Ballot);
+
+/// <summary>Phase 1a for every slot from <see cref="FromSlot"/> on (Paxos Made Simple, §3: one prepare for all instances).</summary>
+public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot) : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// Phase 1b: the acceptor will accept nothing below <see cref="PeerMessage.Ballot"/> and reports every value it
+/// holds from <see cref="FromSlot"/> on. Entries at or below <see cref="DecidedIndex"/> are decided values.
+/// Leaves only after the promise is durable.
+/// </summary>
+public sealed record Promise(int From, int To, Ballot Ballot, long FromSlot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
+    : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// Phase 2a for a batch of slots (each entry carries this ballot), plus the leader's decided index so
+/// followers learn decisions without a separate message.
+/// </summary>
+public sealed record Accept(int From, int To, Ballot Ballot, long Commit, IReadOnlyList<LogEntry> Entries)
+    : PeerMessage(From, To, Ballot);
+
+/// <summary>Phase 2b for <see cref="Slots"/> under the ballot. Leaves only after the entries are durable.</summary>
+public sealed record Accepted(int From, int To, Ballot Ballot, IReadOnlyList<long> Slots) : PeerMessage(From, To, Ballot);
+
+/// <summary>"I promised <see cref="Promised"/>, which is above your <see cref="PeerMessage.Ballot"/>": the sender is deposed.</summary>
+public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// The leader is alive; carries its decided index, and the read round a read-index check waits on.
+/// </summary>
+public sealed record Heartbeat(int From, int To, Ballot Ballot, long Commit, long ReadRound) : PeerMessage(From, To, Ballot);
+
+/// <summary>"You are still my leader as of <see cref="ReadRound"/>"; also reports how far the follower has decided.</summary>
+public sealed record HeartbeatAck(int From, int To, Ballot Ballot, long ReadRound, long DecidedIndex)
+    : PeerMessage(From, To, Ballot);
+
+/// <summary>"Send me decided values from <see cref="FromSlot"/> on." Any replica may answer. Ballot: the sender's promise.</summary>
+public sealed record CatchUpRequest(int From, int To, Ballot Ballot, long FromSlot) : PeerMessage(From, To, Ballot);
+
+/// <summary>Decided values, contiguous from the first entry's slot. Ballot: the sender's promise.</summary>
+public sealed record CatchUp(int From, int To, Ballot Ballot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
+    : PeerMessage(From, To, Ballot);

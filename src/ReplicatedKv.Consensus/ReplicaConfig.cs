@@ -1,0 +1,96 @@
+namespace ReplicatedKv.Consensus;
+
+/// <summary>Everything a replica is told at construction. Timeouts are in ticks; the host decides how long a tick is.</summary>
+public sealed record ReplicaConfig
+{
+    /// <summary>This replica's id; must be one of <see cref="Members"/>.</summary>
+    public required int NodeId { get; init; }
+
+    /// <summary>Every voting member, this one included (at most 64).</summary>
+    public required IReadOnlyList<int> Members { get; init; }
+
+    /// <summary>
+    /// A follower that hears nothing from a leader for a random number of ticks in
+    /// [ElectionTicks, 2*ElectionTicks) starts an election; a leader that heard from no majority within
+    /// ElectionTicks steps down.
+    /// </summary>
+    public int ElectionTicks { get; init; } = 10;
+
+    /// <summary>Ticks between leader heartbeats; also the period at which unanswered accepts are sent again.</summary>
+    public int HeartbeatTicks { get; init; } = 2;
+
+    /// <summary>Most undecided slots a leader keeps in flight at once.</summary>
+    public int Window { get; init; } = 64;
+
+    /// <summary>Most client commands batched into one slot.</summary>
+    public int MaxBatchCommands { get; init; } = 1024;
+
+    /// <summary>Most payload bytes batched into one slot (a single larger command still gets a slot of its own).</summary>
+    public long MaxBatchBytes { get; init; } = 1 << 20;
+
+    /// <summary>Most entries in one Accept, Promise or CatchUp message, so messages stay within transport limits.</summary>
+    public int MaxEntriesPerMessage { get; init; } = 256;
+
+    /// <summary>Most commands a leader queues for free window slots before it refuses more (back-pressure).</summary>
+    public int MaxQueuedCommands { get; init; } = 100_000;
+
+    /// <summary>
+    /// How far past its decided index an acceptor stores values. Guards memory against absurd slot numbers;
+    /// a follower further behind catches up first.
+    /// </summary>
+    public long MaxSlotsAhead { get; init; } = 1 << 20;
+
+    /// <summary>Seed of the election-timeout jitter; give each node its own.</summary>
+    public ulong RandomSeed { get; init; }
+
+    /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail.</summary>
+    internal ReplicaFaults Faults { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (Members is null || Members.Count == 0 || Members.Count > 64)
+        {
+            throw new ArgumentException("Members must list 1 to 64 node ids.", nameof(Members));
+        }
+
+        if (Members.Distinct().Count() != Members.Count)
+        {
+            throw new ArgumentException("Members must not repeat a node id.", nameof(Members));
+        }
+
+        if (!Members.Contains(NodeId))
+        {
+            throw new ArgumentException($"NodeId {NodeId} is not one of the members.", nameof(NodeId));
+        }
+
+        Positive(ElectionTicks, nameof(ElectionTicks));
+        Positive(HeartbeatTicks, nameof(HeartbeatTicks));
+        Positive(Window, nameof(Window));
+        Positive(MaxBatchCommands, nameof(MaxBatchCommands));
+        Positive(MaxBatchBytes, nameof(MaxBatchBytes));
+        Positive(MaxEntriesPerMessage, nameof(MaxEntriesPerMessage));
+        Positive(MaxQueuedCommands, nameof(MaxQueuedCommands));
+        Positive(MaxSlotsAhead, nameof(MaxSlotsAhead));
+        if (HeartbeatTicks >= ElectionTicks)
+        {
+            throw new ArgumentException("HeartbeatTicks must be below ElectionTicks.", nameof(HeartbeatTicks));
+        }
+
+        if (MaxSlotsAhead < Window)
+        {
+            throw new ArgumentException("MaxSlotsAhead must be at least Window.", nameof(MaxSlotsAhead));
+        }
+    }
+
+    private static void Positive(long value, string name)
+    {
+        if (value <= 0)
+        {
+            throw new ArgumentException($"{name} must be positive.", name);
+        }
+    }
+}
+
+/// <summary>Protocol bugs the simulator injects on purpose to show that its checkers catch them.</summary>
+internal readonly record struct ReplicaFaults(bool AcceptBelowPromise, bool SkipRecoveredValues);
