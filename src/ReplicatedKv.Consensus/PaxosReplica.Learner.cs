@@ -130,26 +130,27 @@ public sealed partial class PaxosReplica
     }
 
     /// <summary>
-    /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
-    /// installed (state machine restored, snapshot on disk). Accepted values above the slot are kept: an
-    /// acceptor must never forget what it accepted. Returns false, changing nothing, for a snapshot that is
-    /// not ahead of what this replica already decided.
+    /// True when a snapshot through <paramref name="slot"/> would move this replica forward. The host asks
+    /// before restoring its state machine from a received snapshot, and discards the snapshot otherwise.
+    /// A leader never wants one: it decides its own slots and only ever lags in what it re-proposes.
     /// </summary>
-    public bool InstallSnapshot(long slot)
-    {
-        if (_readyOutstanding)
-        {
-            throw new InvariantViolationException("InstallSnapshot called while a Ready is outstanding");
-        }
+    public bool WantsSnapshot(long slot) => !_readyOutstanding && slot > _decidedIndex && _role != Role.Leader;
 
-        if (slot <= _decidedIndex || _role == Role.Leader)
+    /// <summary>
+    /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
+    /// installed (state machine restored, snapshot on disk), after <see cref="WantsSnapshot"/> said yes.
+    /// Accepted values above the slot are kept: an acceptor must never forget what it accepted.
+    /// </summary>
+    public void InstallSnapshot(long slot)
+    {
+        if (!WantsSnapshot(slot))
         {
-            return false;
+            throw new InvariantViolationException(
+                $"snapshot at slot {slot} installed without WantsSnapshot (decided {_decidedIndex}, role {_role})");
         }
 
         _log.CompactThrough(slot);
         _decidedIndex = slot;
         _handedOutIndex = slot;
-        return true;
     }
 }

@@ -1,0 +1,581 @@
+using System.Text;
+
+namespace ReplicatedKv.Consensus.Tests.Simulation;
+
+/// <summary>
+/// Drives a cluster of pure replicas from one seed: message delay, loss, duplication and reordering,
+/// symmetric and one-way partitions, crashes that lose volatile state and unconfirmed writes, restarts,
+/// snapshots, and clients that retry. Safety is checked on every applied slot; liveness after healing.
+/// Everything random comes from the seed, so a failing seed replays exactly.
+/// </summary>
+internal sealed class ClusterSimulator
+{
+    private readonly SimulationOptions _options;
+    private readonly ulong _seed;
+    private readonly SimRandom _random;
+    private readonly SimNode[] _nodes;
+    private readonly SimClient[] _clients;
+    private readonly PriorityQueue<SimEnvelope, (long At, ulong Order)> _network = new();
+    private readonly bool[,] _blocked;
+    private readonly Dictionary<long, SlotValue> _chosen = [];
+    private readonly HashSet<string> _proposed = [];
+    private readonly Dictionary<string, SimClient> _outstanding = [];
+    private readonly Dictionary<long, long> _readFloor = [];
+    private readonly double _dropRate;
+    private readonly double _duplicateRate;
+    private readonly int _maxDelay;
+    private readonly int _compactEvery;
+    private long _now;
+    private long _nextReadId;
+    private long _maxChosenSlot;
+    private bool _healing;
+
+    public ClusterSimulator(SimulationOptions options, ulong seed)
+    {
+        _options = options;
+        _seed = seed;
+        _random = new SimRandom(seed);
+        _dropRate = _random.Next(0, 20) / 100.0;
+        _duplicateRate = _random.Next(0, 10) / 100.0;
+        _maxDelay = _random.Next(0, 5);
+        _compactEvery = _random.Next(3, 40);
+        var window = _random.Next(1, 9);
+        var batch = _random.Next(1, 5);
+        var perMessage = _random.Next(1, 17);
+        var members = Enumerable.Range(1, options.Nodes).ToArray();
+        _nodes = new SimNode[options.Nodes + 1];
+        for (var id = 1; id <= options.Nodes; id++)
+        {
+            var config = new ReplicaConfig
+            {
+                NodeId = id,
+                Members = members,
+                ElectionTicks = 10,
+                HeartbeatTicks = 2,
+                Window = window,
+                MaxBatchCommands = batch,
+                MaxEntriesPerMessage = perMessage,
+                MaxSlotsAhead = 1 << 16,
+                RandomSeed = seed * 1_000_003UL + (ulong)id,
+                Faults = options.Faults,
+            };
+            _nodes[id] = new SimNode(id, config) { Replica = new PaxosReplica(config) };
+        }
+
+        _clients = Enumerable.Range(1, options.Clients + _random.Next(0, 13)).Select(i => new SimClient(i)).ToArray();
+        _blocked = new bool[options.Nodes + 1, options.Nodes + 1];
+    }
+
+    /// <summary>Slots some replica applied, by the value every replica must agree on.</summary>
+    public IReadOnlyDictionary<long, SlotValue> Chosen => _chosen;
+
+    /// <summary>Client commands applied at least once.</summary>
+    public int CompletedCommands { get; private set; }
+
+    /// <summary>Linearizable reads whose index was checked against earlier decisions.</summary>
+    public int CheckedReads { get; private set; }
+
+    public long Now => _now;
+
+    /// <summary>Ticks spent in the faulty phase.</summary>
+    public long FaultyTicks { get; private set; }
+
+    /// <summary>Times some replica became leader.</summary>
+    public int Elections { get; private set; }
+
+    /// <summary>Runs the faulty phase, then heals and demands progress. Throws <see cref="SimulationFailure"/>.</summary>
+    public void Run()
+    {
+        for (var step = 0; step < _options.Steps; step++)
+        {
+            FaultyStep();
+        }
+
+        FaultyTicks = _now;
+
+        Heal();
+    }
+
+    /// <summary>
+    /// One event. Time advances mostly when nothing else is due, as in a real cluster where a tick is long
+    /// next to a message hop; faults are rare enough that elections can finish between them.
+    /// </summary>
+    private void FaultyStep()
+    {
+        var roll = _random.Next(0, 1000);
+        switch (roll)
+        {
+            case < 420: DeliverOne(); break;
+            case < 750: ProcessOneNode(); break;
+            case < 900: ClientStep(_random.Pick(_clients)); break;
+            case < 975: Tick(); break;
+            case < 980 when _options.Crashes: CrashOrRestart(); break;
+            case < 985 when _options.Partitions: ChangePartitions(); break;
+            case < 995 when _options.Snapshots: Compact(_nodes[_random.Next(1, _nodes.Length)]); break;
+            default: DeliverOne(); break;
+        }
+    }
+
+    private void Heal()
+    {
+        _healing = true;
+        Array.Clear(_blocked);
+        for (var id = 1; id < _nodes.Length; id++)
+        {
+            if (!_nodes[id].IsUp)
+            {
+                Restart(_nodes[id]);
+            }
+        }
+
+        var deadline = _now + _options.HealTicks;
+        while (_now < deadline)
+        {
+            Quiesce();
+            if (IsSettled())
+            {
+                return;
+            }
+
+            foreach (var client in _clients)
+            {
+                ClientStep(client);
+            }
+
+            Tick();
+        }
+
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{n.Replica!.Role}"));
+        var pending = string.Join(", ", _outstanding.Keys);
+        throw new SimulationFailure("liveness",
+            $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
+    }
+
+    /// <summary>Runs every node's loop and delivers every due message until nothing is left to do this tick.</summary>
+    private void Quiesce()
+    {
+        for (var round = 0; round < 10_000; round++)
+        {
+            var busy = false;
+            foreach (var node in _nodes.Skip(1))
+            {
+                while (node.IsUp && (node.Pending is not null || node.Replica!.HasReady))
+                {
+                    ProcessNode(node);
+                    busy = true;
+                }
+            }
+
+            while (_network.TryPeek(out _, out var due) && due.At <= _now)
+            {
+                DeliverOne();
+                busy = true;
+            }
+
+            if (!busy)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool IsSettled()
+    {
+        if (_outstanding.Count > 0)
+        {
+            return false;
+        }
+
+        foreach (var node in _nodes.Skip(1))
+        {
+            if (node.Applied.Count != _maxChosenSlot)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Tick()
+    {
+        _now++;
+        foreach (var node in _nodes.Skip(1))
+        {
+            if (node.IsIdle)
+            {
+                node.Replica!.Tick();
+            }
+        }
+    }
+
+    private void ProcessOneNode()
+    {
+        var start = _random.Next(1, _nodes.Length);
+        for (var i = 0; i < _nodes.Length - 1; i++)
+        {
+            var node = _nodes[1 + ((start - 1 + i) % (_nodes.Length - 1))];
+            if (node.IsUp && (node.Pending is not null || node.Replica!.HasReady))
+            {
+                ProcessNode(node);
+                return;
+            }
+        }
+
+        Tick();
+    }
+
+    /// <summary>
+    /// One half of the host loop: take a Ready and send what may leave at once, or finish the pending one
+    /// (make it durable, send the after-persist messages, apply, answer clients, Advance). Splitting the two lets
+    /// a crash land between them, losing writes nobody has vouched for.
+    /// </summary>
+    private void ProcessNode(SimNode node)
+    {
+        var replica = node.Replica!;
+        if (node.Pending is null)
+        {
+            if (!replica.HasReady)
+            {
+                return;
+            }
+
+            node.Pending = replica.GetReady();
+            foreach (var message in node.Pending.Messages)
+            {
+                Send(message.From, message.To, message, null);
+            }
+
+            return;
+        }
+
+        var ready = node.Pending;
+        node.Pending = null;
+        if (ready.SoftState is { Role: Role.Leader })
+        {
+            Elections++;
+        }
+
+        node.Disk.Write(ready);
+        foreach (var message in ready.MessagesAfterPersist)
+        {
+            Send(message.From, message.To, message, null);
+        }
+
+        foreach (var entry in ready.Decided)
+        {
+            Apply(node, entry);
+        }
+
+        foreach (var read in ready.ReadStates)
+        {
+            CheckRead(node, read);
+        }
+
+        foreach (var dropped in ready.DroppedProposals)
+        {
+            foreach (var command in dropped.Commands)
+            {
+                if (_outstanding.TryGetValue(Encoding.UTF8.GetString(command.Span), out var client))
+                {
+                    client.LeaderHint = dropped.LeaderHint;
+                    client.RetryAt = _now + 1;
+                }
+            }
+        }
+
+        foreach (var peer in ready.SnapshotRequests)
+        {
+            if (node.Disk.SnapshotSlot > 0)
+            {
+                Send(node.Id, peer, null, new SimSnapshot(node.Disk.SnapshotSlot, node.Disk.SnapshotValues));
+            }
+        }
+
+        replica.Advance();
+    }
+
+    /// <summary>The safety checks: in-order apply, agreement, validity.</summary>
+    private void Apply(SimNode node, LogEntry entry)
+    {
+        if (entry.Slot != node.Applied.Count + 1)
+        {
+            Fail("order", $"node {node.Id} applied slot {entry.Slot} after slot {node.Applied.Count}");
+        }
+
+        RecordChosen(node.Id, entry.Slot, entry.Value);
+        foreach (var command in entry.Value.Commands)
+        {
+            var text = Encoding.UTF8.GetString(command.Span);
+            if (!_proposed.Contains(text))
+            {
+                Fail("validity", $"node {node.Id} applied '{text}' at slot {entry.Slot}, which no client proposed");
+            }
+
+            if (_outstanding.Remove(text, out var client))
+            {
+                client.Outstanding = null;
+                CompletedCommands++;
+            }
+        }
+
+        node.Applied.Add(entry.Value);
+    }
+
+    private void RecordChosen(int nodeId, long slot, SlotValue value)
+    {
+        if (_chosen.TryGetValue(slot, out var earlier))
+        {
+            if (!earlier.ContentEquals(value))
+            {
+                Fail("agreement", $"slot {slot} decided as {Describe(earlier)} and, at node {nodeId}, as {Describe(value)}");
+            }
+
+            return;
+        }
+
+        _chosen[slot] = value;
+        _maxChosenSlot = Math.Max(_maxChosenSlot, slot);
+    }
+
+    /// <summary>A read index must cover every slot known decided anywhere before the read was asked for.</summary>
+    private void CheckRead(SimNode node, ReadState read)
+    {
+        foreach (var id in read.RequestIds)
+        {
+            if (!_readFloor.Remove(id, out var floor))
+            {
+                continue;
+            }
+
+            if (read.Index < floor)
+            {
+                Fail("linearizable read", $"node {node.Id} answered read {id} at index {read.Index}, but slot {floor} was decided before it began");
+            }
+
+            CheckedReads++;
+        }
+    }
+
+    private void ClientStep(SimClient client)
+    {
+        if (client.Outstanding is null)
+        {
+            if (_healing)
+            {
+                return;
+            }
+
+            if (_random.Chance(0.25))
+            {
+                IssueRead(client);
+                return;
+            }
+
+            client.Sequence++;
+            client.Outstanding = $"c{client.Id}-{client.Sequence}";
+            _proposed.Add(client.Outstanding);
+            _outstanding[client.Outstanding] = client;
+            client.RetryAt = _now;
+        }
+
+        if (_now < client.RetryAt)
+        {
+            return;
+        }
+
+        var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
+        if (!target.IsIdle)
+        {
+            client.LeaderHint = null;
+            client.RetryAt = _now + 1;
+            return;
+        }
+
+        var replica = target.Replica!;
+        switch (replica.Propose(Encoding.UTF8.GetBytes(client.Outstanding)))
+        {
+            case RequestOutcome.Accepted:
+                // Proposals vanish with a crashed leader: give up waiting after a while and retry.
+                client.RetryAt = _now + 40 + _random.Next(0, 20);
+                break;
+            default:
+                client.LeaderHint = replica.LeaderId is int leader && leader != target.Id ? leader : null;
+                client.RetryAt = _now + _random.Next(1, 4);
+                break;
+        }
+    }
+
+    private void IssueRead(SimClient client)
+    {
+        var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
+        if (!target.IsIdle)
+        {
+            return;
+        }
+
+        var id = ++_nextReadId;
+        if (target.Replica!.ReadIndex(id) == RequestOutcome.Accepted)
+        {
+            _readFloor[id] = _maxChosenSlot;
+        }
+    }
+
+    private void Send(int from, int to, PeerMessage? message, SimSnapshot? snapshot)
+    {
+        if (_random.Chance(_dropRate))
+        {
+            return;
+        }
+
+        var copies = _random.Chance(_duplicateRate) ? 2 : 1;
+        for (var i = 0; i < copies; i++)
+        {
+            _network.Enqueue(new SimEnvelope(from, to, message, snapshot), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
+        }
+    }
+
+    private void DeliverOne()
+    {
+        if (!_network.TryPeek(out _, out var due) || due.At > _now)
+        {
+            ProcessOneNode();
+            return;
+        }
+
+        var envelope = _network.Dequeue();
+        var node = _nodes[envelope.To];
+        if (!node.IsUp || _blocked[envelope.From, envelope.To])
+        {
+            return;
+        }
+
+        if (node.Pending is not null)
+        {
+            // The host is busy with its disk; the message waits in its socket buffer.
+            _network.Enqueue(envelope, (_now + 1, _random.NextUInt64()));
+            return;
+        }
+
+        if (envelope.Message is not null)
+        {
+            var result = node.Replica!.Step(envelope.Message);
+            if (result != PaxosReplica.StepResult.Handled)
+            {
+                Fail("transport", $"node {node.Id} refused a well-formed message: {result}");
+            }
+        }
+        else
+        {
+            InstallSnapshot(node, envelope.Snapshot!);
+        }
+    }
+
+    private void InstallSnapshot(SimNode node, SimSnapshot snapshot)
+    {
+        var replica = node.Replica!;
+        if (!replica.WantsSnapshot(snapshot.Slot))
+        {
+            return;
+        }
+
+        for (var slot = 1; slot <= snapshot.Slot; slot++)
+        {
+            RecordChosen(node.Id, slot, snapshot.Values[slot - 1]);
+        }
+
+        node.Disk.SnapshotSlot = snapshot.Slot;
+        node.Disk.SnapshotValues = snapshot.Values;
+        node.Disk.TrimBelowSnapshot();
+        node.Applied = [.. snapshot.Values];
+        replica.InstallSnapshot(snapshot.Slot);
+    }
+
+    private void Compact(SimNode node)
+    {
+        if (!node.IsIdle || node.Applied.Count - node.Disk.SnapshotSlot < _compactEvery)
+        {
+            return;
+        }
+
+        node.Disk.SnapshotSlot = node.Applied.Count;
+        node.Disk.SnapshotValues = node.Applied.ToArray();
+        node.Disk.TrimBelowSnapshot();
+        node.Replica!.Compact(node.Disk.SnapshotSlot);
+    }
+
+    private void CrashOrRestart()
+    {
+        var node = _nodes[_random.Next(1, _nodes.Length)];
+        if (node.IsUp)
+        {
+            if (node.Pending is { } pending)
+            {
+                node.Disk.Write(pending, _random.Next(0, SimDisk.RecordCount(pending) + 1));
+                node.Pending = null;
+            }
+
+            node.Replica = null;
+            node.Applied = [];
+        }
+        else
+        {
+            Restart(node);
+        }
+    }
+
+    private static void Restart(SimNode node)
+    {
+        node.Replica = new PaxosReplica(node.Config, node.Disk.ToPersistentState());
+        node.Applied = [.. node.Disk.SnapshotValues];
+    }
+
+    private void ChangePartitions()
+    {
+        Array.Clear(_blocked);
+        switch (_random.Next(0, 4))
+        {
+            case 0:
+                return; // healed
+            case 1:
+                // Symmetric split into two sides.
+                var side = new bool[_nodes.Length];
+                for (var id = 1; id < _nodes.Length; id++)
+                {
+                    side[id] = _random.Chance(0.5);
+                }
+
+                for (var a = 1; a < _nodes.Length; a++)
+                {
+                    for (var b = 1; b < _nodes.Length; b++)
+                    {
+                        _blocked[a, b] = side[a] != side[b];
+                    }
+                }
+
+                return;
+            case 2:
+                // One node isolated.
+                var isolated = _random.Next(1, _nodes.Length);
+                for (var id = 1; id < _nodes.Length; id++)
+                {
+                    _blocked[isolated, id] = _blocked[id, isolated] = id != isolated;
+                }
+
+                return;
+            default:
+                // One-way loss on a single link.
+                var from = _random.Next(1, _nodes.Length);
+                var to = _random.Next(1, _nodes.Length);
+                _blocked[from, to] = from != to;
+                return;
+        }
+    }
+
+    private void Fail(string check, string detail) =>
+        throw new SimulationFailure(check,
+            $"{check} violated at tick {_now}, seed {_seed}: {detail}{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
+
+    private static string Describe(SlotValue value) =>
+        value.IsNoOp ? "no-op" : "[" + string.Join(",", value.Commands.Select(c => Encoding.UTF8.GetString(c.Span))) + "]";
+}

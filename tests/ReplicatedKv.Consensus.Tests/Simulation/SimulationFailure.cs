@@ -1,0 +1,8 @@
+namespace ReplicatedKv.Consensus.Tests.Simulation;
+
+/// <summary>A safety or liveness violation found by the simulator; the message names the check and the seed.</summary>
+internal sealed class SimulationFailure(string check, string message) : Exception(message)
+{
+    /// <summary>agreement, order, validity, prefix or liveness.</summary>
+    public string Check { get; } = check;
+}

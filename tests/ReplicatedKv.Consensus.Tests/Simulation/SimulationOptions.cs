@@ -1,0 +1,29 @@
+namespace ReplicatedKv.Consensus.Tests.Simulation;
+
+/// <summary>One simulated run: everything but the seed, which picks all the rest of the randomness.</summary>
+internal sealed record SimulationOptions
+{
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>Steps of the faulty phase; each step is one event (a delivery, a tick, a crash, ...).</summary>
+    public int Steps { get; init; } = 3000;
+
+    /// <summary>Simulated clients, each with one command outstanding at a time.</summary>
+    public int Clients { get; init; } = 4;
+
+    /// <summary>Ticks the healed cluster gets to finish every retried proposal before liveness fails.</summary>
+    public int HealTicks { get; init; } = 3000;
+
+    public bool Crashes { get; init; } = true;
+
+    public bool Partitions { get; init; } = true;
+
+    public bool Snapshots { get; init; } = true;
+
+    /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
+    public ReplicaFaults Faults { get; init; }
+
+    /// <summary>The command line that replays exactly one seed of this configuration.</summary>
+    public string ReplayCommand(ulong seed) =>
+        $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.Consensus.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
+}
