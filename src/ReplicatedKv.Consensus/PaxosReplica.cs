@@ -278,7 +278,13 @@ public sealed partial class PaxosReplica
     private bool IsWellFormed(PeerMessage message)
     {
         // A round near long.MaxValue would overflow the next ballot; no honest replica gets there.
-        if (message.Ballot.Round < 0 || message.Ballot.Round > long.MaxValue / 4 || !_memberIndex.ContainsKey(message.Ballot.NodeId))
+        if (message.Ballot.Round < 0 || message.Ballot.Round > long.MaxValue / 4)
+        {
+            return false;
+        }
+
+        // Catch-up messages carry the sender's promise, which is Ballot.Zero before it promised anything.
+        if (!_memberIndex.ContainsKey(message.Ballot.NodeId) && !(message is CatchUpRequest or CatchUp && message.Ballot == Ballot.Zero))
         {
             return false;
         }

@@ -1,0 +1,55 @@
+namespace ReplicatedKv.Consensus.Tests.Unit;
+
+/// <summary>Requests at the wrong replica, and what a deposed leader does with its work.</summary>
+public sealed class LeadershipTests
+{
+    [Fact]
+    public void A_follower_refuses_proposals_and_reads_and_names_the_leader()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 2, Members = [1, 2, 3] });
+        replica.Step(new Heartbeat(1, 2, new Ballot(1, 1), 0, 0));
+        replica.Propose(new byte[] { 1 }).Should().Be(RequestOutcome.NotLeader);
+        replica.ReadIndex(7).Should().Be(RequestOutcome.NotLeader);
+        replica.LeaderId.Should().Be(1);
+    }
+
+    [Fact]
+    public void A_leader_that_loses_its_majority_steps_down_and_hands_back_its_proposals()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 1, Members = [1, 2, 3], ElectionTicks = 10 });
+        replica.Campaign();
+        replica.Step(new PrePromise(2, 1, new Ballot(1, 1), true, Ballot.Zero));
+        replica.GetReady();
+        replica.Advance();
+        replica.Step(new Promise(2, 1, new Ballot(1, 1), 1, 0, []));
+        replica.Role.Should().Be(Role.Leader);
+        replica.Propose(new byte[] { 9 });
+        replica.ReadIndex(5);
+        replica.GetReady();
+        replica.Advance();
+
+        // No peer answers for a whole election timeout: the leader can decide nothing more.
+        for (var i = 0; i < 10; i++)
+        {
+            replica.Tick();
+        }
+
+        replica.Role.Should().Be(Role.Follower);
+        var ready = replica.GetReady();
+        ready.DroppedProposals.Should().ContainSingle().Which.Commands.Should().ContainSingle().Which.ToArray().Should().Equal(9);
+        ready.DroppedReads.Should().ContainSingle().Which.RequestIds.Should().Equal(5);
+    }
+
+    [Fact]
+    public void A_replica_that_hears_a_live_leader_refuses_to_help_a_higher_ballot()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 2, Members = [1, 2, 3] });
+        replica.Step(new Heartbeat(1, 2, new Ballot(1, 1), 0, 0));
+        replica.Step(new PrePrepare(3, 2, new Ballot(2, 3)));
+        replica.Step(new Prepare(3, 2, new Ballot(2, 3), 1));
+        var ready = replica.GetReady();
+        ready.Messages.OfType<PrePromise>().Single().Granted.Should().BeFalse();
+        ready.MessagesAfterPersist.Should().NotContain(m => m is Promise);
+        replica.Promised.Should().Be(new Ballot(1, 1));
+    }
+}
