@@ -113,6 +113,15 @@ public sealed partial class PaxosReplica
         }
 
         _promises[m.From] = m;
+
+        // The candidate's own promise arrives only after its ballot is on disk. Waiting for it means a
+        // restarted replica always picks a higher round: a proposer must never reuse a ballot with other
+        // values (Paxos Made Simple §2.3, "a proposer ... must remember the highest-numbered proposal").
+        if (!_promises.ContainsKey(NodeId))
+        {
+            return;
+        }
+
         var mask = 0UL;
         foreach (var from in _promises.Keys)
         {

@@ -51,6 +51,12 @@ public sealed partial class PaxosReplica
     {
         if (m.Ballot < _promised)
         {
+            if (_config.Faults.AcceptBelowPromise)
+            {
+                Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
+                return;
+            }
+
             Send(new Nack(NodeId, m.From, m.Ballot, _promised));
             return;
         }

@@ -92,5 +92,9 @@ public sealed record ReplicaConfig
     }
 }
 
-/// <summary>Protocol bugs the simulator injects on purpose to show that its checkers catch them.</summary>
+/// <summary>
+/// Protocol bugs the simulator injects on purpose to show that its checkers catch them.
+/// <see cref="AcceptBelowPromise"/>: the acceptor ignores its promise, accepting and acknowledging lower ballots.
+/// <see cref="SkipRecoveredValues"/>: a new leader fills every slot with a no-op instead of the values phase 1 found.
+/// </summary>
 internal readonly record struct ReplicaFaults(bool AcceptBelowPromise, bool SkipRecoveredValues);

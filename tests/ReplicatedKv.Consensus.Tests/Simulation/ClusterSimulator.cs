@@ -25,6 +25,7 @@ internal sealed class ClusterSimulator
     private readonly double _duplicateRate;
     private readonly int _maxDelay;
     private readonly int _compactEvery;
+    private readonly bool _pipelinedHosts;
     private long _now;
     private long _nextReadId;
     private long _maxChosenSlot;
@@ -39,6 +40,7 @@ internal sealed class ClusterSimulator
         _duplicateRate = _random.Next(0, 10) / 100.0;
         _maxDelay = _random.Next(0, 5);
         _compactEvery = _random.Next(3, 40);
+        _pipelinedHosts = _random.Chance(0.5);
         var window = _random.Next(1, 9);
         var batch = _random.Next(1, 5);
         var perMessage = _random.Next(1, 17);
@@ -202,7 +204,7 @@ internal sealed class ClusterSimulator
         _now++;
         foreach (var node in _nodes.Skip(1))
         {
-            if (node.IsIdle)
+            if (TakesInput(node))
             {
                 node.Replica!.Tick();
             }
@@ -385,7 +387,7 @@ internal sealed class ClusterSimulator
         }
 
         var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
-        if (!target.IsIdle)
+        if (!TakesInput(target))
         {
             client.LeaderHint = null;
             client.RetryAt = _now + 1;
@@ -409,7 +411,7 @@ internal sealed class ClusterSimulator
     private void IssueRead(SimClient client)
     {
         var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
-        if (!target.IsIdle)
+        if (!TakesInput(target))
         {
             return;
         }
@@ -450,7 +452,8 @@ internal sealed class ClusterSimulator
             return;
         }
 
-        if (node.Pending is not null)
+        var busy = envelope.Message is null ? !node.IsIdle : !TakesInput(node);
+        if (busy)
         {
             // The host is busy with its disk; the message waits in its socket buffer.
             _network.Enqueue(envelope, (_now + 1, _random.NextUInt64()));
@@ -470,6 +473,13 @@ internal sealed class ClusterSimulator
             InstallSnapshot(node, envelope.Snapshot!);
         }
     }
+
+    /// <summary>
+    /// Whether the host loop feeds input to the replica now. A sequential host waits for its fsync; a
+    /// pipelined host keeps stepping the replica while the previous Ready is being made durable, so the
+    /// replica must never let anything depend on writes that are not yet confirmed.
+    /// </summary>
+    private bool TakesInput(SimNode node) => node.IsUp && (node.Pending is null || _pipelinedHosts);
 
     private void InstallSnapshot(SimNode node, SimSnapshot snapshot)
     {

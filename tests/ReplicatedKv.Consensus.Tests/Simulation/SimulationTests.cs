@@ -108,7 +108,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
     private static SimulationFailure? FirstFailure(SimulationOptions options)
     {
-        for (ulong seed = 1; seed <= 300; seed++)
+        for (ulong seed = 1; seed <= 1000; seed++)
         {
             try
             {

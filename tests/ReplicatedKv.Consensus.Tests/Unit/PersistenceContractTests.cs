@@ -93,4 +93,22 @@ public sealed class PersistenceContractTests
         FluentActions.Invoking(() => new PaxosReplica(config, new PersistentState(new HardState(b, 2), 0, [new LogEntry(2, b, SlotValue.NoOp)])))
             .Should().Throw<InvariantViolationException>();
     }
+
+    [Fact]
+    public void A_candidate_leads_only_once_its_own_ballot_is_durable()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 1, Members = [1, 2, 3] });
+        replica.Campaign();
+        replica.Step(new PrePromise(2, 1, new Ballot(1, 1), true, Ballot.Zero));
+        var ready = replica.GetReady();
+        ready.HardState!.Value.Promised.Should().Be(new Ballot(1, 1));
+
+        // Peers' promises arrive before the host confirmed the candidate's own write.
+        replica.Step(new Promise(2, 1, new Ballot(1, 1), 1, 0, []));
+        replica.Step(new Promise(3, 1, new Ballot(1, 1), 1, 0, []));
+        replica.Role.Should().Be(Role.Candidate, "a crash now would forget ballot 1.1, so no Accept may carry it yet");
+
+        replica.Advance();
+        replica.Role.Should().Be(Role.Leader);
+    }
 }
