@@ -122,11 +122,25 @@ internal sealed class ClusterSimulator
     {
         _healing = true;
         Array.Clear(_blocked);
+
+        // Liveness needs only a majority: on some seeds up to f replicas stay down for good.
+        var stayDown = new HashSet<int>();
+        var f = (_nodes.Length - 2) / 2;
+        for (var i = _random.Next(0, f + 1); i > 0; i--)
+        {
+            stayDown.Add(_random.Next(1, _nodes.Length));
+        }
+
         for (var id = 1; id < _nodes.Length; id++)
         {
-            if (!_nodes[id].IsUp)
+            var node = _nodes[id];
+            if (stayDown.Contains(id) && node.IsUp)
             {
-                Restart(_nodes[id]);
+                Crash(node);
+            }
+            else if (!stayDown.Contains(id) && !node.IsUp)
+            {
+                Restart(node);
             }
         }
 
@@ -147,7 +161,7 @@ internal sealed class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{n.Replica!.Role}"));
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{n.Replica?.Role.ToString() ?? "down"}"));
         var pending = string.Join(", ", _outstanding.Keys);
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
@@ -190,7 +204,7 @@ internal sealed class ClusterSimulator
 
         foreach (var node in _nodes.Skip(1))
         {
-            if (node.Applied.Count != _maxChosenSlot)
+            if (node.IsUp && node.Applied.Count != _maxChosenSlot)
             {
                 return false;
             }
@@ -519,19 +533,25 @@ internal sealed class ClusterSimulator
         var node = _nodes[_random.Next(1, _nodes.Length)];
         if (node.IsUp)
         {
-            if (node.Pending is { } pending)
-            {
-                node.Disk.Write(pending, _random.Next(0, SimDisk.RecordCount(pending) + 1));
-                node.Pending = null;
-            }
-
-            node.Replica = null;
-            node.Applied = [];
+            Crash(node);
         }
         else
         {
             Restart(node);
         }
+    }
+
+    /// <summary>Loses the replica and the state machine; of an unconfirmed Ready's writes, any prefix survives.</summary>
+    private void Crash(SimNode node)
+    {
+        if (node.Pending is { } pending)
+        {
+            node.Disk.Write(pending, _random.Next(0, SimDisk.RecordCount(pending) + 1));
+            node.Pending = null;
+        }
+
+        node.Replica = null;
+        node.Applied = [];
     }
 
     private static void Restart(SimNode node)
