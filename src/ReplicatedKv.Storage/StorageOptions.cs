@@ -1,0 +1,16 @@
+namespace ReplicatedKv.Storage;
+
+/// <summary>Where a node keeps its durable state, and how much of it.</summary>
+public sealed record StorageOptions
+{
+    /// <summary>The node's data directory: <c>wal/</c> and <c>snap/</c> live under it.</summary>
+    public required string DataDirectory { get; init; }
+
+    public long SegmentBytes { get; init; } = 64L << 20;
+
+    /// <summary>Snapshots kept on disk; older ones are deleted after each new one.</summary>
+    public int SnapshotsToKeep { get; init; } = 2;
+
+    /// <summary>Test hook passed to the log: simulates a full disk or failing device.</summary>
+    internal Func<IOException?>? WriteFault { get; init; }
+}

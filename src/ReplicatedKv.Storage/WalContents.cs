@@ -1,0 +1,34 @@
+using ReplicatedKv.Consensus;
+
+namespace ReplicatedKv.Storage;
+
+/// <summary>Everything recovery read back from the log, in the order it was written.</summary>
+public sealed class WalContents
+{
+    public HardState HardState { get; internal set; }
+
+    /// <summary>Accepted entries in write order; where a slot repeats, the later entry wins.</summary>
+    public List<LogEntry> Entries { get; } = [];
+
+    /// <summary>The newest snapshot the log says exists (0 for none).</summary>
+    public long SnapshotMarker { get; internal set; }
+
+    /// <summary>Bytes cut off a torn tail, 0 when the log ended cleanly.</summary>
+    public long TruncatedBytes { get; internal set; }
+
+    internal List<WalSegment> Segments { get; } = [];
+}
+
+/// <summary>One segment file and the highest slot of any entry in it (what compaction decides by).</summary>
+internal sealed class WalSegment(long index, string path)
+{
+    public long Index { get; } = index;
+
+    public string Path { get; } = path;
+
+    public long Length { get; set; }
+
+    public long MaxSlot { get; set; }
+
+    public static string FileName(long index) => $"{index:D16}.wal";
+}

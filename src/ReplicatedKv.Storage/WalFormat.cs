@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ReplicatedKv.Consensus;
+
+namespace ReplicatedKv.Storage;
+
+/// <summary>
+/// The on-disk record frame and payloads. A frame is
+/// <c>[u32 payload length][u32 CRC-32C of (length, type, payload)][u8 type][payload]</c>, little-endian;
+/// the CRC covers the length so a torn or flipped length is caught too.
+/// </summary>
+public static class WalFormat
+{
+    public const int HeaderSize = 9;
+
+    /// <summary>Largest payload a frame may claim; anything bigger is damage, not data.</summary>
+    public const int MaxPayload = 256 << 20;
+
+    public static void WriteHardState(IBufferWriter<byte> writer, HardState state)
+    {
+        Span<byte> payload = stackalloc byte[28];
+        BinaryPrimitives.WriteInt64LittleEndian(payload, state.Promised.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[8..], state.Promised.NodeId);
+        BinaryPrimitives.WriteInt64LittleEndian(payload[12..], state.DecidedIndex);
+        BinaryPrimitives.WriteInt64LittleEndian(payload[20..], 0);
+        WriteFrame(writer, WalRecordType.HardState, payload);
+    }
+
+    public static void WriteSnapshotMarker(IBufferWriter<byte> writer, long slot)
+    {
+        Span<byte> payload = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(payload, slot);
+        WriteFrame(writer, WalRecordType.SnapshotMarker, payload);
+    }
+
+    /// <summary>Entry payload: slot, ballot round, ballot node, command count, then each command as length + bytes.</summary>
+    public static void WriteEntry(IBufferWriter<byte> writer, LogEntry entry)
+    {
+        var commands = entry.Value.Commands;
+        var payloadLength = 24 + (4 * commands.Count) + (int)entry.Value.PayloadBytes;
+        var frame = writer.GetSpan(HeaderSize + payloadLength);
+        var payload = frame.Slice(HeaderSize, payloadLength);
+        BinaryPrimitives.WriteInt64LittleEndian(payload, entry.Slot);
+        BinaryPrimitives.WriteInt64LittleEndian(payload[8..], entry.Ballot.Round);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[16..], entry.Ballot.NodeId);
+        BinaryPrimitives.WriteInt32LittleEndian(payload[20..], commands.Count);
+        var offset = 24;
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var command = commands[i].Span;
+            BinaryPrimitives.WriteInt32LittleEndian(payload[offset..], command.Length);
+            command.CopyTo(payload[(offset + 4)..]);
+            offset += 4 + command.Length;
+        }
+
+        FinishFrame(frame, WalRecordType.Entry, payloadLength);
+        writer.Advance(HeaderSize + payloadLength);
+    }
+
+    public static HardState ReadHardState(ReadOnlySpan<byte> payload) =>
+        new(new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[12..]));
+
+    public static long ReadSnapshotMarker(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);
+
+    /// <summary>Decodes an entry; the commands are copied out so the read buffer can be reused.</summary>
+    public static LogEntry ReadEntry(ReadOnlySpan<byte> payload)
+    {
+        var slot = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        var ballot = new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload[8..]), BinaryPrimitives.ReadInt32LittleEndian(payload[16..]));
+        var count = BinaryPrimitives.ReadInt32LittleEndian(payload[20..]);
+        if (count < 0 || count > (payload.Length - 24) / 4)
+        {
+            throw new InvalidDataException($"entry for slot {slot} claims {count} commands");
+        }
+
+        var commands = new ReadOnlyMemory<byte>[count];
+        var offset = 24;
+        for (var i = 0; i < count; i++)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(payload[offset..]);
+            if (length < 0 || offset + 4 + length > payload.Length)
+            {
+                throw new InvalidDataException($"entry for slot {slot} has a command overrunning the record");
+            }
+
+            commands[i] = payload.Slice(offset + 4, length).ToArray();
+            offset += 4 + length;
+        }
+
+        return new LogEntry(slot, ballot, count == 0 ? SlotValue.NoOp : new SlotValue(commands));
+    }
+
+    private static void WriteFrame(IBufferWriter<byte> writer, WalRecordType type, ReadOnlySpan<byte> payload)
+    {
+        var frame = writer.GetSpan(HeaderSize + payload.Length);
+        payload.CopyTo(frame[HeaderSize..]);
+        FinishFrame(frame, type, payload.Length);
+        writer.Advance(HeaderSize + payload.Length);
+    }
+
+    private static void FinishFrame(Span<byte> frame, WalRecordType type, int payloadLength)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payloadLength);
+        frame[8] = (byte)type;
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], FrameCrc(frame[..(HeaderSize + payloadLength)]));
+    }
+
+    /// <summary>CRC over the length, the type and the payload (everything but the CRC field itself).</summary>
+    internal static uint FrameCrc(ReadOnlySpan<byte> frame)
+    {
+        var crc = Crc32C.Append(~0u, frame[..4]);
+        return ~Crc32C.Append(crc, frame[8..]);
+    }
+
+    /// <summary>
+    /// Parses the frame at the start of <paramref name="data"/>. Returns its total size, or 0 when the bytes
+    /// there are not a whole, intact frame (partial, bad CRC, unknown type or absurd length).
+    /// </summary>
+    public static int TryReadFrame(ReadOnlySpan<byte> data, out WalRecordType type, out ReadOnlySpan<byte> payload)
+    {
+        type = default;
+        payload = default;
+        if (data.Length < HeaderSize)
+        {
+            return 0;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(data);
+        var candidate = (WalRecordType)data[8];
+        if (length < 0 || length > MaxPayload || length > data.Length - HeaderSize || !Enum.IsDefined(candidate))
+        {
+            return 0;
+        }
+
+        var frame = data[..(HeaderSize + length)];
+        if (BinaryPrimitives.ReadUInt32LittleEndian(data[4..]) != FrameCrc(frame))
+        {
+            return 0;
+        }
+
+        type = candidate;
+        payload = frame[HeaderSize..];
+        return frame.Length;
+    }
+}

@@ -1,0 +1,14 @@
+namespace ReplicatedKv.Storage;
+
+/// <summary>Where and how the write-ahead log keeps its segments.</summary>
+public sealed record WalOptions
+{
+    /// <summary>The folder holding the segment files; created when missing.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>A segment rolls over once appending would take it past this size.</summary>
+    public long SegmentBytes { get; init; } = 64L << 20;
+
+    /// <summary>Test hook: throws instead of writing, to simulate a full disk or a failing device.</summary>
+    internal Func<IOException?>? WriteFault { get; init; }
+}
