@@ -198,12 +198,12 @@ public sealed class WriteAheadLog : IAsyncDisposable
             return;
         }
 
+        RandomAccess.Write(_active, _buffers, start);
         if (_options.WriteFault?.Invoke() is { } fault)
         {
             throw fault;
         }
 
-        RandomAccess.Write(_active, _buffers, start);
         FileSync.DataSync(_active);
         Interlocked.Increment(ref _syncs);
         Interlocked.Add(ref _bytesWritten, end - start);

@@ -1,0 +1,34 @@
+using ReplicatedKv.Storage;
+using ReplicatedKv.Storage.CrashHarness;
+
+// Appends numbered entries to the log in <directory> forever, a few batches in flight at once so group
+// commit has something to group, and prints "durable N" once every entry up to N is durable. The test
+// kills this process with SIGKILL at arbitrary moments and checks that everything reported is there.
+if (args.Length != 1)
+{
+    Console.Error.WriteLine("usage: ReplicatedKv.Storage.CrashHarness <wal-directory>");
+    return 2;
+}
+
+await using var log = WriteAheadLog.Open(new WalOptions { Directory = args[0], SegmentBytes = 32 * 1024 }, out var contents);
+var next = contents.Entries.Count == 0 ? 1 : contents.Entries[^1].Slot + 1;
+var random = new Random((int)next);
+var inFlight = new Queue<(Task Durable, long Last)>();
+while (true)
+{
+    var batch = new WalBatch();
+    var count = random.Next(1, 9);
+    for (var i = 0; i < count; i++, next++)
+    {
+        batch.AddEntry(CrashEntries.For(next));
+    }
+
+    inFlight.Enqueue((log.CommitAsync(batch), next - 1));
+    while (inFlight.Count > 3 || (inFlight.Count > 0 && inFlight.Peek().Durable.IsCompleted))
+    {
+        var (durable, last) = inFlight.Dequeue();
+        await durable;
+        Console.WriteLine($"durable {last}");
+    }
+}
+

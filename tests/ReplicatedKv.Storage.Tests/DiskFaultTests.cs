@@ -1,0 +1,40 @@
+namespace ReplicatedKv.Storage.Tests;
+
+/// <summary>A full disk or failing device: writes fail clearly, the log stays intact, writing resumes after.</summary>
+public sealed class DiskFaultTests
+{
+    [Fact]
+    public async Task A_failed_write_leaves_no_partial_record_and_writing_resumes_when_the_disk_recovers()
+    {
+        using var dir = new TempDirectory();
+        var diskFull = false;
+        IOException? Fault() => diskFull ? new IOException("No space left on device") : null;
+        await using (var log = WalTestKit.Open(dir.Path, out _, fault: Fault))
+        {
+            await Commit(log, 1);
+            var lengthBefore = new FileInfo(WalTestKit.SegmentPath(dir.Path)).Length;
+
+            diskFull = true;
+            var failing = () => Commit(log, 2);
+            (await failing.Should().ThrowAsync<StorageUnavailableException>()).Which.Message.Should().Contain("No space left on device");
+            new FileInfo(WalTestKit.SegmentPath(dir.Path)).Length.Should().Be(lengthBefore, "the failed batch is cut back off");
+
+            diskFull = false;
+            await Commit(log, 2);
+            await Commit(log, 3);
+        }
+
+        await using (WalTestKit.Open(dir.Path, out var contents))
+        {
+            contents.Entries.Select(e => e.Slot).Should().Equal(1, 2, 3);
+            contents.TruncatedBytes.Should().Be(0);
+        }
+    }
+
+    private static Task Commit(WriteAheadLog log, long slot)
+    {
+        var batch = new WalBatch();
+        batch.AddEntry(WalTestKit.Entry(slot));
+        return log.CommitAsync(batch);
+    }
+}

@@ -1,0 +1,62 @@
+using ReplicatedKv.Consensus;
+
+namespace ReplicatedKv.Storage.Tests;
+
+/// <summary>The core's persistence contract end to end: what a replica hands out comes back after a restart.</summary>
+public sealed class NodeStorageTests
+{
+    [Fact]
+    public async Task A_replica_restarted_from_storage_has_its_promise_and_decided_log()
+    {
+        using var dir = new TempDirectory();
+        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
+        var options = new StorageOptions { DataDirectory = dir.Path };
+        Ballot promised;
+        await using (var storage = NodeStorage.Open(options))
+        {
+            var replica = new PaxosReplica(config, storage.State);
+            replica.Campaign();
+            await Drive(replica, storage);
+            for (var i = 0; i < 5; i++)
+            {
+                replica.Propose(new byte[] { (byte)i });
+                await Drive(replica, storage);
+            }
+
+            replica.DecidedIndex.Should().Be(5);
+            promised = replica.Promised;
+        }
+
+        await using (var storage = NodeStorage.Open(options))
+        {
+            storage.State.HardState.Should().Be(new HardState(promised, 5));
+            var restarted = new PaxosReplica(config, storage.State);
+            restarted.GetReady().Decided.Select(e => e.Value.Commands[0].Span[0]).Should().Equal(0, 1, 2, 3, 4);
+        }
+    }
+
+    [Fact]
+    public async Task A_log_that_promises_a_newer_snapshot_than_the_disk_holds_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var options = new StorageOptions { DataDirectory = dir.Path };
+        await using (var storage = NodeStorage.Open(options))
+        {
+            await storage.SaveSnapshotAsync(7, (s, ct) => s.WriteAsync(new byte[] { 1, 2, 3 }, ct).AsTask());
+        }
+
+        File.Delete(Directory.GetFiles(Path.Combine(dir.Path, "snap"), "*.snap").Single());
+        var open = () => NodeStorage.Open(options);
+        open.Should().Throw<WalCorruptionException>().Which.Message.Should().Contain("snapshot through slot 7");
+    }
+
+    private static async Task Drive(PaxosReplica replica, NodeStorage storage)
+    {
+        while (replica.HasReady)
+        {
+            var ready = replica.GetReady();
+            await storage.PersistAsync(ready);
+            replica.Advance();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using ReplicatedKv.Consensus;
+
+namespace ReplicatedKv.Storage.Tests;
+
+internal static class WalTestKit
+{
+    public static LogEntry Entry(long slot, int size = 10) =>
+        new(slot, new Ballot(1, 1), new SlotValue([Enumerable.Range(0, size).Select(i => (byte)(slot + i)).ToArray()]));
+
+    public static WriteAheadLog Open(string directory, out WalContents contents, long segmentBytes = 64L << 20, Func<IOException?>? fault = null) =>
+        WriteAheadLog.Open(new WalOptions { Directory = directory, SegmentBytes = segmentBytes, WriteFault = fault }, out contents);
+
+    /// <summary>Commits one entry per batch and returns each batch's end offset in the (single) segment.</summary>
+    public static async Task<List<long>> WriteEntriesAsync(string directory, int count)
+    {
+        var ends = new List<long>();
+        await using var log = Open(directory, out _);
+        for (var slot = 1; slot <= count; slot++)
+        {
+            var batch = new WalBatch();
+            batch.AddEntry(Entry(slot, size: slot * 3));
+            await log.CommitAsync(batch);
+            ends.Add(new FileInfo(SegmentPath(directory)).Length);
+        }
+
+        return ends;
+    }
+
+    public static string SegmentPath(string directory) => Directory.GetFiles(directory, "*.wal").Order(StringComparer.Ordinal).Last();
+
+    public static void ShouldMatch(this LogEntry actual, LogEntry expected)
+    {
+        actual.Slot.Should().Be(expected.Slot);
+        actual.Ballot.Should().Be(expected.Ballot);
+        actual.Value.ContentEquals(expected.Value).Should().BeTrue($"slot {expected.Slot} must read back intact");
+    }
+}
