@@ -10,8 +10,14 @@ namespace ReplicatedKv.Storage;
 /// </summary>
 public sealed class NodeStorage : IAsyncDisposable
 {
-    private NodeStorage(WriteAheadLog log, SnapshotStore snapshots, PersistentState state, SnapshotReader? snapshot)
+    private readonly StorageOptions _options;
+    private long _entriesSinceSnapshot;
+    private long _bytesSinceSnapshot;
+
+    private NodeStorage(StorageOptions options, WriteAheadLog log, SnapshotStore snapshots, PersistentState state, SnapshotReader? snapshot)
     {
+        _options = options;
+        _entriesSinceSnapshot = state.Entries.Count;
         Log = log;
         Snapshots = snapshots;
         State = state;
@@ -27,6 +33,14 @@ public sealed class NodeStorage : IAsyncDisposable
 
     /// <summary>The newest intact snapshot found at start, or null; the state machine restores from it.</summary>
     public SnapshotReader? Snapshot { get; }
+
+    /// <summary>
+    /// True once the log grew past <see cref="StorageOptions.SnapshotEveryEntries"/> entries or
+    /// <see cref="StorageOptions.SnapshotEveryBytes"/> bytes since the last snapshot: time to take one.
+    /// </summary>
+    public bool SnapshotDue =>
+        (_options.SnapshotEveryEntries > 0 && Interlocked.Read(ref _entriesSinceSnapshot) >= _options.SnapshotEveryEntries) ||
+        (_options.SnapshotEveryBytes > 0 && Interlocked.Read(ref _bytesSinceSnapshot) >= _options.SnapshotEveryBytes);
 
     /// <summary>
     /// Opens the data directory and recovers. Throws <see cref="WalCorruptionException"/> (one line naming the
@@ -56,7 +70,7 @@ public sealed class NodeStorage : IAsyncDisposable
 
             var entries = contents.Entries.FindAll(e => e.Slot > snapshotSlot);
             var state = new PersistentState(contents.HardState, snapshotSlot, entries);
-            return new NodeStorage(log, snapshots, state, snapshot);
+            return new NodeStorage(options, log, snapshots, state, snapshot);
         }
         catch
         {
@@ -88,6 +102,8 @@ public sealed class NodeStorage : IAsyncDisposable
             batch.AddHardState(hardState);
         }
 
+        Interlocked.Add(ref _entriesSinceSnapshot, ready.Entries.Count);
+        Interlocked.Add(ref _bytesSinceSnapshot, batch.Length);
         return Log.CommitAsync(batch);
     }
 
@@ -107,6 +123,8 @@ public sealed class NodeStorage : IAsyncDisposable
         var marker = new WalBatch();
         marker.AddSnapshotMarker(slot);
         await Log.CommitAsync(marker).ConfigureAwait(false);
+        Interlocked.Exchange(ref _entriesSinceSnapshot, 0);
+        Interlocked.Exchange(ref _bytesSinceSnapshot, 0);
         Log.CompactThrough(slot);
         Snapshots.Prune();
     }

@@ -11,6 +11,12 @@ public sealed record StorageOptions
     /// <summary>Snapshots kept on disk; older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;
 
+    /// <summary>A snapshot is due once this many entries were logged since the last one (0 disables the count).</summary>
+    public long SnapshotEveryEntries { get; init; } = 100_000;
+
+    /// <summary>A snapshot is due once this many log bytes were written since the last one (0 disables the size).</summary>
+    public long SnapshotEveryBytes { get; init; } = 256L << 20;
+
     /// <summary>Test hook passed to the log: simulates a full disk or failing device.</summary>
     internal Func<IOException?>? WriteFault { get; init; }
 }

@@ -50,6 +50,27 @@ public sealed class NodeStorageTests
         open.Should().Throw<WalCorruptionException>().Which.Message.Should().Contain("snapshot through slot 7");
     }
 
+    [Fact]
+    public async Task A_snapshot_becomes_due_by_entry_count_and_taking_one_resets_it()
+    {
+        using var dir = new TempDirectory();
+        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
+        await using var storage = NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path, SnapshotEveryEntries = 3, SnapshotEveryBytes = 0 });
+        var replica = new PaxosReplica(config, storage.State);
+        replica.Campaign();
+        await Drive(replica, storage);
+        storage.SnapshotDue.Should().BeFalse();
+        for (var i = 0; i < 3; i++)
+        {
+            replica.Propose(new byte[] { (byte)i });
+            await Drive(replica, storage);
+        }
+
+        storage.SnapshotDue.Should().BeTrue();
+        await storage.SaveSnapshotAsync(replica.HandedOutIndex, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask());
+        storage.SnapshotDue.Should().BeFalse();
+    }
+
     private static async Task Drive(PaxosReplica replica, NodeStorage storage)
     {
         while (replica.HasReady)
