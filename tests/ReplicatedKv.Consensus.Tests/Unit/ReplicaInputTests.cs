@@ -47,6 +47,21 @@ public sealed class ReplicaInputTests
     }
 
     [Fact]
+    public void A_catch_up_request_from_a_node_that_never_promised_is_served()
+    {
+        // Found by the simulator (a 100,000-seed run): Ballot.Zero names no member, and was refused as malformed.
+        var ballot = new Ballot(1, 1);
+        var replica = Follower(Ballot.Zero);
+        replica.Step(new Accept(1, 2, ballot, 0, [new LogEntry(1, ballot, SlotValue.NoOp)]));
+        replica.Step(new Heartbeat(1, 2, ballot, 1, 0));
+        replica.GetReady();
+        replica.Advance();
+
+        replica.Step(new CatchUpRequest(3, 2, Ballot.Zero, 1)).Should().Be(PaxosReplica.StepResult.Handled);
+        replica.GetReady().Messages.OfType<CatchUp>().Should().ContainSingle().Which.Entries.Should().ContainSingle();
+    }
+
+    [Fact]
     public void A_stale_ballot_is_refused_with_the_promise_and_changes_nothing()
     {
         var replica = Follower(new Ballot(4, 3));
