@@ -10,7 +10,11 @@ internal sealed partial class InteractionEnv
     {
         command.Expect(1, 1);
         var node = Node(command.PositionalInt(0));
-        _ = node.RunningReplica;
+        if (!node.IsUp)
+        {
+            throw new InvalidOperationException($"node {node.Id} is already down");
+        }
+
         node.Crash();
     }
 

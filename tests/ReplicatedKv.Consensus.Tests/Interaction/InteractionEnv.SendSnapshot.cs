@@ -10,7 +10,11 @@ internal sealed partial class InteractionEnv
     {
         command.Expect(2, 2);
         var from = Node(command.PositionalInt(0));
-        _ = from.RunningReplica;
+        if (!from.IsUp)
+        {
+            throw new InvalidOperationException($"node {from.Id} is down and cannot send a snapshot");
+        }
+
         StartSnapshotTransfer(from, Node(command.PositionalInt(1)).Id);
     }
 
@@ -29,9 +33,10 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// The receiving host restores its state machine and disk from the snapshot, then tells the replica.
-    /// A snapshot that is not ahead of what the replica decided is ignored (the replica says so by
-    /// returning false, and the host keeps its own state).
+    /// The receiving host installs the snapshot. A real host restores its state machine and disk first and
+    /// then calls InstallSnapshot; here the replica is asked first, because it alone knows whether the
+    /// snapshot is ahead of what it decided (it returns false otherwise, and the host keeps its own state).
+    /// Nothing can run in between, so the order makes no difference to what the replica sees.
     /// </summary>
     private void InstallSnapshot(InteractionNode node, SnapshotEnvelope envelope)
     {
@@ -50,6 +55,6 @@ internal sealed partial class InteractionEnv
 
         node.Disk.SaveSnapshot(snapshot);
         node.RestoreStateMachine(snapshot);
-        Write($"  {node.Id} installed the snapshot: decided={replica.DecidedIndex} log holds {replica.FirstSlot}..{replica.LastSlot}");
+        Write($"  {node.Id} installed the snapshot: decided={replica.DecidedIndex} first={replica.FirstSlot} last={replica.LastSlot}");
     }
 }
