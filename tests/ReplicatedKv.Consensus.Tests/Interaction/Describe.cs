@@ -1,0 +1,130 @@
+using System.Text;
+
+namespace ReplicatedKv.Consensus.Tests.Interaction;
+
+/// <summary>
+/// Renders protocol values as the short text the golden files show: one line per message, entries as
+/// <c>slot@ballot:commands</c>, commands as their ASCII text, a no-op batch as <c>noop</c>.
+/// </summary>
+internal static class Describe
+{
+    public static string Message(PeerMessage message) => message switch
+    {
+        PrePrepare m => $"{Route(m)} PrePrepare b={m.Ballot}",
+        PrePromise m => $"{Route(m)} PrePromise b={m.Ballot} granted={Bool(m.Granted)} promised={m.Promised}",
+        Prepare m => $"{Route(m)} Prepare b={m.Ballot} from={m.FromSlot}",
+        Promise m => $"{Route(m)} Promise b={m.Ballot} from={m.FromSlot} decided={m.DecidedIndex} entries={Entries(m.Entries)}",
+        Accept m => $"{Route(m)} Accept b={m.Ballot} commit={m.Commit} {Entries(m.Entries)}",
+        Accepted m => $"{Route(m)} Accepted b={m.Ballot} slots=[{string.Join(',', m.Slots)}]",
+        Nack m => $"{Route(m)} Nack b={m.Ballot} promised={m.Promised}",
+        Heartbeat m => $"{Route(m)} Heartbeat b={m.Ballot} commit={m.Commit} read={m.ReadRound}",
+        HeartbeatAck m => $"{Route(m)} HeartbeatAck b={m.Ballot} read={m.ReadRound} decided={m.DecidedIndex}",
+        CatchUpRequest m => $"{Route(m)} CatchUpRequest b={m.Ballot} from={m.FromSlot}",
+        CatchUp m => $"{Route(m)} CatchUp b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",
+        _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, "unknown message type"),
+    };
+
+    public static string Envelope(Envelope envelope) => envelope switch
+    {
+        MessageEnvelope e => Message(e.Message),
+        SnapshotEnvelope e => $"{e.From}->{e.To} Snapshot slot={e.Snapshot.Slot} applied=[{AppliedSlots(e.Snapshot.AppliedSlots)}]",
+        _ => throw new ArgumentOutOfRangeException(nameof(envelope), envelope.GetType().Name, "unknown envelope"),
+    };
+
+    /// <summary>
+    /// The Ready of <paramref name="nodeId"/>, in the order the host contract handles it: messages to send
+    /// at once, writes, messages that wait for the writes, slots to apply, then answers to clients.
+    /// </summary>
+    public static IEnumerable<string> Ready(int nodeId, Ready ready)
+    {
+        yield return $"Ready MustSync={Bool(ready.MustSync)}:";
+        if (ready.SoftState is { } soft)
+        {
+            yield return $"State: {SoftState(soft)}";
+        }
+
+        foreach (var line in Section("Messages:", ready.Messages.Select(Message)))
+        {
+            yield return line;
+        }
+
+        if (ready.Entries.Count > 0)
+        {
+            yield return $"Entries: {Entries(ready.Entries)}";
+        }
+
+        if (ready.HardState is { } hard)
+        {
+            yield return HardState(hard);
+        }
+
+        foreach (var line in Section("MessagesAfterPersist:", ready.MessagesAfterPersist.Select(Message)))
+        {
+            yield return line;
+        }
+
+        foreach (var entry in ready.Decided)
+        {
+            yield return $"{nodeId} applied {entry.Slot}: {Value(entry.Value)}";
+        }
+
+        foreach (var read in ready.ReadStates)
+        {
+            yield return $"ReadState index={read.Index} requests=[{string.Join(',', read.RequestIds)}]";
+        }
+
+        foreach (var dropped in ready.DroppedProposals)
+        {
+            yield return $"DroppedProposals [{Commands(dropped.Commands)}] leader={Leader(dropped.LeaderHint)}";
+        }
+
+        foreach (var dropped in ready.DroppedReads)
+        {
+            yield return $"DroppedReads [{string.Join(',', dropped.RequestIds)}] leader={Leader(dropped.LeaderHint)}";
+        }
+
+        if (ready.SnapshotRequests.Count > 0)
+        {
+            yield return $"SnapshotRequests: {string.Join(',', ready.SnapshotRequests)}";
+        }
+    }
+
+    public static string SoftState(SoftState soft) => $"{soft.Role} leader={Leader(soft.LeaderId)} ballot={soft.Ballot}";
+
+    public static string HardState(HardState hard) => $"HardState promised={hard.Promised} decided={hard.DecidedIndex}";
+
+    public static string Entries(IEnumerable<LogEntry> entries) => $"[{string.Join(' ', entries.Select(Entry))}]";
+
+    public static string Entry(LogEntry entry) => $"{entry.Slot}@{entry.Ballot}:{(entry.IsEmpty ? "<empty>" : Value(entry.Value))}";
+
+    public static string Value(SlotValue value) => value.IsNoOp ? "noop" : Commands(value.Commands);
+
+    public static string Commands(IEnumerable<ReadOnlyMemory<byte>> commands) => string.Join(',', commands.Select(Command));
+
+    public static string Command(ReadOnlyMemory<byte> command) => Encoding.ASCII.GetString(command.Span);
+
+    /// <summary>Applied slots as <c>1:a,b 2:noop</c>, so a no-op slot stays visible.</summary>
+    public static string AppliedSlots(IEnumerable<AppliedSlot> slots) =>
+        string.Join(' ', slots.Select(slot => $"{slot.Slot}:{(slot.Commands.Count == 0 ? "noop" : string.Join(',', slot.Commands))}"));
+
+    public static string Leader(int? leaderId) => leaderId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+
+    private static string Route(PeerMessage m) => $"{m.From}->{m.To}";
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static IEnumerable<string> Section(string title, IEnumerable<string> lines)
+    {
+        var first = true;
+        foreach (var line in lines)
+        {
+            if (first)
+            {
+                yield return title;
+                first = false;
+            }
+
+            yield return line;
+        }
+    }
+}

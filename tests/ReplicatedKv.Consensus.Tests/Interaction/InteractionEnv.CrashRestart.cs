@@ -1,0 +1,41 @@
+namespace ReplicatedKv.Consensus.Tests.Interaction;
+
+internal sealed partial class InteractionEnv
+{
+    /// <summary>
+    /// <c>crash ID</c>: the process dies. Its disk survives; the replica and the state machine do not.
+    /// Messages it already sent stay in flight; messages to it are dropped until it restarts.
+    /// </summary>
+    private void Crash(DataDrivenCommand command)
+    {
+        command.Expect(1, 1);
+        var node = Node(command.PositionalInt(0));
+        if (!node.IsUp)
+        {
+            throw new InvalidOperationException($"node {node.Id} is already down");
+        }
+
+        node.Crash();
+    }
+
+    /// <summary>
+    /// <c>restart ID</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and the
+    /// state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
+    /// out again, so the next Ready re-applies them.
+    /// </summary>
+    private void Restart(DataDrivenCommand command)
+    {
+        command.Expect(1, 1);
+        var node = Node(command.PositionalInt(0));
+        if (node.IsUp)
+        {
+            throw new InvalidOperationException($"node {node.Id} is running; crash it first");
+        }
+
+        var disk = node.Disk;
+        Write($"{node.Id} restarting from disk: {Describe.HardState(disk.HardState)} snapshot={disk.Snapshot.Slot} " +
+              $"entries={Describe.Entries(disk.Entries)}");
+        node.Restart();
+        Write($"{node.Id} is {Describe.SoftState(node.RunningReplica.SoftState)}");
+    }
+}
