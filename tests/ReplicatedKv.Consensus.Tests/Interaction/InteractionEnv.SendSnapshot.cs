@@ -33,16 +33,14 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// The receiving host installs the snapshot. A real host restores its state machine and disk first and
-    /// then calls InstallSnapshot; here the replica is asked first, because it alone knows whether the
-    /// snapshot is ahead of what it decided (it returns false otherwise, and the host keeps its own state).
-    /// Nothing can run in between, so the order makes no difference to what the replica sees.
+    /// The receiving host installs the snapshot as a real host does: it asks the replica whether the snapshot
+    /// is ahead of what it decided, restores its state machine and disk, then tells the replica.
     /// </summary>
     private void InstallSnapshot(InteractionNode node, SnapshotEnvelope envelope)
     {
         var replica = node.RunningReplica;
         var snapshot = envelope.Snapshot;
-        if (!replica.InstallSnapshot(snapshot.Slot))
+        if (!replica.WantsSnapshot(snapshot.Slot))
         {
             Write($"  {node.Id} ignored the snapshot: decided={replica.DecidedIndex} role={replica.Role}");
             return;
@@ -55,6 +53,7 @@ internal sealed partial class InteractionEnv
 
         node.Disk.SaveSnapshot(snapshot);
         node.RestoreStateMachine(snapshot);
+        replica.InstallSnapshot(snapshot.Slot);
         Write($"  {node.Id} installed the snapshot: decided={replica.DecidedIndex} first={replica.FirstSlot} last={replica.LastSlot}");
     }
 }
