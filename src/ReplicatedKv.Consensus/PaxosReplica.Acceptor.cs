@@ -34,6 +34,13 @@ public sealed partial class PaxosReplica
         if (m.Ballot > _promised)
         {
             RaisePromise(m.Ballot);
+
+            // The old leader's ballot is now refused here: stop routing clients and catch-up requests to it.
+            if (m.From != NodeId && _leaderId != m.From)
+            {
+                _leaderId = null;
+                _leaderCommit = 0;
+            }
         }
 
         var entries = new List<LogEntry>();
@@ -79,13 +86,18 @@ public sealed partial class PaxosReplica
                 continue;
             }
 
-            // A decided slot already holds the only value any ballot can carry there: acknowledge, keep it.
             if (entry.Slot > _decidedIndex)
             {
                 Persist(new LogEntry(entry.Slot, m.Ballot, entry.Value));
+                acked.Add(entry.Slot);
             }
-
-            acked.Add(entry.Slot);
+            else if (entry.Slot < _log.FirstSlot || (_log.TryGet(entry.Slot, out var decided) && decided.Value.ContentEquals(entry.Value)))
+            {
+                // A decided slot keeps its value, and a leader that lags re-proposes exactly that value (P2c), so
+                // the acceptance may be counted; with a majority down it must be. Where the value is still held
+                // it is checked, and a different one is never acknowledged.
+                acked.Add(entry.Slot);
+            }
         }
 
         if (acked.Count > 0)

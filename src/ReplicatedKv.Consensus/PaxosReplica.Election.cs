@@ -135,28 +135,31 @@ public sealed partial class PaxosReplica
     }
 
     /// <summary>
-    /// Phase 1 is complete: choose a value for every slot the promises cover (Paxos Made Simple §2.2, P2c):
-    /// a value some acceptor reports decided, else the value accepted under the highest ballot, else a no-op.
+    /// Phase 1 is complete. First adopt the decided prefix the promises report: those values are final, and an
+    /// acceptor may hold decided slots further ahead than any window. Then choose a value for every slot above
+    /// it (Paxos Made Simple §2.2, P2c): the value accepted under the highest ballot, else a no-op. Every
+    /// acceptor holds values at most MaxSlotsAhead past its decided index, which the adopted prefix covers,
+    /// so this leader's own acceptor can store everything it proposes.
     /// </summary>
     private void BecomeLeader()
     {
+        AdoptDecidedPrefix();
         var start = _decidedIndex + 1;
         var last = _decidedIndex;
-        var chosen = new Dictionary<long, (Ballot Ballot, SlotValue Value, bool Decided)>();
+        var chosen = new Dictionary<long, (Ballot Ballot, SlotValue Value)>();
         foreach (var promise in _promises.Values)
         {
             foreach (var entry in promise.Entries)
             {
-                if (entry.Slot < start || entry.IsEmpty || entry.Slot > promise.FromSlot + _config.MaxSlotsAhead)
+                if (entry.Slot < start || entry.IsEmpty || entry.Slot > _decidedIndex + _config.MaxSlotsAhead)
                 {
                     continue;
                 }
 
                 last = Math.Max(last, entry.Slot);
-                var decided = entry.Slot <= promise.DecidedIndex;
-                if (!chosen.TryGetValue(entry.Slot, out var best) || (!best.Decided && (decided || entry.Ballot > best.Ballot)))
+                if (!chosen.TryGetValue(entry.Slot, out var best) || entry.Ballot > best.Ballot)
                 {
-                    chosen[entry.Slot] = (entry.Ballot, entry.Value, decided);
+                    chosen[entry.Slot] = (entry.Ballot, entry.Value);
                 }
             }
         }
@@ -178,6 +181,43 @@ public sealed partial class PaxosReplica
         BroadcastAccept(recovered);
         BroadcastHeartbeat();
         FlushProposals();
+    }
+
+    /// <summary>Marks decided, in order, every slot some promise reports as decided (with its value).</summary>
+    private void AdoptDecidedPrefix()
+    {
+        if (_config.Faults.SkipRecoveredValues)
+        {
+            return;
+        }
+
+        var adopted = true;
+        while (adopted)
+        {
+            adopted = false;
+            var slot = _decidedIndex + 1;
+            foreach (var promise in _promises.Values)
+            {
+                if (slot > promise.DecidedIndex || slot < promise.FromSlot)
+                {
+                    continue;
+                }
+
+                var index = (int)Math.Min(slot - promise.FromSlot, promise.Entries.Count - 1);
+                while (index >= 0 && promise.Entries[index].Slot > slot)
+                {
+                    index--;
+                }
+
+                if (index >= 0 && promise.Entries[index].Slot == slot && !promise.Entries[index].IsEmpty)
+                {
+                    Persist(promise.Entries[index]);
+                    _decidedIndex = slot;
+                    adopted = true;
+                    break;
+                }
+            }
+        }
     }
 
     /// <summary>Follows the leader of <paramref name="ballot"/>, whose messages prove it is alive.</summary>
