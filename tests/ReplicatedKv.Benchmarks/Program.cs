@@ -1,0 +1,67 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using Perfolizer.Horology;
+
+namespace ReplicatedKv.Benchmarks;
+
+/// <summary>
+/// Write-ahead log benchmarks. From the repository root:
+/// <code>dotnet run -c Release --project tests/ReplicatedKv.Benchmarks -- --filter '*'</code>
+/// BenchmarkDotNet's own switches apply (<c>--filter '*Wal*'</c>, <c>--job short</c>, <c>--list flat</c>, ...).
+/// Files go to <c>RKV_BENCH_DIR</c>, default <c>.rkv-bench</c> under the current directory, and are removed
+/// after each benchmark case.
+/// </summary>
+public static class Program
+{
+    /// <summary>
+    /// The job used unless the command line names one with <c>--job</c>: few, short iterations (an iteration is
+    /// hundreds of fsyncs, which JIT and timer effects do not touch) so that the whole run takes a few minutes on
+    /// a 2-core machine. It is the base job, so <c>--iterationCount</c>, <c>--warmupCount</c> and the like adjust it.
+    /// </summary>
+    public static Job IoJob { get; } = Job.Default
+        .WithWarmupCount(3)
+        .WithIterationCount(15)
+        .WithIterationTime(TimeInterval.FromMilliseconds(250))
+        .WithUnrollFactor(1)
+        .WithId("Io")
+        .AsDefault();
+
+    public static int Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+
+        // Pin the folder for the benchmark processes BenchmarkDotNet starts (they run in another directory).
+        var folderGiven = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BenchmarkFiles.DirectoryVariable));
+        Environment.SetEnvironmentVariable(BenchmarkFiles.DirectoryVariable, BenchmarkFiles.Root);
+
+        // One joined summary, each WAL case measured right after its raw twin (see PairedOrderer).
+        IConfig config = DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary).WithOrderer(PairedOrderer.Instance);
+        if (!args.Any(a => a is "-j" or "--job"))
+        {
+            config = config.AddJob(IoJob);
+        }
+
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToList();
+
+        if (!folderGiven)
+        {
+            BenchmarkFiles.DeleteDefaultRootIfEmpty();
+        }
+
+        if (GoalReport.Build(summaries) is { } report)
+        {
+            Console.WriteLine();
+            Console.WriteLine(report);
+            var results = summaries.Select(s => s.ResultsDirectoryPath).FirstOrDefault(Directory.Exists);
+            if (results is not null)
+            {
+                var path = Path.Combine(results, "wal-goals.md");
+                File.WriteAllText(path, report);
+                Console.WriteLine($"// goal report written to {path}");
+            }
+        }
+
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}
