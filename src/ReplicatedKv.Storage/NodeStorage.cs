@@ -91,7 +91,13 @@ public sealed class NodeStorage : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        var batch = new WalBatch();
+        var size = ready.HardState is null ? 0 : WalFormat.HardStateFrameSize;
+        foreach (var entry in ready.Entries)
+        {
+            size += WalFormat.EntryFrameSize(entry);
+        }
+
+        var batch = new WalBatch(size);
         foreach (var entry in ready.Entries)
         {
             batch.AddEntry(entry);

@@ -1,12 +1,20 @@
-using System.Buffers;
 using ReplicatedKv.Consensus;
 
 namespace ReplicatedKv.Storage;
 
-/// <summary>Records that become durable together: usually everything one Ready asks to persist.</summary>
+/// <summary>
+/// Records that become durable together: usually everything one Ready asks to persist. A batch is used
+/// once: its pooled buffer goes back to the pool when the commit completes.
+/// </summary>
 public sealed class WalBatch
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly PooledBufferWriter _buffer;
+
+    /// <summary>Creates a batch; <paramref name="capacity"/> (see <see cref="WalFormat.EntryFrameSize"/>) avoids regrowing.</summary>
+    public WalBatch(int capacity = 4096)
+    {
+        _buffer = new PooledBufferWriter(capacity);
+    }
 
     internal TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -35,6 +43,8 @@ public sealed class WalBatch
         HardState = state;
         RecordCount++;
     }
+
+    internal void Release() => _buffer.Release();
 
     public void AddSnapshotMarker(long slot)
     {

@@ -16,6 +16,13 @@ public static class WalFormat
     /// <summary>Largest payload a frame may claim; anything bigger is damage, not data.</summary>
     public const int MaxPayload = 256 << 20;
 
+    /// <summary>Bytes a hard state record takes on disk.</summary>
+    public const int HardStateFrameSize = HeaderSize + 28;
+
+    /// <summary>Bytes an entry record takes on disk, frame included.</summary>
+    public static int EntryFrameSize(LogEntry entry) =>
+        HeaderSize + 24 + (4 * entry.Value.Commands.Count) + (int)entry.Value.PayloadBytes;
+
     public static void WriteHardState(IBufferWriter<byte> writer, HardState state)
     {
         Span<byte> payload = stackalloc byte[28];
@@ -37,7 +44,7 @@ public static class WalFormat
     public static void WriteEntry(IBufferWriter<byte> writer, LogEntry entry)
     {
         var commands = entry.Value.Commands;
-        var payloadLength = 24 + (4 * commands.Count) + (int)entry.Value.PayloadBytes;
+        var payloadLength = EntryFrameSize(entry) - HeaderSize;
         var frame = writer.GetSpan(HeaderSize + payloadLength);
         var payload = frame.Slice(HeaderSize, payloadLength);
         BinaryPrimitives.WriteInt64LittleEndian(payload, entry.Slot);

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
@@ -7,17 +7,18 @@ using ReplicatedKv.Consensus;
 namespace ReplicatedKv.Storage;
 
 /// <summary>
-/// An append-only log of segment files with group commit. <see cref="CommitAsync"/> queues a batch; one
-/// background flusher writes every batch queued so far with a single vectored write and one fdatasync, then
-/// completes them all. While that fsync runs, new batches gather for the next one, so throughput grows with
-/// load instead of paying one fsync per request. Nothing is reported durable before its fsync returns.
+/// An append-only log of segment files with group commit. <see cref="CommitAsync"/> queues a batch; whoever
+/// finds no flush running becomes the flusher: it writes every batch queued so far with one vectored write
+/// and one fdatasync, completes them all, and goes on while more are queued. Batches committed while an
+/// fsync runs gather for the next one, so throughput grows with load instead of paying one fsync per
+/// request, and an idle log pays no thread hand-off. Nothing is reported durable before its fsync returns.
 /// </summary>
 public sealed class WriteAheadLog : IAsyncDisposable
 {
     private readonly WalOptions _options;
-    private readonly Channel<WalBatch> _queue = Channel.CreateUnbounded<WalBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<WalBatch> _queue = new();
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly List<WalSegment> _segments;
-    private readonly Task _flusher;
     private readonly List<WalBatch> _gathered = [];
     private readonly List<ReadOnlyMemory<byte>> _buffers = [];
     private SafeFileHandle _active;
@@ -25,6 +26,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
     private long _snapshotMarker;
     private long _syncs;
     private long _bytesWritten;
+    private volatile bool _disposed;
 
     private WriteAheadLog(WalOptions options, WalContents contents)
     {
@@ -38,7 +40,6 @@ public sealed class WriteAheadLog : IAsyncDisposable
         }
 
         _active = File.OpenHandle(_segments[^1].Path, FileMode.Open, FileAccess.ReadWrite);
-        _flusher = Task.Run(FlushLoopAsync);
     }
 
     /// <summary>fdatasync calls so far: how well group commit is batching.</summary>
@@ -46,7 +47,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
 
     public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
-    /// <summary>Opens (creating if needed) the log, recovers what it holds, and starts the flusher.</summary>
+    /// <summary>Opens (creating if needed) the log and recovers what it holds.</summary>
     public static WriteAheadLog Open(WalOptions options, out WalContents contents, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -59,12 +60,14 @@ public sealed class WriteAheadLog : IAsyncDisposable
     /// Queues a batch; the task completes once it is durable, or faults with <see cref="StorageUnavailableException"/>
     /// when it could not be written. A failed batch leaves no partial record behind, but may have reached the
     /// disk in part: the caller retries the same records (re-writing them is harmless) until they succeed.
+    /// When no flush is running, the calling thread writes and syncs before this returns.
     /// </summary>
     public Task CommitAsync(WalBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(batch), this);
-
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _queue.Enqueue(batch);
+        FlushWhileQueued(stopAfter: batch);
         return batch.Durable.Task;
     }
 
@@ -110,39 +113,81 @@ public sealed class WriteAheadLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _flusher.ConfigureAwait(false);
-        _active.Dispose();
+        _disposed = true;
+        await _flushLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            FlushQueued();
+            _active.Dispose();
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
     }
 
-    private async Task FlushLoopAsync()
+    /// <summary>
+    /// Takes the flusher's role if it is free and flushes until the queue is empty, or, once
+    /// <paramref name="stopAfter"/> is durable, hands what is left to a pool thread so the caller is not held
+    /// hostage by other writers. Whoever finds the role taken leaves: the holder re-checks the queue after it
+    /// lets go, so no batch is stranded.
+    /// </summary>
+    private void FlushWhileQueued(WalBatch? stopAfter)
     {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (!_queue.IsEmpty && _flushLock.Wait(0))
         {
-            while (reader.TryRead(out var batch))
-            {
-                _gathered.Add(batch);
-            }
-
             try
             {
-                WriteGathered();
-                foreach (var batch in _gathered)
-                {
-                    batch.Durable.TrySetResult();
-                }
+                FlushQueued();
             }
-            catch (IOException e)
+            finally
             {
-                var failure = new StorageUnavailableException($"write-ahead log write failed: {e.Message}", e);
-                foreach (var batch in _gathered)
-                {
-                    batch.Durable.TrySetException(failure);
-                }
+                _flushLock.Release();
             }
 
+            if (stopAfter is not null && stopAfter.Durable.Task.IsCompleted && !_queue.IsEmpty)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static log => log.FlushWhileQueued(null), this, preferLocal: false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>One flush round: everything queued now, one write, one fsync. Caller holds the flush lock.</summary>
+    private void FlushQueued()
+    {
+        while (_queue.TryDequeue(out var batch))
+        {
+            _gathered.Add(batch);
+        }
+
+        if (_gathered.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteGathered();
+            foreach (var batch in _gathered)
+            {
+                batch.Release();
+                batch.Durable.TrySetResult();
+            }
+        }
+        catch (IOException e)
+        {
+            var failure = new StorageUnavailableException($"write-ahead log write failed: {e.Message}", e);
+            foreach (var batch in _gathered)
+            {
+                batch.Release();
+                batch.Durable.TrySetException(failure);
+            }
+        }
+        finally
+        {
             _gathered.Clear();
+            _buffers.Clear();
         }
     }
 
@@ -227,6 +272,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
 
         _buffers.Add(header.Bytes);
         WriteAndSync(next, 0, header.Length, 0);
+        header.Release();
         lock (_segments)
         {
             _segments.Add(next);

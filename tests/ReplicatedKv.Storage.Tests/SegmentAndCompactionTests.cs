@@ -39,19 +39,65 @@ public sealed class SegmentAndCompactionTests
     }
 
     [Fact]
-    public async Task Many_concurrent_commits_share_fsyncs()
+    public async Task Concurrent_committers_all_get_every_batch_durable()
     {
         using var dir = new TempDirectory();
-        await using var log = WalTestKit.Open(dir.Path, out _);
-        var commits = new List<Task>();
-        for (var slot = 1; slot <= 2000; slot++)
+        const int Writers = 8, PerWriter = 250;
+        await using (var log = WalTestKit.Open(dir.Path, out _))
         {
-            var batch = new WalBatch();
-            batch.AddEntry(WalTestKit.Entry(slot));
-            commits.Add(log.CommitAsync(batch));
+            var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; i < PerWriter; i++)
+                {
+                    var batch = new WalBatch();
+                    batch.AddEntry(WalTestKit.Entry((w * PerWriter) + i + 1));
+                    await log.CommitAsync(batch);
+                }
+            })).ToArray();
+            await Task.WhenAll(writers);
         }
 
-        await Task.WhenAll(commits);
-        log.Syncs.Should().BeLessThan(2000, "batches queued while an fsync runs are written by the next one");
+        await using (WalTestKit.Open(dir.Path, out var contents))
+        {
+            contents.Entries.Select(e => e.Slot).Order().Should().Equal(Enumerable.Range(1, Writers * PerWriter).Select(i => (long)i));
+        }
+    }
+
+    [Fact]
+    public async Task Batches_committed_while_an_fsync_runs_share_the_next_one()
+    {
+        using var dir = new TempDirectory();
+        using var inFirstWrite = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var writes = 0;
+        IOException? HoldFirstWrite()
+        {
+            if (Interlocked.Increment(ref writes) == 1)
+            {
+                inFirstWrite.Set();
+                release.Wait();
+            }
+
+            return null;
+        }
+
+        await using var log = WalTestKit.Open(dir.Path, out _, fault: HoldFirstWrite);
+        var first = Task.Run(() => Commit(log, 1));
+        inFirstWrite.Wait();
+
+        // The flusher is inside its first write: these queue up behind it.
+        var queued = Enumerable.Range(2, 50).Select(slot => Commit(log, slot)).ToArray();
+        queued.Should().OnlyContain(t => !t.IsCompleted, "nothing is durable before its fsync");
+        release.Set();
+        await first;
+        await Task.WhenAll(queued);
+        log.Syncs.Should().Be(2, "the 50 batches queued during the first fsync share the second");
+    }
+
+    private static Task Commit(WriteAheadLog log, long slot)
+    {
+        var batch = new WalBatch();
+        batch.AddEntry(WalTestKit.Entry(slot));
+        return log.CommitAsync(batch);
     }
 }
