@@ -18,5 +18,5 @@ public sealed record StorageOptions
     public long SnapshotEveryBytes { get; init; } = 256L << 20;
 
     /// <summary>Test hook passed to the log: simulates a full disk or failing device.</summary>
-    internal Func<IOException?>? WriteFault { get; init; }
+    internal Func<string, IOException?>? WriteFault { get; init; }
 }

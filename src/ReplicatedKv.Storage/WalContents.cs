@@ -30,5 +30,8 @@ internal sealed class WalSegment(long index, string path)
 
     public long MaxSlot { get; set; }
 
+    /// <summary>True when the segment opens with a hard state record, as every rolled segment does.</summary>
+    public bool HasHeader { get; set; }
+
     public static string FileName(long index) => $"{index:D16}.wal";
 }

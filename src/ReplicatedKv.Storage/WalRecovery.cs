@@ -12,7 +12,13 @@ internal static partial class WalRecovery
     public static WalContents Read(string directory, ILogger logger)
     {
         var contents = new WalContents();
-        var paths = Directory.GetFiles(directory, "*.wal");
+        foreach (var stale in Directory.GetFiles(directory, "*.wal.tmp"))
+        {
+            // A segment whose creation a crash interrupted: it was never renamed into place, so never used.
+            File.Delete(stale);
+        }
+
+        var paths = Array.FindAll(Directory.GetFiles(directory, "*.wal"), p => p.EndsWith(".wal", StringComparison.Ordinal));
         Array.Sort(paths, StringComparer.Ordinal);
         for (var i = 0; i < paths.Length; i++)
         {
@@ -50,6 +56,11 @@ internal static partial class WalRecovery
             }
 
             Apply(type, payload, segment, contents, offset);
+            if (offset == 0)
+            {
+                segment.HasHeader = type == WalRecordType.HardState;
+            }
+
             offset += size;
         }
 

@@ -36,7 +36,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
         _snapshotMarker = contents.SnapshotMarker;
         if (_segments.Count == 0)
         {
-            _segments.Add(CreateSegment(1));
+            _segments.Add(CreateSegment(1, _hardState, _snapshotMarker));
         }
 
         _active = File.OpenHandle(_segments[^1].Path, FileMode.Open, FileAccess.ReadWrite);
@@ -80,13 +80,21 @@ public sealed class WriteAheadLog : IAsyncDisposable
         lock (_segments)
         {
             var removed = 0;
+
+            // Deleting a segment is safe only when a later one that stays opens with the then-current hard
+            // state; otherwise the newest promise could go with it.
+            var laterHeader = _segments[^1].HasHeader;
             for (var i = _segments.Count - 2; i >= 0; i--)
             {
-                if (_segments[i].MaxSlot <= slot)
+                if (_segments[i].MaxSlot <= slot && laterHeader)
                 {
                     File.Delete(_segments[i].Path);
                     _segments.RemoveAt(i);
                     removed++;
+                }
+                else
+                {
+                    laterHeader |= _segments[i].HasHeader;
                 }
             }
 
@@ -175,8 +183,9 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 batch.Durable.TrySetResult();
             }
         }
-        catch (IOException e)
+        catch (Exception e)
         {
+            // Every gathered batch fails, whatever went wrong: none may wait forever for a flush that died.
             var failure = new StorageUnavailableException($"write-ahead log write failed: {e.Message}", e);
             foreach (var batch in _gathered)
             {
@@ -228,7 +237,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
             _hardState = hardState;
             _snapshotMarker = marker;
         }
-        catch (IOException)
+        catch (Exception)
         {
             // Leave no partial record behind: the next batch starts where the last durable one ended.
             TryTruncate(segment.Length);
@@ -244,7 +253,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
         }
 
         RandomAccess.Write(_active, _buffers, start);
-        if (_options.WriteFault?.Invoke() is { } fault)
+        if (_options.WriteFault?.Invoke(segment.Path) is { } fault)
         {
             throw fault;
         }
@@ -257,22 +266,16 @@ public sealed class WriteAheadLog : IAsyncDisposable
         _buffers.Clear();
     }
 
-    /// <summary>Starts a new segment that opens with the current hard state and snapshot marker.</summary>
+    /// <summary>
+    /// Switches to a new segment that opens with the current hard state and snapshot marker. The new file is
+    /// complete and durable before anything points at it; if making it fails, the current segment stays active.
+    /// </summary>
     private WalSegment Roll(WalSegment previous, HardState hardState, long marker)
     {
-        var next = CreateSegment(previous.Index + 1);
+        var next = CreateSegment(previous.Index + 1, hardState, marker);
+        var handle = File.OpenHandle(next.Path, FileMode.Open, FileAccess.ReadWrite);
         _active.Dispose();
-        _active = File.OpenHandle(next.Path, FileMode.Open, FileAccess.ReadWrite);
-        var header = new WalBatch();
-        header.AddHardState(hardState);
-        if (marker > 0)
-        {
-            header.AddSnapshotMarker(marker);
-        }
-
-        _buffers.Add(header.Bytes);
-        WriteAndSync(next, 0, header.Length, 0);
-        header.Release();
+        _active = handle;
         lock (_segments)
         {
             _segments.Add(next);
@@ -281,15 +284,48 @@ public sealed class WriteAheadLog : IAsyncDisposable
         return next;
     }
 
-    private WalSegment CreateSegment(long index)
+    /// <summary>
+    /// Creates segment <paramref name="index"/> atomically: header written to a temporary file, synced, renamed
+    /// into place, directory synced. A crash leaves either no segment or one that starts with its header.
+    /// </summary>
+    private WalSegment CreateSegment(long index, HardState hardState, long marker)
     {
         var path = Path.Combine(_options.Directory, WalSegment.FileName(index));
-        using (File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
+        var temporary = path + ".tmp";
+        var header = new WalBatch(64);
+        try
         {
-        }
+            header.AddHardState(hardState);
+            if (marker > 0)
+            {
+                header.AddSnapshotMarker(marker);
+            }
 
-        FileSync.SyncDirectory(_options.Directory);
-        return new WalSegment(index, path);
+            using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.ReadWrite))
+            {
+                RandomAccess.Write(handle, header.Bytes.Span, 0);
+                if (_options.WriteFault?.Invoke(temporary) is { } fault)
+                {
+                    throw fault;
+                }
+
+                FileSync.DataSync(handle);
+            }
+
+            File.Move(temporary, path);
+            FileSync.SyncDirectory(_options.Directory);
+            Interlocked.Increment(ref _syncs);
+            return new WalSegment(index, path) { Length = header.Length, HasHeader = true };
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        finally
+        {
+            header.Release();
+        }
     }
 
     private void TryTruncate(long length)

@@ -8,7 +8,7 @@ public sealed class DiskFaultTests
     {
         using var dir = new TempDirectory();
         var diskFull = false;
-        IOException? Fault() => diskFull ? new IOException("No space left on device") : null;
+        IOException? Fault(string path) => diskFull ? new IOException("No space left on device") : null;
         await using (var log = WalTestKit.Open(dir.Path, out _, fault: Fault))
         {
             await Commit(log, 1);
@@ -27,6 +27,46 @@ public sealed class DiskFaultTests
         await using (WalTestKit.Open(dir.Path, out var contents))
         {
             contents.Entries.Select(e => e.Slot).Should().Equal(1, 2, 3);
+            contents.TruncatedBytes.Should().Be(0);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_segment_roll_keeps_writing_to_the_current_segment_and_rolls_later()
+    {
+        using var dir = new TempDirectory();
+        var failRolls = false;
+        IOException? Fault(string path) => failRolls && path.EndsWith(".tmp", StringComparison.Ordinal) ? new IOException("No space left on device") : null;
+        await using (var log = WalTestKit.Open(dir.Path, out _, segmentBytes: 200, fault: Fault))
+        {
+            failRolls = true;
+            for (var slot = 1; slot <= 6; slot++)
+            {
+                try
+                {
+                    await Commit(log, slot);
+                }
+                catch (StorageUnavailableException)
+                {
+                    // The batch that needed the new segment fails; the caller retries it.
+                    await Commit(log, slot).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+
+            log.SegmentCount.Should().Be(1, "every roll failed");
+            Directory.GetFiles(dir.Path, "*.tmp").Should().BeEmpty("a failed roll leaves no half-made segment");
+            failRolls = false;
+            for (var slot = 7; slot <= 12; slot++)
+            {
+                await Commit(log, slot);
+            }
+
+            log.SegmentCount.Should().BeGreaterThan(1);
+        }
+
+        await using (WalTestKit.Open(dir.Path, out var contents, segmentBytes: 200))
+        {
+            contents.Entries.Select(e => e.Slot).Should().Contain(Enumerable.Range(7, 6).Select(i => (long)i));
             contents.TruncatedBytes.Should().Be(0);
         }
     }

@@ -7,7 +7,7 @@ internal static class WalTestKit
     public static LogEntry Entry(long slot, int size = 10) =>
         new(slot, new Ballot(1, 1), new SlotValue([Enumerable.Range(0, size).Select(i => (byte)(slot + i)).ToArray()]));
 
-    public static WriteAheadLog Open(string directory, out WalContents contents, long segmentBytes = 64L << 20, Func<IOException?>? fault = null) =>
+    public static WriteAheadLog Open(string directory, out WalContents contents, long segmentBytes = 64L << 20, Func<string, IOException?>? fault = null) =>
         WriteAheadLog.Open(new WalOptions { Directory = directory, SegmentBytes = segmentBytes, WriteFault = fault }, out contents);
 
     /// <summary>Commits one entry per batch and returns each batch's end offset in the (single) segment.</summary>
