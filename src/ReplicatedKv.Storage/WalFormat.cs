@@ -19,9 +19,18 @@ public static class WalFormat
     /// <summary>Bytes a hard state record takes on disk.</summary>
     public const int HardStateFrameSize = HeaderSize + 28;
 
-    /// <summary>Bytes an entry record takes on disk, frame included.</summary>
-    public static int EntryFrameSize(LogEntry entry) =>
-        HeaderSize + 24 + (4 * entry.Value.Commands.Count) + (int)entry.Value.PayloadBytes;
+    /// <summary>Bytes an entry record takes on disk, frame included. Throws for an entry above <see cref="MaxPayload"/>.</summary>
+    public static int EntryFrameSize(LogEntry entry)
+    {
+        var payload = 24L + (4L * entry.Value.Commands.Count) + entry.Value.PayloadBytes;
+        if (payload > MaxPayload)
+        {
+            // Recovery would read such a frame as damage: refuse it here, before anyone thinks it durable.
+            throw new ArgumentException($"entry for slot {entry.Slot} is {payload} bytes; a log record holds at most {MaxPayload}", nameof(entry));
+        }
+
+        return HeaderSize + (int)payload;
+    }
 
     public static void WriteHardState(IBufferWriter<byte> writer, HardState state)
     {
