@@ -59,7 +59,22 @@ public sealed partial class SnapshotStore
     public async Task SaveAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writePayload);
-        var temporary = PathOf(slot) + ".tmp";
+        var temporary = PathOf(slot) + ".save.tmp";
+        try
+        {
+            await WriteFileAsync(temporary, slot, writePayload, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        Publish(temporary, slot);
+    }
+
+    private static async Task WriteFileAsync(string temporary, long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken)
+    {
         var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using (file.ConfigureAwait(false))
         {
@@ -76,8 +91,6 @@ public sealed partial class SnapshotStore
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
             FileSync.DataSync(file.SafeFileHandle);
         }
-
-        Publish(temporary, slot);
     }
 
     /// <summary>
@@ -141,7 +154,7 @@ public sealed partial class SnapshotStore
     }
 
     /// <summary>Starts receiving a snapshot sent by a peer; nothing is visible until <see cref="SnapshotReceiver.CompleteAsync"/>.</summary>
-    public SnapshotReceiver BeginReceive(long slot) => new(this, slot, PathOf(slot) + ".tmp");
+    public SnapshotReceiver BeginReceive(long slot) => new(this, slot, PathOf(slot) + ".receive.tmp");
 
     internal void Publish(string temporary, long slot)
     {
