@@ -15,4 +15,7 @@ public static class CrashEntries
 
         return new LogEntry(slot, new Ballot(slot / 100 + 1, 1), new SlotValue([value]));
     }
+
+    /// <summary>The hard state written with the batch ending at <paramref name="slot"/>.</summary>
+    public static HardState HardStateAfter(long slot) => new(new Ballot(slot + 1, 1), slot);
 }

@@ -1,9 +1,10 @@
 using ReplicatedKv.Storage;
 using ReplicatedKv.Storage.CrashHarness;
 
-// Appends numbered entries to the log in <directory> forever, a few batches in flight at once so group
-// commit has something to group, and prints "durable N" once every entry up to N is durable. The test
-// kills this process with SIGKILL at arbitrary moments and checks that everything reported is there.
+// Appends numbered entries to the log in <directory> forever, each batch with a hard state naming its last
+// slot, a few batches in flight at once so group commit has something to group, and prints "durable N" once
+// every entry up to N is durable. Every 2,000 slots it compacts the log through 1,000 slots back and prints
+// "compacting N" just before. The test kills this process with SIGKILL at arbitrary moments and checks what is left.
 if (args.Length != 1)
 {
     Console.Error.WriteLine("usage: ReplicatedKv.Storage.CrashHarness <wal-directory>");
@@ -11,7 +12,7 @@ if (args.Length != 1)
 }
 
 await using var log = WriteAheadLog.Open(new WalOptions { Directory = args[0], SegmentBytes = 32 * 1024 }, out var contents);
-var next = contents.Entries.Count == 0 ? 1 : contents.Entries[^1].Slot + 1;
+var next = contents.Entries.Count == 0 ? 1 : contents.Entries.Max(e => e.Slot) + 1;
 var random = new Random((int)next);
 var inFlight = new Queue<(Task Durable, long Last)>();
 while (true)
@@ -23,7 +24,16 @@ while (true)
         batch.AddEntry(CrashEntries.For(next));
     }
 
+    batch.AddHardState(CrashEntries.HardStateAfter(next - 1));
     inFlight.Enqueue((log.CommitAsync(batch), next - 1));
+    if (next / 2000 != (next - count) / 2000)
+    {
+        // Announced before it happens: a kill may land in between, and the test must know it could have.
+        var through = next - 1000;
+        Console.WriteLine($"compacting {through}");
+        log.CompactThrough(through);
+    }
+
     while (inFlight.Count > 3 || (inFlight.Count > 0 && inFlight.Peek().Durable.IsCompleted))
     {
         var (durable, last) = inFlight.Dequeue();
