@@ -10,10 +10,18 @@ public sealed partial class PaxosReplica
     /// <summary>Starts an election now instead of waiting for the timeout (used by tests and operator tooling).</summary>
     public void Campaign()
     {
-        if (_role != Role.Leader)
+        if (_role == Role.Leader)
         {
-            StartPreCandidacy();
+            return;
         }
+
+        if (_role == Role.Candidate)
+        {
+            // Abandoning this candidacy: hand its queued commands back, as a timed-out election does.
+            StepDown(null);
+        }
+
+        StartPreCandidacy();
     }
 
     private void TickElection()

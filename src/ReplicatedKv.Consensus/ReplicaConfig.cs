@@ -28,7 +28,12 @@ public sealed record ReplicaConfig
     /// <summary>Most payload bytes batched into one slot (a single larger command still gets a slot of its own).</summary>
     public long MaxBatchBytes { get; init; } = 1 << 20;
 
-    /// <summary>Most entries in one Accept, Promise or CatchUp message, so messages stay within transport limits.</summary>
+    /// <summary>
+    /// Most entries in one Accept or CatchUp message, and how far behind (in decided slots) a candidate may be
+    /// and still get a promise. A Promise itself carries every value the acceptor accepted above the prepare
+    /// point (at most MaxSlotsAhead): leaving any out could let the new leader overwrite a chosen value, so the
+    /// transport must carry large promises.
+    /// </summary>
     public int MaxEntriesPerMessage { get; init; } = 256;
 
     /// <summary>Most commands a leader queues for free window slots before it refuses more (back-pressure).</summary>

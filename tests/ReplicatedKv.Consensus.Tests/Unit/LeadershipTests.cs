@@ -52,4 +52,18 @@ public sealed class LeadershipTests
         ready.MessagesAfterPersist.Should().NotContain(m => m is Promise);
         replica.Promised.Should().Be(new Ballot(1, 1));
     }
+
+    [Fact]
+    public void Campaigning_again_as_a_candidate_hands_back_the_queued_commands()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 1, Members = [1, 2, 3] });
+        replica.Campaign();
+        replica.Step(new PrePromise(2, 1, new Ballot(1, 1), true, Ballot.Zero));
+        replica.Role.Should().Be(Role.Candidate);
+        replica.Propose(new byte[] { 4 }).Should().Be(RequestOutcome.Accepted);
+
+        replica.Campaign();
+        replica.Role.Should().Be(Role.PreCandidate);
+        replica.GetReady().DroppedProposals.Should().ContainSingle().Which.Commands.Should().ContainSingle();
+    }
 }
