@@ -282,7 +282,7 @@ internal sealed class ClusterSimulator
             Elections++;
         }
 
-        node.Disk.Write(ready);
+        node.Disk.Persist(ready);
         foreach (var message in ready.MessagesAfterPersist)
         {
             Send(message.From, message.To, message, null);
@@ -518,6 +518,7 @@ internal sealed class ClusterSimulator
             RecordChosen(node.Id, slot, snapshot.Values[slot - 1]);
         }
 
+        node.Disk.Sync();
         node.Disk.SnapshotSlot = snapshot.Slot;
         node.Disk.SnapshotValues = snapshot.Values;
         node.Disk.TrimBelowSnapshot();
@@ -532,6 +533,8 @@ internal sealed class ClusterSimulator
             return;
         }
 
+        // Saving a snapshot fsyncs the log behind it (the storage layer's snapshot marker does).
+        node.Disk.Sync();
         node.Disk.SnapshotSlot = node.Applied.Count;
         node.Disk.SnapshotValues = node.Applied.ToArray();
         node.Disk.TrimBelowSnapshot();
@@ -551,14 +554,16 @@ internal sealed class ClusterSimulator
         }
     }
 
-    /// <summary>Loses the replica and the state machine; of an unconfirmed Ready's writes, any prefix survives.</summary>
+    /// <summary>Loses the replica and the state machine; of the writes not yet fsynced, any prefix survives.</summary>
     private void Crash(SimNode node)
     {
         if (node.Pending is { } pending)
         {
-            node.Disk.Write(pending, _random.Next(0, SimDisk.RecordCount(pending) + 1));
+            node.Disk.Write(pending);
             node.Pending = null;
         }
+
+        node.Disk.KeepUnsynced(_random.Next(0, node.Disk.UnsyncedCount + 1));
 
         node.Replica = null;
         node.Applied = [];

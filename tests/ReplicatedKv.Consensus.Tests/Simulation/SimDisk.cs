@@ -16,29 +16,58 @@ internal sealed class SimDisk
     public IReadOnlyList<SlotValue> SnapshotValues { get; set; } = [];
 
     /// <summary>
-    /// Writes a Ready's records in their order (entries, then hard state), or only the first
-    /// <paramref name="limit"/> of them: a crash may keep any prefix of unconfirmed writes.
+    /// Writes the host made but did not fsync, in order. A Ready without MustSync may skip the fsync; its
+    /// writes reach the disk only with a later fsync, and a crash keeps just a prefix of them.
     /// </summary>
-    public void Write(Ready ready, int limit = int.MaxValue)
+    private readonly List<(LogEntry? Entry, HardState? HardState)> _unsynced = [];
+
+    /// <summary>Handles a Ready's writes as the host does: written in order, fsynced only when MustSync.</summary>
+    public void Persist(Ready ready)
     {
-        var written = 0;
-        foreach (var entry in ready.Entries)
+        Write(ready);
+        if (ready.MustSync)
         {
-            if (written++ >= limit)
-            {
-                return;
-            }
-
-            Entries.Add(entry);
-        }
-
-        if (ready.HardState is { } hardState && written < limit)
-        {
-            HardState = hardState;
+            Sync();
         }
     }
 
-    public static int RecordCount(Ready ready) => ready.Entries.Count + (ready.HardState is null ? 0 : 1);
+    /// <summary>Queues a Ready's records (entries, then hard state) as written but not yet synced.</summary>
+    public void Write(Ready ready)
+    {
+        foreach (var entry in ready.Entries)
+        {
+            _unsynced.Add((entry, null));
+        }
+
+        if (ready.HardState is { } hardState)
+        {
+            _unsynced.Add((null, hardState));
+        }
+    }
+
+    /// <summary>An fsync: everything written so far becomes durable.</summary>
+    public void Sync() => KeepUnsynced(_unsynced.Count);
+
+    public int UnsyncedCount => _unsynced.Count;
+
+    /// <summary>A crash: of the unsynced writes only the first <paramref name="count"/> reached the disk.</summary>
+    public void KeepUnsynced(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var (entry, hardState) = _unsynced[i];
+            if (entry is { } e)
+            {
+                Entries.Add(e);
+            }
+            else
+            {
+                HardState = hardState!.Value;
+            }
+        }
+
+        _unsynced.Clear();
+    }
 
     public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray());
 
