@@ -9,6 +9,7 @@ namespace ReplicatedKv.Benchmarks;
 /// Write-ahead log benchmarks. From the repository root:
 /// <code>dotnet run -c Release --project tests/ReplicatedKv.Benchmarks -- --filter '*'</code>
 /// BenchmarkDotNet's own switches apply (<c>--filter '*Wal*'</c>, <c>--job short</c>, <c>--list flat</c>, ...).
+/// <c>-- paired [rounds]</c> instead alternates WAL commits and raw fdatasyncs in one process (see PairedCommitLatency).
 /// Files go to <c>RKV_BENCH_DIR</c>, default <c>.rkv-bench</c> under the current directory, and are removed
 /// after each benchmark case.
 /// </summary>
@@ -30,6 +31,13 @@ public static class Program
     public static int Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "paired")
+        {
+            var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;
+            PairedCommitLatency.RunAsync(rounds).GetAwaiter().GetResult();
+            BenchmarkFiles.DeleteDefaultRootIfEmpty();
+            return 0;
+        }
 
         // Pin the folder for the benchmark processes BenchmarkDotNet starts (they run in another directory).
         var folderGiven = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(BenchmarkFiles.DirectoryVariable));
