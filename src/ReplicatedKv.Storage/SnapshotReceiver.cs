@@ -39,7 +39,7 @@ public sealed class SnapshotReceiver : IAsyncDisposable
 
         _store.Publish(_temporary, Slot);
         _completed = true;
-        return new SnapshotReader(Slot, _store.PathOf(Slot), 20, payloadLength);
+        return new SnapshotReader(Slot, _store.PathOf(Slot), SnapshotStore.HeaderSize, payloadLength);
     }
 
     public async ValueTask DisposeAsync()
@@ -53,7 +53,7 @@ public sealed class SnapshotReceiver : IAsyncDisposable
 
     private static long SlotOf(string path)
     {
-        Span<byte> header = stackalloc byte[20];
+        Span<byte> header = stackalloc byte[SnapshotStore.HeaderSize];
         using var stream = File.OpenRead(path);
         stream.ReadExactly(header);
         return SnapshotStore.SlotInHeader(header);

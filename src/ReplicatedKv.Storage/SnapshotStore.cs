@@ -11,7 +11,7 @@ namespace ReplicatedKv.Storage;
 /// </summary>
 public sealed partial class SnapshotStore
 {
-    private const int HeaderSize = 20;
+    internal const int HeaderSize = 20;
     private const uint FormatVersion = 1;
     private static ReadOnlySpan<byte> Magic => "RKVSNAP1"u8;
 
