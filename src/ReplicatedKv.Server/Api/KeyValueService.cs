@@ -1,0 +1,156 @@
+using Grpc.Core;
+using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Server.Node;
+using ReplicatedKv.Server.Settings;
+using ReplicatedKv.StateMachine;
+
+namespace ReplicatedKv.Server.Api;
+
+/// <summary>
+/// The public API. Any node serves it: writes and linearizable reads that need the leader travel there over the
+/// peer link, and every response names the leader in its headers so smart clients can go there directly.
+/// </summary>
+internal sealed class KeyValueService(KvNode node, ServerSettings settings, TimeProvider time) : KeyValue.KeyValueBase
+{
+    private readonly RequestLimits _limits = new(settings);
+
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
+    {
+        _limits.CheckKey(request.Key);
+        var result = await ReadAsync(request.Key, ReadKind.Get, RequestLimits.IsLinearizable(request.Consistency), context).ConfigureAwait(false);
+        return result.Found
+            ? new GetResponse { Found = true, Value = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(result.Value), Version = result.Version }
+            : new GetResponse();
+    }
+
+    public override async Task<ContainsResponse> Contains(ContainsRequest request, ServerCallContext context)
+    {
+        _limits.CheckKey(request.Key);
+        var result = await ReadAsync(request.Key, ReadKind.Contains, RequestLimits.IsLinearizable(request.Consistency), context).ConfigureAwait(false);
+        return new ContainsResponse { Found = result.Found };
+    }
+
+    public override async Task<SetResponse> Set(SetRequest request, ServerCallContext context)
+    {
+        _limits.CheckKey(request.Key);
+        _limits.CheckValue(request.Value.Length);
+        var command = KvCommand.Set(request.Key, request.Value.Memory, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
+        return result.Status switch
+        {
+            CommandStatus.Ok => new SetResponse { Version = result.Version },
+            _ => throw Refusal(result, request.Key),
+        };
+    }
+
+    public override async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
+    {
+        _limits.CheckKey(request.Key);
+        var command = KvCommand.Remove(request.Key, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
+        var result = await WriteAsync(command, context).ConfigureAwait(false);
+        return result.Status switch
+        {
+            CommandStatus.Ok => new RemoveResponse { Removed = true, Version = result.Version },
+            CommandStatus.NotFound => new RemoveResponse { Removed = false, Version = result.Version },
+            _ => throw Refusal(result, request.Key),
+        };
+    }
+
+    private async Task<CommandResult> WriteAsync(KvCommand command, ServerCallContext context)
+    {
+        var write = node.TryAdmitWrite(command) ?? throw await Overloaded(context).ConfigureAwait(false);
+        try
+        {
+            var result = await write.Result.Task.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            return result;
+        }
+        catch (TimeoutException)
+        {
+            var reason = new RpcException(new Status(StatusCode.Unavailable,
+                $"write not confirmed within the deadline ({LeaderText()}); it may or may not be applied: retry with the same request_id"));
+            node.Abandon(write, reason);
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            throw reason;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            node.Abandon(write, new OperationCanceledException());
+            throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
+        }
+        catch (Exception ex) when (ex is OverloadedException or ObjectDisposedException or InvalidOperationException)
+        {
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            throw Translate(ex);
+        }
+    }
+
+    private async Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context)
+    {
+        var read = node.TryAdmitRead(key, kind, linearizable) ?? throw await Overloaded(context).ConfigureAwait(false);
+        try
+        {
+            var result = await read.Result.Task.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            return result;
+        }
+        catch (TimeoutException)
+        {
+            read.Result.TrySetCanceled();
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            throw new RpcException(new Status(StatusCode.Unavailable, $"read not confirmed by a quorum within the deadline ({LeaderText()})"));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            read.Result.TrySetCanceled();
+            throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
+        }
+        catch (Exception ex) when (ex is OverloadedException or ObjectDisposedException or InvalidOperationException)
+        {
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            throw Translate(ex);
+        }
+    }
+
+    private async Task<RpcException> Overloaded(ServerCallContext context)
+    {
+        await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, $"node {settings.NodeId} has {settings.MaxPendingRequests} requests in flight (max-pending-requests); retry later"));
+    }
+
+    /// <summary>
+    /// How long to wait for a quorum: the default request timeout, cut short so the answer (UNAVAILABLE, with the
+    /// leader's name) reaches the client before its own deadline turns it into a bare DEADLINE_EXCEEDED.
+    /// </summary>
+    private TimeSpan WaitBudget(ServerCallContext context)
+    {
+        var budget = settings.RequestTimeout;
+        if (context.Deadline != DateTime.MaxValue)
+        {
+            var remaining = context.Deadline - time.GetUtcNow().UtcDateTime;
+            var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(100).Ticks, remaining.Ticks / 10));
+            budget = TimeSpan.FromTicks(Math.Max(0, Math.Min(budget.Ticks, (remaining - margin).Ticks)));
+        }
+
+        return budget;
+    }
+
+    private string LeaderText() => node.View.LeaderName is { } leader ? "leader " + leader : "no leader known: is a majority up?";
+
+    private static RpcException Refusal(CommandResult result, string key) => result.Status switch
+    {
+        CommandStatus.FailedPrecondition => new RpcException(new Status(StatusCode.FailedPrecondition,
+            result.Version == 0 ? $"version mismatch: key '{key}' does not exist" : $"version mismatch: key '{key}' is at version {result.Version}")),
+        CommandStatus.StaleRequest => new RpcException(new Status(StatusCode.Aborted,
+            "request_id sequence is older than this client's latest write; its outcome is no longer known")),
+        CommandStatus.Invalid => new RpcException(new Status(StatusCode.InvalidArgument, "the command was rejected as malformed")),
+        _ => new RpcException(new Status(StatusCode.Internal, $"unexpected result {result.Status}")),
+    };
+
+    private static RpcException Translate(Exception ex) => ex switch
+    {
+        RpcException rpc => rpc,
+        OverloadedException => new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message)),
+        _ => new RpcException(new Status(StatusCode.Unavailable, ex.Message)),
+    };
+}

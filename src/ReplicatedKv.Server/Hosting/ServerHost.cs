@@ -1,0 +1,174 @@
+using System.Net;
+using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ReplicatedKv.Server.Api;
+using ReplicatedKv.Server.Node;
+using ReplicatedKv.Server.Settings;
+using ReplicatedKv.Transport;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ReplicatedKv.Server.Hosting;
+
+/// <summary>
+/// Builds and runs one rkv-server: Kestrel with a client port, a peer port and an optional admin port, the gRPC
+/// services, health endpoints and logging. The executable and the in-process test clusters both start nodes here.
+/// </summary>
+public sealed class ServerHost : IAsyncDisposable
+{
+    private const string PeerPathPrefix = "/replicatedkv.peer.v1.PeerLink";
+
+    private ServerHost(WebApplication app, KvNode node)
+    {
+        App = app;
+        Node = node;
+    }
+
+    public WebApplication App { get; }
+
+    public KvNode Node { get; }
+
+    /// <summary>Opens the node's storage and starts serving. Throws if the data directory cannot be trusted.</summary>
+    public static async Task<ServerHost> StartAsync(ServerSettings settings, Action<LoggerConfiguration>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        builder.Host.UseSerilog((_, logging) =>
+        {
+            ConfigureLogging(logging, settings);
+            configureLogging?.Invoke(logging);
+        }, preserveStaticLogger: true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+        ConfigureKestrel(builder, settings);
+
+        var clientMessageLimit = settings.MaxValueBytes + settings.MaxKeyBytes + (1 << 20);
+        builder.Services.AddGrpc(o =>
+            {
+                o.MaxReceiveMessageSize = clientMessageLimit;
+                o.EnableDetailedErrors = false;
+            })
+            .AddServiceOptions<PeerLinkService>(o => o.MaxReceiveMessageSize = new PeerLinkOptions().MaxMessageBytes);
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<HealthServiceImpl>();
+        builder.Services.AddSingleton<PeerStreamLifetime>();
+
+        // The node is opened before the host starts so a bad data directory fails the start, not the first request.
+        var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);
+        var node = await KvNode.OpenAsync(settings, loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(node.Members);
+        builder.Services.AddSingleton<IPeerInbox>(node);
+        builder.Services.AddHostedService<NodeHostedService>();
+
+        var app = builder.Build();
+        var peerPort = settings.PeerUrl.Port;
+        app.Use((context, next) =>
+        {
+            // Clients and peers share one process but not one port: each port serves only its own services.
+            var onPeerPort = context.Connection.LocalPort == peerPort;
+            var isPeerCall = context.Request.Path.StartsWithSegments(PeerPathPrefix, StringComparison.Ordinal);
+            if (onPeerPort != isPeerCall)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+        app.MapGrpcService<KeyValueService>();
+        app.MapGrpcService<ClusterService>();
+        app.MapGrpcService<PeerLinkService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcReflectionService();
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", (KvNode n) => n.View.SeesLiveQuorum
+            ? Results.Text("ready\n")
+            : Results.Text("not ready: no leader with a live quorum\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new ServerHost(app, node);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().ConfigureAwait(false);
+        await App.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // gRPC needs HTTP/2; without TLS there is no protocol negotiation, so these ports speak only HTTP/2.
+            Listen(kestrel, settings.ClientUrl, HttpProtocols.Http2);
+            Listen(kestrel, settings.PeerUrl, HttpProtocols.Http2);
+            if (settings.AdminUrl is { } admin)
+            {
+                Listen(kestrel, admin, HttpProtocols.Http1);
+            }
+
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+            kestrel.AddServerHeader = false;
+        });
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols)
+    {
+        void Configure(ListenOptions o) => o.Protocols = protocols;
+        if (url.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(url.Port, Configure);
+        }
+        else if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address))
+        {
+            kestrel.Listen(address, url.Port, Configure);
+        }
+        else
+        {
+            // A host name (as in docker-compose) names this machine from outside; listen on every interface.
+            kestrel.ListenAnyIP(url.Port, Configure);
+        }
+    }
+
+    private static Serilog.Core.Logger CreateLogger(ServerSettings settings, Action<LoggerConfiguration>? configure)
+    {
+        var logging = new LoggerConfiguration();
+        ConfigureLogging(logging, settings);
+        configure?.Invoke(logging);
+        return logging.CreateLogger();
+    }
+
+    private static void ConfigureLogging(LoggerConfiguration logging, ServerSettings settings)
+    {
+        var level = Enum.Parse<LogEventLevel>(settings.LogLevel, ignoreCase: true);
+        logging.MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
+            .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
+            .Enrich.WithProperty("NodeId", settings.NodeId)
+            .Enrich.FromLogContext();
+        if (settings.LogFormat == "json")
+        {
+            logging.WriteTo.Console(new RenderedCompactJsonFormatter());
+        }
+        else
+        {
+            logging.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {NodeId} {SourceContext}: {Message:lj}{NewLine}{Exception}");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace ReplicatedKv.Server.Node;
+
+public sealed partial class KvNode
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} (member {MemberId}) starting: decided through slot {Decided}, state machine at slot {Applied}")]
+    private static partial void LogStarting(ILogger logger, string node, int memberId, long decided, long applied);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leader is now {Leader} (this node: {Role}, ballot {Ballot})")]
+    private static partial void LogLeaderChanged(ILogger logger, string leader, string role, string ballot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason}")]
+    private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms, nothing moves until it succeeds")]
+    private static partial void LogStorageRetry(ILogger logger, string reason, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The node loop stopped")]
+    private static partial void LogLoopDied(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot through slot {Slot} saved")]
+    private static partial void LogSnapshotSaved(ILogger logger, long slot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot through slot {Slot} failed: {Reason}")]
+    private static partial void LogSnapshotFailed(ILogger logger, long slot, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sending snapshot through slot {Slot} to {Peer}")]
+    private static partial void LogSnapshotSending(ILogger logger, long slot, string peer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent snapshot through slot {Slot} to {Peer}")]
+    private static partial void LogSnapshotSent(ILogger logger, long slot, string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending snapshot through slot {Slot} to {Peer} failed: {Reason}")]
+    private static partial void LogSnapshotSendFailed(ILogger logger, long slot, string peer, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Receiving snapshot through slot {Slot} from {Peer}")]
+    private static partial void LogSnapshotReceiving(ILogger logger, long slot, string peer);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installed snapshot through slot {Slot}")]
+    private static partial void LogSnapshotInstalled(ILogger logger, long slot);
+}

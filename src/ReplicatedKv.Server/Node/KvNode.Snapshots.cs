@@ -1,0 +1,160 @@
+using Grpc.Core;
+using ReplicatedKv.StateMachine;
+
+namespace ReplicatedKv.Server.Node;
+
+// Snapshots: taken in the background from a frozen view of the table, streamed to peers that fell behind the
+// compacted log, and installed from peers when this node is the one behind.
+public sealed partial class KvNode
+{
+    // Slots kept in memory behind a snapshot, so a follower slightly behind catches up from the log, not a snapshot.
+    private const long CatchUpSlotsKept = 10_000;
+    private readonly HashSet<int> _snapshotTransfers = [];
+    private bool _snapshotting;
+
+    private void MaybeStartSnapshot()
+    {
+        if (_snapshotting || !_storage.SnapshotDue || _stateMachine.AppliedSlot <= 0)
+        {
+            return;
+        }
+
+        // The view is a copy of the table's entries taken here, on the loop; writing it out happens elsewhere.
+        var view = _stateMachine.CreateSnapshotView();
+        _snapshotting = true;
+        _ = Task.Run(async () =>
+        {
+            Exception? error = null;
+            try
+            {
+                await _storage.SaveSnapshotAsync(view.AppliedSlot, view.WriteAsync, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or UnauthorizedAccessException or Storage.StorageUnavailableException)
+            {
+                error = ex;
+            }
+
+            _inputs.Writer.TryWrite(new SnapshotSavedInput(view.AppliedSlot, error));
+        });
+    }
+
+    private void OnSnapshotSaved(SnapshotSavedInput saved)
+    {
+        _snapshotting = false;
+        if (saved.Error is not null)
+        {
+            LogSnapshotFailed(_logger, saved.Slot, saved.Error.Message);
+            return;
+        }
+
+        LogSnapshotSaved(_logger, saved.Slot);
+        var compactTo = Math.Min(saved.Slot - CatchUpSlotsKept, _replica.HandedOutIndex);
+        if (compactTo > _replica.FirstSlot)
+        {
+            _replica.Compact(compactTo);
+        }
+    }
+
+    private void StartSnapshotTransfer(int peer)
+    {
+        if (!_links.TryGetValue(peer, out var link) || !_snapshotTransfers.Add(peer))
+        {
+            return;
+        }
+
+        var snapshots = _storage.Snapshots.List();
+        if (snapshots.Count == 0)
+        {
+            _snapshotTransfers.Remove(peer);
+            return;
+        }
+
+        var slot = snapshots[^1];
+        LogSnapshotSending(_logger, slot, _members.NameOf(peer));
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await link.SendSnapshotAsync(slot, _storage.Snapshots.ReadChunksAsync(slot, 1 << 20, _stop.Token), _stop.Token).ConfigureAwait(false);
+                LogSnapshotSent(_logger, slot, _members.NameOf(peer));
+            }
+            catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+            {
+                LogSnapshotSendFailed(_logger, slot, _members.NameOf(peer), ex.Message);
+            }
+            finally
+            {
+                _inputs.Writer.TryWrite(new SnapshotSentInput(peer));
+            }
+        });
+    }
+
+    async Task Transport.IPeerInbox.InstallSnapshotAsync(int from, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
+    {
+        var wants = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inputs.Writer.TryWrite(new WantsSnapshotInput(slot, wants));
+        if (!await wants.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} is not needed here"));
+        }
+
+        LogSnapshotReceiving(_logger, slot, _members.NameOf(from));
+        var receiver = _storage.Snapshots.BeginReceive(slot);
+        Storage.SnapshotReader snapshot;
+        await using (receiver.ConfigureAwait(false))
+        {
+            await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await receiver.WriteChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            snapshot = await receiver.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var installed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inputs.Writer.TryWrite(new InstallSnapshotInput(snapshot, installed));
+        if (!await installed.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} was overtaken while it arrived"));
+        }
+    }
+
+    private async Task InstallReceivedSnapshotAsync(InstallSnapshotInput input)
+    {
+        var slot = input.Snapshot.Slot;
+        if (!_replica.WantsSnapshot(slot))
+        {
+            input.Reply.TrySetResult(false);
+            return;
+        }
+
+        KeyValueStateMachine restored;
+        try
+        {
+            var payload = input.Snapshot.OpenPayload();
+            await using (payload.ConfigureAwait(false))
+            {
+                restored = await KeyValueStateMachine.RestoreAsync(payload, _stateMachine.Options, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (SnapshotFormatException ex)
+        {
+            input.Reply.TrySetException(new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} is damaged: {ex.Message}")));
+            return;
+        }
+
+        if (restored.AppliedSlot != slot)
+        {
+            input.Reply.TrySetException(new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot claims slot {slot} but holds state through slot {restored.AppliedSlot}")));
+            return;
+        }
+
+        // Writes of ours inside the snapshot's slots were applied elsewhere; their callers' outcome is now
+        // unknown here and they time out (a client with a request id retries and gets the first result).
+        _stateMachine = restored;
+        _replica.InstallSnapshot(slot);
+        await _storage.RecordSnapshotAsync(slot).ConfigureAwait(false);
+        LogSnapshotInstalled(_logger, slot);
+        input.Reply.TrySetResult(true);
+    }
+}

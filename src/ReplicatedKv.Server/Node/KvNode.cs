@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using ReplicatedKv.Consensus;
+using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Server.Settings;
+using ReplicatedKv.StateMachine;
+using ReplicatedKv.Storage;
+using ReplicatedKv.Transport;
+using Wire = ReplicatedKv.Protos.Peer.V1;
+
+namespace ReplicatedKv.Server.Node;
+
+/// <summary>
+/// One node: the consensus replica, its storage and state machine, owned by a single loop. Other threads talk to
+/// it only through its input queue, so nothing here needs a lock. The loop's order is the durability contract:
+/// persist, then send what depended on it, then apply decided slots in order, then answer clients.
+/// </summary>
+public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
+{
+    private readonly ServerSettings _settings;
+    private readonly ClusterMembers _members;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly NodeStorage _storage;
+    private readonly PaxosReplica _replica;
+    private readonly Dictionary<int, PeerLink> _links = [];
+    private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<long, PendingWrite> _pendingWrites = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly uint _incarnation = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+    private KeyValueStateMachine _stateMachine;
+    private long _nextProposal;
+    private int _pendingRequests;
+    private Task? _loop;
+    private Task? _ticker;
+    private volatile NodeView _view = NodeView.Starting;
+
+    private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers, TimeProvider time)
+    {
+        _settings = settings;
+        _members = members;
+        _storage = storage;
+        _stateMachine = stateMachine;
+        _time = time;
+        _logger = loggers.CreateLogger("ReplicatedKv.Node");
+        _replica = new PaxosReplica(ReplicaConfigFor(settings, members), storage.State);
+        var linkOptions = new PeerLinkOptions();
+        foreach (var id in members.Ids)
+        {
+            if (id != members.SelfId)
+            {
+                _links[id] = new PeerLink(members, id, settings.AdvertiseClientUrl, linkOptions, loggers.CreateLogger("ReplicatedKv.PeerLink"));
+            }
+        }
+
+        _lastHeard = new long[members.Count + 1];
+        Array.Fill(_lastHeard, long.MinValue);
+    }
+
+    public ClusterMembers Members => _members;
+
+    /// <summary>The loop's latest published view of leadership and health; safe to read from any thread.</summary>
+    public NodeView View => _view;
+
+    /// <summary>Raised (on the loop) whenever <see cref="View"/> changes.</summary>
+    public event Action<NodeView>? ViewChanged;
+
+    /// <summary>Completes when the loop stops; faults if it died (broken invariant, storage gone).</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    /// <summary>Opens the data directory, restores the state machine, and builds the replica. Does not start the loop.</summary>
+    public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers);
+        var storage = NodeStorage.Open(new StorageOptions
+        {
+            DataDirectory = settings.DataDir,
+            SegmentBytes = settings.SegmentBytes,
+            SnapshotEveryEntries = settings.SnapshotEveryEntries,
+            SnapshotEveryBytes = settings.SnapshotEveryBytes,
+        }, loggers.CreateLogger("ReplicatedKv.Storage"));
+        try
+        {
+            var stateMachine = new KeyValueStateMachine();
+            if (storage.Snapshot is { } snapshot)
+            {
+                var payload = snapshot.OpenPayload();
+                await using (payload.ConfigureAwait(false))
+                {
+                    stateMachine = await KeyValueStateMachine.RestoreAsync(payload, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return new KvNode(settings, members, storage, stateMachine, loggers, time ?? TimeProvider.System);
+        }
+        catch
+        {
+            await storage.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static ReplicaConfig ReplicaConfigFor(ServerSettings settings, ClusterMembers members)
+    {
+        var config = new ReplicaConfig
+        {
+            NodeId = members.SelfId,
+            Members = members.Ids,
+            ElectionTicks = settings.ElectionTicks,
+            HeartbeatTicks = settings.HeartbeatTicks,
+            Window = settings.Window,
+            MaxBatchCommands = settings.MaxBatchCommands,
+            MaxBatchBytes = settings.MaxBatchBytes,
+
+            // Keeps one peer message (a catch-up reply or promise) to a size the transport carries comfortably.
+            MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (256 << 20) / settings.MaxBatchBytes)),
+            MaxQueuedCommands = settings.MaxPendingRequests,
+            RandomSeed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue),
+        };
+        config.Validate();
+        return config;
+    }
+
+    public void Start()
+    {
+        LogStarting(_logger, _members.SelfName, _members.SelfId, _replica.DecidedIndex, _stateMachine.AppliedSlot);
+        _loop = Task.Run(RunLoopAsync);
+        _ticker = Task.Run(RunTickerAsync);
+    }
+
+    /// <summary>Admits a client write; the task completes with the state machine's result once applied here.</summary>
+    internal PendingWrite? TryAdmitWrite(in KvCommand command)
+    {
+        if (!TryAdmit())
+        {
+            return null;
+        }
+
+        var proposal = Interlocked.Increment(ref _nextProposal);
+        var envelope = CommandEnvelope.Wrap(_members.SelfId, _incarnation, proposal, CommandCodec.GetEncodedLength(command), out var body);
+        CommandCodec.Encode(command, body.Span);
+        var write = new PendingWrite(proposal, envelope, command.RequestId is not null);
+        _pendingWrites[proposal] = write;
+        write.Result.Task.ContinueWith(static (_, state) => ((KvNode)state!).Release(), this, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _inputs.Writer.TryWrite(new ClientWriteInput(write));
+        return write;
+    }
+
+    /// <summary>Gives up on a write at its deadline: it may still be applied, but nobody waits for it.</summary>
+    internal void Abandon(PendingWrite write, Exception reason)
+    {
+        if (_pendingWrites.TryRemove(write.Proposal, out _))
+        {
+            write.Result.TrySetException(reason);
+        }
+    }
+
+    internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable)
+    {
+        if (!TryAdmit())
+        {
+            return null;
+        }
+
+        var read = new PendingRead(key, kind, linearizable);
+        read.Result.Task.ContinueWith(static (_, state) => ((KvNode)state!).Release(), this, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _inputs.Writer.TryWrite(new ClientReadInput(read));
+        return read;
+    }
+
+    internal Task<StatusResponse> StatusAsync(bool includeStateHash)
+    {
+        var reply = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inputs.Writer.TryWrite(new StatusInput(includeStateHash, reply)))
+        {
+            reply.SetException(new ObjectDisposedException(nameof(KvNode)));
+        }
+
+        return reply.Task;
+    }
+
+    /// <summary>Requests admitted and not yet answered.</summary>
+    public int PendingRequests => Volatile.Read(ref _pendingRequests);
+
+    private bool TryAdmit()
+    {
+        if (Interlocked.Increment(ref _pendingRequests) > _settings.MaxPendingRequests)
+        {
+            Interlocked.Decrement(ref _pendingRequests);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Release() => Interlocked.Decrement(ref _pendingRequests);
+
+    void IPeerInbox.Deliver(int from, Wire.PeerBatch batch) => _inputs.Writer.TryWrite(new PeerBatchInput(from, batch));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _inputs.Writer.TryComplete();
+        foreach (var task in new[] { _loop, _ticker })
+        {
+            if (task is not null)
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+                {
+                }
+            }
+        }
+
+        foreach (var link in _links.Values)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        FailEverything(new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
+        await _storage.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,73 @@
+namespace ReplicatedKv.Server.Settings;
+
+/// <summary>How an empty data directory is treated (etcd's <c>--initial-cluster-state</c>, plus a safe default).</summary>
+public enum InitialClusterState
+{
+    /// <summary>Ask the other members: a brand-new cluster bootstraps; an existing one makes this node a learner.</summary>
+    Auto,
+
+    /// <summary>The operator asserts the cluster is brand new: vote at once.</summary>
+    New,
+
+    /// <summary>The cluster exists and this node lost its data: rejoin as a non-voting learner.</summary>
+    Existing,
+}
+
+/// <summary>Everything one node is configured with, validated. See <see cref="SettingsLoader"/> for names and defaults.</summary>
+public sealed record ServerSettings
+{
+    public required string NodeId { get; init; }
+
+    public required Uri ClientUrl { get; init; }
+
+    public required Uri PeerUrl { get; init; }
+
+    public required string Peers { get; init; }
+
+    public required string DataDir { get; init; }
+
+    public string ClusterId { get; init; } = "replicatedkv";
+
+    /// <summary>The client URL other nodes tell clients about; defaults to <see cref="ClientUrl"/> with a wildcard host replaced.</summary>
+    public required string AdvertiseClientUrl { get; init; }
+
+    /// <summary>Optional HTTP/1.1 listener for /healthz and /readyz (load balancers, docker); null = off.</summary>
+    public Uri? AdminUrl { get; init; }
+
+    public InitialClusterState InitialClusterState { get; init; } = InitialClusterState.Auto;
+
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public int ElectionTicks { get; init; } = 10;
+
+    public int HeartbeatTicks { get; init; } = 2;
+
+    public int Window { get; init; } = 64;
+
+    public int MaxBatchCommands { get; init; } = 1024;
+
+    public int MaxBatchBytes { get; init; } = 4 << 20;
+
+    public int MaxKeyBytes { get; init; } = 1024;
+
+    public int MaxValueBytes { get; init; } = 1 << 20;
+
+    /// <summary>Client requests admitted but not yet answered; past this, RESOURCE_EXHAUSTED.</summary>
+    public int MaxPendingRequests { get; init; } = 20_000;
+
+    /// <summary>How long a request waits for a quorum when the client set no (shorter) deadline.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public long SnapshotEveryEntries { get; init; } = 100_000;
+
+    public long SnapshotEveryBytes { get; init; } = 256L << 20;
+
+    public long SegmentBytes { get; init; } = 64L << 20;
+
+    public string LogFormat { get; init; } = "text";
+
+    public string LogLevel { get; init; } = "Information";
+
+    /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

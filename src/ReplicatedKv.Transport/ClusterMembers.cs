@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+
+namespace ReplicatedKv.Transport;
+
+/// <summary>
+/// The fixed member list: node names (as operators write them) mapped to the small integer ids the consensus
+/// core uses. Ids are positions in the list sorted by name, so every node derives the same mapping from the
+/// same <c>--peers</c> value whatever order it was written in.
+/// </summary>
+public sealed class ClusterMembers
+{
+    private readonly string[] _names;
+    private readonly Uri[] _peerUrls;
+    private readonly ConcurrentDictionary<int, string> _clientUrls = new();
+
+    private ClusterMembers(string clusterId, string[] names, Uri[] peerUrls, int self)
+    {
+        ClusterId = clusterId;
+        _names = names;
+        _peerUrls = peerUrls;
+        SelfId = self;
+        Ids = Enumerable.Range(1, names.Length).ToArray();
+    }
+
+    public string ClusterId { get; }
+
+    /// <summary>This node's numeric id (1-based).</summary>
+    public int SelfId { get; }
+
+    public string SelfName => NameOf(SelfId);
+
+    /// <summary>Every member's numeric id, this node included.</summary>
+    public IReadOnlyList<int> Ids { get; }
+
+    public int Count => _names.Length;
+
+    /// <summary>
+    /// Parses <c>n1=http://host1:7101,n2=http://host2:7101,...</c>. Throws <see cref="FormatException"/> with one
+    /// line naming what is wrong.
+    /// </summary>
+    public static ClusterMembers Parse(string clusterId, string selfName, string peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        var byName = new SortedDictionary<string, Uri>(StringComparer.Ordinal);
+        foreach (var part in peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || eq == part.Length - 1)
+            {
+                throw new FormatException($"'{part}' is not name=url");
+            }
+
+            var name = part[..eq].Trim();
+            if (!IsValidName(name))
+            {
+                throw new FormatException($"node name '{name}' must be 1-64 letters, digits, '-', '_' or '.'");
+            }
+
+            if (!Uri.TryCreate(part[(eq + 1)..].Trim(), UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+            {
+                throw new FormatException($"node {name}: '{part[(eq + 1)..]}' is not an http(s) URL");
+            }
+
+            if (!byName.TryAdd(name, url))
+            {
+                throw new FormatException($"node {name} is listed twice");
+            }
+        }
+
+        if (byName.Count == 0)
+        {
+            throw new FormatException("no members listed");
+        }
+
+        if (byName.Count > 64)
+        {
+            throw new FormatException($"{byName.Count} members listed; at most 64 are supported");
+        }
+
+        var names = byName.Keys.ToArray();
+        var self = Array.IndexOf(names, selfName);
+        if (self < 0)
+        {
+            throw new FormatException($"this node's id '{selfName}' is not among the members ({string.Join(", ", names)})");
+        }
+
+        return new ClusterMembers(clusterId, names, byName.Values.ToArray(), self + 1);
+    }
+
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    public string NameOf(int id) => _names[id - 1];
+
+    public Uri PeerUrlOf(int id) => _peerUrls[id - 1];
+
+    public bool TryGetId(string name, out int id)
+    {
+        var index = Array.IndexOf(_names, name);
+        id = index + 1;
+        return index >= 0;
+    }
+
+    /// <summary>The client URL a member advertised on its peer stream, if it has been heard from.</summary>
+    public string? ClientUrlOf(int id) => _clientUrls.TryGetValue(id, out var url) ? url : null;
+
+    public void RecordClientUrl(int id, string url)
+    {
+        if (!string.IsNullOrEmpty(url))
+        {
+            _clientUrls[id] = url;
+        }
+    }
+}

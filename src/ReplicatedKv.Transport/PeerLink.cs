@@ -1,0 +1,213 @@
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Wire = ReplicatedKv.Protos.Peer.V1;
+
+namespace ReplicatedKv.Transport;
+
+/// <summary>
+/// The outbound half of the link to one peer: a bounded queue drained by one task into a long-lived client
+/// stream, many messages per batch. Messages are fire-and-forget, like datagrams: while the peer is down they are
+/// dropped (the consensus core resends what matters), and the stream reconnects with capped exponential backoff.
+/// </summary>
+public sealed partial class PeerLink : IAsyncDisposable
+{
+    private readonly ClusterMembers _members;
+    private readonly int _peer;
+    private readonly string _selfClientUrl;
+    private readonly PeerLinkOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<Wire.PeerMessage> _queue;
+    private readonly GrpcChannel _channel;
+    private readonly Wire.PeerLink.PeerLinkClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+    private volatile bool _connected;
+
+    public PeerLink(ClusterMembers members, int peer, string selfClientUrl, PeerLinkOptions options, ILogger logger, HttpMessageHandler? handler = null)
+    {
+        _members = members;
+        _peer = peer;
+        _selfClientUrl = selfClientUrl;
+        _options = options;
+        _logger = logger;
+        _queue = Channel.CreateBounded<Wire.PeerMessage>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
+        _channel = GrpcChannel.ForAddress(members.PeerUrlOf(peer), new GrpcChannelOptions
+        {
+            HttpHandler = handler ?? new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(5),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            },
+            MaxSendMessageSize = options.MaxMessageBytes,
+            MaxReceiveMessageSize = options.MaxMessageBytes,
+        });
+        _client = new Wire.PeerLink.PeerLinkClient(_channel);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public int Peer => _peer;
+
+    private string PeerName => _members.NameOf(_peer);
+
+    /// <summary>True while the stream is open and its last write went through.</summary>
+    public bool Reachable => _connected;
+
+    /// <summary>Queues a message; never blocks. Dropped at once while the peer is unreachable.</summary>
+    public void Send(Wire.PeerMessage message)
+    {
+        if (_connected)
+        {
+            _queue.Writer.TryWrite(message);
+        }
+    }
+
+    /// <summary>Streams a snapshot to the peer; completes when the peer has it durably, or throws.</summary>
+    public async Task SendSnapshotAsync(long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
+    {
+        using var call = _client.InstallSnapshot(cancellationToken: cancellationToken);
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            await call.RequestStream.WriteAsync(new Wire.SnapshotChunk
+            {
+                ClusterId = _members.ClusterId,
+                From = _members.SelfName,
+                Slot = slot,
+                Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(chunk),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    private async Task PumpAsync()
+    {
+        var delay = _options.MinReconnectDelay;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await RunStreamAsync().ConfigureAwait(false);
+                delay = _options.MinReconnectDelay;
+            }
+            catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (_connected)
+                {
+                    LinkDown(_logger, PeerName, ex.Message);
+                }
+            }
+
+            SetDisconnected();
+            try
+            {
+                await Task.Delay(Jitter(delay), _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+        }
+
+        SetDisconnected();
+    }
+
+    private async Task RunStreamAsync()
+    {
+        using var call = _client.Stream(cancellationToken: _stop.Token);
+        var writer = call.RequestStream;
+
+        // An empty batch opens the stream and proves the peer is there before anything is queued for it.
+        await writer.WriteAsync(NewBatch(), _stop.Token).ConfigureAwait(false);
+        if (!_connected)
+        {
+            _connected = true;
+            LinkUp(_logger, PeerName);
+        }
+
+        var reader = _queue.Reader;
+        var ended = call.ResponseAsync;
+        while (true)
+        {
+            var waiting = reader.WaitToReadAsync(_stop.Token).AsTask();
+            if (await Task.WhenAny(waiting, ended).ConfigureAwait(false) == ended)
+            {
+                // The peer closed the stream (restart, shutdown, or it refused us); surface why.
+                await ended.ConfigureAwait(false);
+                throw new IOException("peer closed the stream");
+            }
+
+            if (!await waiting.ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var batch = NewBatch();
+            long bytes = 0;
+            while (batch.Messages.Count < _options.MaxBatchMessages && bytes < _options.MaxBatchBytes && reader.TryRead(out var message))
+            {
+                batch.Messages.Add(message);
+                bytes += message.CalculateSize();
+            }
+
+            await writer.WriteAsync(batch, _stop.Token).ConfigureAwait(false);
+        }
+    }
+
+    private Wire.PeerBatch NewBatch() => new()
+    {
+        ClusterId = _members.ClusterId,
+        From = _members.SelfName,
+        FromClientUrl = _selfClientUrl,
+    };
+
+    private void SetDisconnected()
+    {
+        _connected = false;
+
+        // Whatever queued up for a dead stream is stale by the time it reconnects: drop it, as a network would.
+        while (_queue.Reader.TryRead(out _))
+        {
+        }
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) => TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _pump.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _channel.Dispose();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Peer link to {Peer} is up")]
+    private static partial void LinkUp(ILogger logger, string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Peer link to {Peer} is down: {Reason}")]
+    private static partial void LinkDown(ILogger logger, string peer, string reason);
+}

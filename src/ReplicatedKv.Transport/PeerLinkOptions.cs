@@ -1,0 +1,24 @@
+namespace ReplicatedKv.Transport;
+
+/// <summary>Tuning for the outbound links to peers.</summary>
+public sealed record PeerLinkOptions
+{
+    /// <summary>Messages waiting for one peer before the oldest are dropped (consensus resends what matters).</summary>
+    public int QueueCapacity { get; init; } = 16_384;
+
+    /// <summary>Most messages sent in one batch on the stream.</summary>
+    public int MaxBatchMessages { get; init; } = 512;
+
+    /// <summary>A batch stops growing once its payload passes this many bytes.</summary>
+    public int MaxBatchBytes { get; init; } = 4 << 20;
+
+    /// <summary>Largest message accepted from a peer. Promises and catch-up replies carry many slots.</summary>
+    public int MaxMessageBytes { get; init; } = 512 << 20;
+
+    public TimeSpan MinReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Bytes per chunk when a snapshot is streamed to a peer.</summary>
+    public int SnapshotChunkBytes { get; init; } = 1 << 20;
+}
