@@ -95,6 +95,11 @@ public sealed partial class KvNode
 
     private void HandlePeerBatch(int from, Wire.PeerBatch batch)
     {
+        if (IsCutOff(from))
+        {
+            return;
+        }
+
         _lastHeard[from] = _ticks;
         foreach (var message in batch.Messages)
         {
@@ -187,7 +192,7 @@ public sealed partial class KvNode
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
-            if (_links.TryGetValue(message.To, out var link))
+            if (_links.TryGetValue(message.To, out var link) && !IsCutOff(message.To))
             {
                 link.Send(PeerWireCodec.ToWire(message));
             }
@@ -196,7 +201,7 @@ public sealed partial class KvNode
 
     private void SendHost(int to, Wire.PeerMessage message)
     {
-        if (_links.TryGetValue(to, out var link))
+        if (_links.TryGetValue(to, out var link) && !IsCutOff(to))
         {
             message.To = to;
             link.Send(message);

@@ -1,0 +1,61 @@
+using Google.Protobuf;
+using ReplicatedKv.Protos.V1;
+
+namespace ReplicatedKv.Server.Tests;
+
+/// <summary>Short forms of the client calls the tests make over and over.</summary>
+internal static class Kv
+{
+    public static Task<SetResponse> SetAsync(this KeyValue.KeyValueClient client, string key, string value, ulong? ifVersion = null, RequestId? id = null)
+    {
+        var request = new SetRequest { Key = key, Value = ByteString.CopyFromUtf8(value), RequestId = id };
+        if (ifVersion is { } v)
+        {
+            request.IfVersion = v;
+        }
+
+        return client.SetAsync(request, TestCluster.Deadline()).ResponseAsync;
+    }
+
+    public static async Task<string?> GetAsync(this KeyValue.KeyValueClient client, string key, ReadConsistency consistency = ReadConsistency.Linearizable)
+    {
+        var response = await client.GetAsync(new GetRequest { Key = key, Consistency = consistency }, TestCluster.Deadline());
+        return response.Found ? response.Value.ToStringUtf8() : null;
+    }
+
+    public static async Task<string> StateHashAsync(this TestCluster cluster, int node) =>
+        (await cluster.Ops(node).StatusAsync(new StatusRequest { IncludeStateHash = true }, TestCluster.Deadline())).StateHash;
+
+    public static async Task<StatusResponse> StatusAsync(this TestCluster cluster, int node) =>
+        await cluster.Ops(node).StatusAsync(new StatusRequest(), TestCluster.Deadline());
+
+    /// <summary>Waits until every running node has applied the same slots and holds the same table.</summary>
+    public static async Task<string> WaitConvergedAsync(this TestCluster cluster, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var views = new List<(long Applied, string Hash)>();
+            for (var i = 0; i < cluster.Size; i++)
+            {
+                if (cluster.IsRunning(i))
+                {
+                    var status = await cluster.Ops(i).StatusAsync(new StatusRequest { IncludeStateHash = true }, TestCluster.Deadline());
+                    views.Add((status.AppliedSlot, status.StateHash));
+                }
+            }
+
+            if (views.Distinct().Count() == 1)
+            {
+                return views[0].Hash;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("replicas did not converge: " + string.Join(", ", views));
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
