@@ -40,11 +40,11 @@ public sealed class CompareAndRetryTests : IAsyncLifetime
         error.StatusCode.Should().Be(StatusCode.FailedPrecondition);
         error.Status.Detail.Should().Contain($"version {v2}");
 
-        var staleRemove = async () => await client.RemoveAsync(new RemoveRequest { Key = "k", IfVersion = v1 }, TestCluster.Deadline());
+        var staleRemove = async () => await client.RemoveAsync("k", ifVersion: v1);
         (await staleRemove.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
         (await client.GetAsync("k")).Should().Be("b");
 
-        var removed = await client.RemoveAsync(new RemoveRequest { Key = "k", IfVersion = v2 }, TestCluster.Deadline());
+        var removed = await client.RemoveAsync("k", ifVersion: v2);
         removed.Removed.Should().BeTrue();
         (await client.GetAsync("k")).Should().BeNull();
     }

@@ -27,9 +27,10 @@ public sealed class MinorityTests
         // The majority elects a leader of its own and moves on.
         await TestCluster.RetryAsync(() => cluster.Client(majority[0]).SetAsync("x", "after"));
 
-        var write = async () => await cluster.Client(minority).SetAsync("y", "lost?");
+        // Single attempts, not the retrying helpers: each must fail on its own, within the 1 s request timeout.
+        var write = async () => await cluster.Client(minority).SetAsync(new SetRequest { Key = "y", Value = Google.Protobuf.ByteString.CopyFromUtf8("lost?") }, TestCluster.Deadline());
         (await write.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unavailable);
-        var read = async () => await cluster.Client(minority).GetAsync("x");
+        var read = async () => await cluster.Client(minority).GetAsync(new GetRequest { Key = "x" }, TestCluster.Deadline());
         (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unavailable);
 
         // A serializable read is allowed to be stale, and is: the minority still holds the old value.

@@ -46,7 +46,7 @@ public sealed class TestCluster : IAsyncDisposable
                 AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
                 Peers = peers,
                 DataDir = Path.Combine(root, $"n{i + 1}"),
-                TickInterval = TimeSpan.FromMilliseconds(20),
+                TickInterval = TimeSpan.FromMilliseconds(30),
                 RequestTimeout = TimeSpan.FromSeconds(5),
                 LogLevel = "Warning",
                 ShutdownTimeout = TimeSpan.FromSeconds(2),

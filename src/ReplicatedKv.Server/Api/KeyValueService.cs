@@ -16,6 +16,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
+        MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
         var result = await ReadAsync(request.Key, ReadKind.Get, RequestLimits.IsLinearizable(request.Consistency), context).ConfigureAwait(false);
         return result.Found
@@ -25,6 +26,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     public override async Task<ContainsResponse> Contains(ContainsRequest request, ServerCallContext context)
     {
+        MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
         var result = await ReadAsync(request.Key, ReadKind.Contains, RequestLimits.IsLinearizable(request.Consistency), context).ConfigureAwait(false);
         return new ContainsResponse { Found = result.Found };
@@ -32,6 +34,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     public override async Task<SetResponse> Set(SetRequest request, ServerCallContext context)
     {
+        MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
         _limits.CheckValue(request.Value.Length);
         var command = KvCommand.Set(request.Key, request.Value.Memory, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
@@ -45,6 +48,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     public override async Task<RemoveResponse> Remove(RemoveRequest request, ServerCallContext context)
     {
+        MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
         var command = KvCommand.Remove(request.Key, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
         var result = await WriteAsync(command, context).ConfigureAwait(false);

@@ -79,6 +79,7 @@ public sealed class ServerHost : IAsyncDisposable
 
             return next(context);
         });
+        app.Use(MalformedRequestMapping.InvokeAsync);
         app.MapGrpcService<KeyValueService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcService<PeerLinkService>();

@@ -17,6 +17,12 @@ public sealed partial class KvNode
         var reader = _inputs.Reader;
         try
         {
+            // Slots decided before a restart are applied before anything else is looked at.
+            while (_replica.HasReady)
+            {
+                await ProcessReadyAsync(_replica.GetReady()).ConfigureAwait(false);
+            }
+
             while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
                 // Everything queued while the last fsync ran goes into the next Ready: this is where batching comes from.

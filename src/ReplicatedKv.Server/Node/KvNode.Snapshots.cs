@@ -7,8 +7,6 @@ namespace ReplicatedKv.Server.Node;
 // compacted log, and installed from peers when this node is the one behind.
 public sealed partial class KvNode
 {
-    // Slots kept in memory behind a snapshot, so a follower slightly behind catches up from the log, not a snapshot.
-    private const long CatchUpSlotsKept = 10_000;
     private readonly HashSet<int> _snapshotTransfers = [];
     private bool _snapshotting;
 
@@ -48,7 +46,7 @@ public sealed partial class KvNode
         }
 
         LogSnapshotSaved(_logger, saved.Slot);
-        var compactTo = Math.Min(saved.Slot - CatchUpSlotsKept, _replica.HandedOutIndex);
+        var compactTo = Math.Min(saved.Slot - _settings.CatchUpEntries, _replica.HandedOutIndex);
         if (compactTo > _replica.FirstSlot)
         {
             _replica.Compact(compactTo);

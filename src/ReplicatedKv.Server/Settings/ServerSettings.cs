@@ -62,6 +62,9 @@ public sealed record ServerSettings
 
     public long SnapshotEveryBytes { get; init; } = 256L << 20;
 
+    /// <summary>Slots kept in memory behind a snapshot, so a follower a little behind catches up from the log rather than a snapshot.</summary>
+    public long CatchUpEntries { get; init; } = 10_000;
+
     public long SegmentBytes { get; init; } = 64L << 20;
 
     public string LogFormat { get; init; } = "text";

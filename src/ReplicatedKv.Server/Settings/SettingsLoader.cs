@@ -16,7 +16,7 @@ public static class SettingsLoader
         "node-id", "client-url", "peer-url", "peers", "data-dir", "cluster-id", "advertise-client-url", "admin-url",
         "initial-cluster-state", "tick-interval", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
-        "snapshot-every-entries", "snapshot-every-bytes", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
+        "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
         "config",
     ];
 
@@ -97,6 +97,7 @@ public static class SettingsLoader
             RequestTimeout = r.Duration("request-timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
             SnapshotEveryEntries = r.Long("snapshot-every-entries", 100_000, 0, long.MaxValue),
             SnapshotEveryBytes = r.Long("snapshot-every-bytes", 256L << 20, 0, long.MaxValue),
+            CatchUpEntries = r.Long("catch-up-entries", 10_000, 0, long.MaxValue),
             SegmentBytes = r.Long("segment-bytes", 64L << 20, 64 << 10, 1L << 40),
             LogFormat = r.OneOf("log-format", "text", "text", "json"),
             LogLevel = r.OneOf("log-level", "Information", "Verbose", "Debug", "Information", "Warning", "Error", "Fatal"),
