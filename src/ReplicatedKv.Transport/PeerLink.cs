@@ -108,7 +108,7 @@ public sealed partial class PeerLink : IAsyncDisposable
 
                 if (_connected)
                 {
-                    LinkDown(_logger, PeerName, ex.Message);
+                    LinkDown(_logger, PeerName, ex is RpcException rpc ? rpc.Status.Detail : ex.Message);
                 }
             }
 

@@ -9,6 +9,8 @@ namespace ReplicatedKv.Benchmarks;
 /// Write-ahead log benchmarks. From the repository root:
 /// <code>dotnet run -c Release --project tests/ReplicatedKv.Benchmarks -- --filter '*'</code>
 /// BenchmarkDotNet's own switches apply (<c>--filter '*Wal*'</c>, <c>--job short</c>, <c>--list flat</c>, ...).
+/// <c>-- cluster [--nodes 3] [--clients 64] [--seconds 10] [--value-bytes 100] [--read-ratio 0]</c> runs closed-loop
+/// client load against an in-process cluster of real servers on loopback (see ClusterLoad).
 /// <c>-- paired [rounds]</c> instead alternates WAL commits and raw fdatasyncs in one process (see PairedCommitLatency).
 /// Files go to <c>RKV_BENCH_DIR</c>, default <c>.rkv-bench</c> under the current directory, and are removed
 /// after each benchmark case.
@@ -31,6 +33,11 @@ public static class Program
     public static int Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "cluster")
+        {
+            return ClusterLoad.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
         if (args.Length > 0 && args[0] == "paired")
         {
             var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2000;

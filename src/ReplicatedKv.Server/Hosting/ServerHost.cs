@@ -19,13 +19,16 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private const string PeerPathPrefix = "/replicatedkv.peer.v1.PeerLink";
 
-    private ServerHost(WebApplication app, KvNode node)
+    private ServerHost(WebApplication app, KvNode node, ServerSettings settings)
     {
         App = app;
         Node = node;
+        Settings = settings;
     }
 
     public WebApplication App { get; }
+
+    public ServerSettings Settings { get; }
 
     public KvNode Node { get; }
 
@@ -101,14 +104,20 @@ public sealed class ServerHost : IAsyncDisposable
             throw;
         }
 
-        return new ServerHost(app, node);
+        return new ServerHost(app, node, settings);
     }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        await App.StopAsync().ConfigureAwait(false);
+        // The executable gets here after a signal already stopped the host; tests get here to stop it.
+        var lifetime = App.Services.GetRequiredService<IHostApplicationLifetime>();
+        if (!lifetime.ApplicationStopped.IsCancellationRequested)
+        {
+            await App.StopAsync().ConfigureAwait(false);
+        }
+
         await App.DisposeAsync().ConfigureAwait(false);
     }
 
