@@ -1,0 +1,55 @@
+using Google.Protobuf;
+using ReplicatedKv.Protos.V1;
+
+namespace ReplicatedKv.Server.Tests;
+
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task A_graceful_stop_lets_requests_in_flight_finish()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { ShutdownTimeout = TimeSpan.FromSeconds(20), RequestTimeout = TimeSpan.FromSeconds(15) });
+        var leader = await cluster.WaitForLeaderAsync();
+        var names = cluster.Settings.Select(s => s.NodeId).ToArray();
+        var others = names.Where((_, i) => i != leader).ToArray();
+
+        // Hold writes in flight: the leader cannot reach a quorum, so nothing it takes can finish yet.
+        var node = cluster.Host(leader).Node;
+        node.CutOff(others);
+        foreach (var other in Enumerable.Range(0, 3).Where(i => i != leader))
+        {
+            cluster.Host(other).Node.CutOff(names[leader]);
+        }
+
+        var client = cluster.Client(leader);
+        var writes = Enumerable.Range(0, 20).Select(i => client.SetAsync(new SetRequest
+        {
+            Key = $"inflight-{i}",
+            Value = ByteString.CopyFromUtf8("v"),
+            // One client id per write: the state machine remembers only each client's latest request, so one
+            // client's concurrent writes, reordered by the leader change, would turn the older ones away.
+            RequestId = new RequestId { ClientId = $"drain-{i}", Sequence = 1 },
+        }, deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync).ToArray();
+        while (node.PendingRequests < writes.Length)
+        {
+            await Task.Delay(10);
+        }
+
+        var stopping = cluster.Host(leader).StopAsync();
+        await Task.Delay(300);
+        stopping.IsCompleted.Should().BeFalse("requests are still in flight");
+
+        // The partition heals while the node drains: its writes reach a quorum and are answered before it exits.
+        node.Heal();
+        foreach (var other in Enumerable.Range(0, 3).Where(i => i != leader))
+        {
+            cluster.Host(other).Node.Heal();
+        }
+
+        var results = await Task.WhenAll(writes);
+        results.Should().OnlyContain(r => r.Version > 0);
+        await stopping;
+        await cluster.StopNodeAsync(leader);
+        (await cluster.Client((leader + 1) % 3).GetAsync("inflight-19")).Should().Be("v");
+    }
+}
