@@ -222,23 +222,30 @@ public sealed partial class PaxosReplica
 
     private void DropLeaderWork(int? leaderHint)
     {
-        var commands = new List<ReadOnlyMemory<byte>>();
+        // Commands already in a slot may still be decided under another leader; queued ones never will be.
+        // The host may offer the queued ones again at once, but must not duplicate the others blindly.
+        var inSlots = new List<ReadOnlyMemory<byte>>();
         for (var slot = _decidedIndex + 1; slot < _nextSlot; slot++)
         {
             if (_inFlight.ContainsKey(slot) && _log.TryGet(slot, out var entry))
             {
-                commands.AddRange(entry.Value.Commands);
+                inSlots.AddRange(entry.Value.Commands);
             }
         }
 
-        commands.AddRange(_queue);
+        if (inSlots.Count > 0)
+        {
+            _droppedProposals.Add(new DroppedProposals(inSlots, leaderHint, MaybeDecided: true));
+        }
+
+        if (_queue.Count > 0)
+        {
+            _droppedProposals.Add(new DroppedProposals([.. _queue], leaderHint, MaybeDecided: false));
+        }
+
         _queue.Clear();
         _inFlight.Clear();
         _nextSlot = 0;
-        if (commands.Count > 0)
-        {
-            _droppedProposals.Add(new DroppedProposals(commands, leaderHint));
-        }
 
         DropReads(leaderHint);
     }

@@ -65,8 +65,11 @@ public sealed class Ready
 /// <summary>Reads registered under <see cref="RequestIds"/> are linearizable once the applied slot reaches <see cref="Index"/>.</summary>
 public sealed record ReadState(IReadOnlyList<long> RequestIds, long Index);
 
-/// <summary>Commands given up on, and the leader to retry them at (null when none is known).</summary>
-public sealed record DroppedProposals(IReadOnlyList<ReadOnlyMemory<byte>> Commands, int? LeaderHint);
+/// <summary>
+/// Commands given up on, and the leader to retry them at (null when none is known). With
+/// <see cref="MaybeDecided"/> they had reached slots and may still be decided; without it they never will be.
+/// </summary>
+public sealed record DroppedProposals(IReadOnlyList<ReadOnlyMemory<byte>> Commands, int? LeaderHint, bool MaybeDecided = false);
 
 /// <summary>Read requests given up on, and the leader to retry them at (null when none is known).</summary>
 public sealed record DroppedReads(IReadOnlyList<long> RequestIds, int? LeaderHint);

@@ -113,7 +113,7 @@ public sealed partial class KvNode
 
     private void OnDroppedProposals(DroppedProposals dropped)
     {
-        Wire.ForwardRejected?[] giveBack = new Wire.ForwardRejected?[_members.Count + 1];
+        var giveBack = new Wire.ForwardRejected?[_members.Count + 1];
         foreach (var envelope in dropped.Commands)
         {
             CommandEnvelope.Unwrap(envelope, out var origin, out _, out _);
@@ -121,12 +121,12 @@ public sealed partial class KvNode
             {
                 if (FindLocalWrite(envelope) is { } write)
                 {
-                    Reroute(write, overloaded: false, maybeDecided: true);
+                    Reroute(write, overloaded: false, dropped.MaybeDecided);
                 }
             }
             else if (origin >= 1 && origin <= _members.Count)
             {
-                (giveBack[origin] ??= new Wire.ForwardRejected { MaybeDecided = true }).Commands.Add(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(envelope));
+                (giveBack[origin] ??= new Wire.ForwardRejected { MaybeDecided = dropped.MaybeDecided }).Commands.Add(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(envelope));
             }
         }
 

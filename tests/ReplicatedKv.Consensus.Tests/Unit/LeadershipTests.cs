@@ -36,7 +36,9 @@ public sealed class LeadershipTests
 
         replica.Role.Should().Be(Role.Follower);
         var ready = replica.GetReady();
-        ready.DroppedProposals.Should().ContainSingle().Which.Commands.Should().ContainSingle().Which.ToArray().Should().Equal(9);
+        var dropped = ready.DroppedProposals.Should().ContainSingle().Subject;
+        dropped.Commands.Should().ContainSingle().Which.ToArray().Should().Equal(9);
+        dropped.MaybeDecided.Should().BeTrue("the command was in a slot sent to acceptors, so another leader may still decide it");
         ready.DroppedReads.Should().ContainSingle().Which.RequestIds.Should().Equal(5);
     }
 
@@ -64,6 +66,8 @@ public sealed class LeadershipTests
 
         replica.Campaign();
         replica.Role.Should().Be(Role.PreCandidate);
-        replica.GetReady().DroppedProposals.Should().ContainSingle().Which.Commands.Should().ContainSingle();
+        var dropped = replica.GetReady().DroppedProposals.Should().ContainSingle().Subject;
+        dropped.Commands.Should().ContainSingle();
+        dropped.MaybeDecided.Should().BeFalse("a candidate only queues commands; none reached a slot");
     }
 }
