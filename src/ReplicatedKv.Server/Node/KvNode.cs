@@ -35,6 +35,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private Task? _loop;
     private Task? _ticker;
     private volatile NodeView _view = NodeView.Starting;
+    private int _disposed;
 
     private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers, TimeProvider time)
     {
@@ -204,6 +205,11 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _inputs.Writer.TryComplete();
         foreach (var task in new[] { _loop, _ticker })
