@@ -4,7 +4,8 @@ namespace ReplicatedKv.LocalCluster;
 
 /// <summary>
 /// SIGINT (Ctrl-C) and SIGTERM: the first asks for a graceful stop of every node, a second for killing them now.
-/// Both are cancelled so the launcher itself never dies on them with its nodes still running.
+/// Both are cancelled so the launcher itself never dies on them with its nodes still running. (Started in the
+/// background by a script, the launcher inherits an ignored SIGINT and .NET keeps it ignored; scripts send SIGTERM.)
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {

@@ -40,6 +40,17 @@ internal sealed partial class LauncherProcess : IDisposable
     {
         var dll = typeof(LauncherProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RkvLocalDll").Value!;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (SigIntIgnoredHere())
+        {
+            // A test run started in the background by a non-interactive shell ignores SIGINT, and the launcher would
+            // inherit that (.NET keeps an inherited SIGINT ignored, as shells expect of background jobs). This test is
+            // about what rkv-local does with a Ctrl-C, so start it as a terminal would: SIGINT at its default. env
+            // execs dotnet, so the PID stays the launcher's.
+            start.FileName = "env";
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
@@ -150,6 +161,13 @@ internal sealed partial class LauncherProcess : IDisposable
                 waiter.Seen.TrySetResult();
             }
         }
+    }
+
+    private static bool SigIntIgnoredHere()
+    {
+        // "SigIgn:\t0000000000001006": a mask of ignored signals, bit n-1 for signal n.
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
     }
 
     [LibraryImport("libc", SetLastError = true)]
