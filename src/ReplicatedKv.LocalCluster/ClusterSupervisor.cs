@@ -1,0 +1,190 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace ReplicatedKv.LocalCluster;
+
+/// <summary>
+/// Starts one rkv-server per node, reports when all are ready, says when one dies, and on a stop signal stops
+/// them all: SIGTERM, a grace period, then SIGKILL for stragglers.
+/// </summary>
+internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation server, ConsoleOutput console, StopSignals signals)
+{
+    private static readonly TimeSpan ReadyDeadline = TimeSpan.FromSeconds(60);
+
+    // rkv-server drains for up to its --shutdown-timeout (10 s by default); this leaves it room to finish.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
+
+    private readonly List<NodeProcess> _nodes = [];
+
+    /// <summary>0 after a requested stop, 1 if the nodes could not start or all of them died on their own.</summary>
+    public async Task<int> RunAsync()
+    {
+        var root = Path.GetFullPath(options.DataDir);
+        var layout = NodeLayout.Plan(options.Nodes, options.BasePort, root);
+        try
+        {
+            if (!Prepare(root, layout) || !StartAll(layout))
+            {
+                return 1;
+            }
+
+            using var readinessStop = CancellationTokenSource.CreateLinkedTokenSource(signals.StopRequested);
+            var readiness = ReportReadinessAsync(readinessStop.Token);
+            var allExited = WatchExitsAsync();
+            await Task.WhenAny(allExited, Task.Delay(Timeout.Infinite, signals.StopRequested)).ConfigureAwait(false);
+            await readinessStop.CancelAsync().ConfigureAwait(false);
+            await readiness.ConfigureAwait(false);
+
+            if (!signals.StopRequested.IsCancellationRequested)
+            {
+                console.Warn("every node has exited; nothing left to run");
+                return 1;
+            }
+
+            await StopAllAsync().ConfigureAwait(false);
+            return 0;
+        }
+        finally
+        {
+            // Last resort (an unexpected exception above): never leave nodes running without their launcher.
+            foreach (var node in _nodes)
+            {
+                node.Kill();
+                node.Dispose();
+            }
+        }
+    }
+
+    private bool Prepare(string root, IReadOnlyList<NodeLayout> layout)
+    {
+        try
+        {
+            if (options.Clean)
+            {
+                var deleted = DataFolder.Clean(root);
+                console.Say(deleted.Count == 0 ? $"--clean: no node data under {root}" : $"--clean: deleted {string.Join(", ", deleted)}");
+            }
+
+            if (DataFolder.CheckSize(root, layout.Count) is { } mismatch)
+            {
+                console.Warn(mismatch);
+                return false;
+            }
+
+            foreach (var node in layout)
+            {
+                Directory.CreateDirectory(node.DataDir);
+            }
+
+            DataFolder.RecordSize(root, layout.Count);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.Warn($"cannot prepare data folder {root}: {ex.Message}");
+            return false;
+        }
+
+        if (PortCheck.FindBusy(layout) is { } busy)
+        {
+            console.Warn($"{busy}; is another cluster running? Stop it, or choose other ports with --base-port");
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool StartAll(IReadOnlyList<NodeLayout> layout)
+    {
+        console.Say($"starting {Count(layout.Count)}: {server.DotnetHost} {server.ServerDll} ...; data in {Path.GetDirectoryName(layout[0].DataDir)}");
+        for (var i = 0; i < layout.Count; i++)
+        {
+            try
+            {
+                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, options.ServerFlags, console));
+            }
+            catch (Win32Exception ex)
+            {
+                console.Warn($"cannot start {layout[i].Id} with {server.DotnetHost}: {ex.Message}");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Says when a node dies while the cluster is meant to run; completes when every node has exited.</summary>
+    private Task WatchExitsAsync() => Task.WhenAll(_nodes.Select(async node =>
+    {
+        var code = await node.Exited.ConfigureAwait(false);
+        if (!signals.StopRequested.IsCancellationRequested)
+        {
+            var running = _nodes.Where(n => !n.HasExited).Select(n => n.Layout.Id).ToArray();
+            console.Warn($"{node.Layout.Id} (pid {node.Pid}) exited on its own with code {code}; " +
+                (running.Length == 0 ? "no node is left running" : $"{string.Join(", ", running)} keep running"));
+        }
+    }));
+
+    private async Task ReportReadinessAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var (ready, notReady) = await Readiness.WaitAsync(_nodes, ReadyDeadline, cancellationToken).ConfigureAwait(false);
+            if (ready)
+            {
+                console.Block(await ReadyTable.BuildAsync(_nodes, clock.Elapsed, cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                console.Warn($"gave up waiting for every node to be ready after {ReadyDeadline.TotalSeconds:0} s ({notReady}); " +
+                    "the nodes keep running, see their output above");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping (or every node died): the readiness report no longer matters.
+        }
+    }
+
+    private async Task StopAllAsync()
+    {
+        var running = _nodes.Where(n => !n.HasExited).ToArray();
+        console.Say($"stopping: SIGTERM to {Describe(running)}");
+        foreach (var node in running)
+        {
+            node.Terminate();
+        }
+
+        var allExited = Task.WhenAll(_nodes.Select(n => n.Exited));
+        try
+        {
+            await allExited.WaitAsync(StopGrace, signals.KillRequested).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            var stragglers = _nodes.Where(n => !n.HasExited).ToArray();
+            console.Say(ex is TimeoutException
+                ? $"SIGKILL to {Describe(stragglers)}: still running {StopGrace.TotalSeconds:0} s after SIGTERM"
+                : $"second signal: SIGKILL to {Describe(stragglers)}");
+            foreach (var node in stragglers)
+            {
+                node.Kill();
+            }
+
+            await allExited.ConfigureAwait(false);
+        }
+
+        console.Say("stopped: " + string.Join(", ", _nodes.Select(n => $"{n.Layout.Id} exit {n.Exited.Result}")));
+        var unclean = _nodes.Where(n => n.Exited.Result != 0).Select(n => n.Layout.Id).ToArray();
+        if (unclean.Length > 0)
+        {
+            // rkv-server exits 0 after a graceful drain; anything else is worth a look in its output above.
+            console.Warn($"{string.Join(", ", unclean)} did not exit cleanly (code not 0); see the output above");
+        }
+    }
+
+    private static string Count(int nodes) => nodes == 1 ? "1 node" : $"{nodes} nodes";
+
+    private static string Describe(IEnumerable<NodeProcess> nodes) =>
+        string.Join(", ", nodes.Select(n => $"{n.Layout.Id} (pid {n.Pid})"));
+}

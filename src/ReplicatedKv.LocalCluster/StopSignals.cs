@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+
+namespace ReplicatedKv.LocalCluster;
+
+/// <summary>
+/// SIGINT (Ctrl-C) and SIGTERM: the first asks for a graceful stop of every node, a second for killing them now.
+/// Both are cancelled so the launcher itself never dies on them with its nodes still running. (Started in the
+/// background by a script, the launcher inherits an ignored SIGINT and .NET keeps it ignored; scripts send SIGTERM.)
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _killNow = new();
+    private readonly PosixSignalRegistration[] _registrations;
+    private int _count;
+
+    public StopSignals()
+    {
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
+    }
+
+    public CancellationToken StopRequested => _stop.Token;
+
+    public CancellationToken KillRequested => _killNow.Token;
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations)
+        {
+            registration.Dispose();
+        }
+
+        _stop.Dispose();
+        _killNow.Dispose();
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        (Interlocked.Increment(ref _count) == 1 ? _stop : _killNow).Cancel();
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace ReplicatedKv.LocalCluster.Tests;
+
+/// <summary>README's first command, run for real: rkv-local, three rkv-server processes, a signal, and nothing left behind.</summary>
+public sealed partial class LocalClusterTests : IDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "rkv-local-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Starts_three_ready_nodes_and_on_SIGINT_stops_them_all_and_exits_0()
+    {
+        var basePort = FreePorts.BaseFor(nodes: 3);
+        using var launcher = LauncherProcess.Start("--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--data-dir", _dataDir);
+
+        // The table ends with this line; it is written in one block, so every row is there once it is.
+        var ready = await launcher.WaitForLineAsync(line => line.StartsWith("rkv-local: Ctrl-C stops all nodes", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+        ready.Should().BeTrue("the launcher reports a ready cluster within 90 s; it said:\n" + launcher.Transcript);
+        launcher.Lines().Should().Contain(line => line.StartsWith("rkv-local: all 3 nodes ready", StringComparison.Ordinal));
+
+        var rows = launcher.Lines().Select(line => TableRow().Match(line)).Where(m => m.Success).ToArray();
+        launcher.NodePids.AddRange(rows.Select(r => int.Parse(r.Groups["pid"].Value, CultureInfo.InvariantCulture)));
+        rows.Select(r => r.Groups["node"].Value).Should().Equal(["n1", "n2", "n3"], launcher.Transcript);
+        rows.Select(r => r.Groups["admin"].Value).Should().Equal(
+            Enumerable.Range(0, 3).Select(i => $"http://127.0.0.1:{basePort + 200 + i}"), "admin ports are the base port + 200 + i");
+        rows.Where(r => r.Groups["role"].Value == "leader").Should().ContainSingle("exactly one node leads:\n" + launcher.Transcript);
+        launcher.NodePids.Should().OnlyContain(pid => ServerProcesses.IsRunning(pid), "each row's PID is a running rkv-server");
+
+        using (var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = TimeSpan.FromSeconds(5) })
+        {
+            foreach (var row in rows)
+            {
+                using var response = await http.GetAsync(new Uri(row.Groups["admin"].Value + "/readyz"));
+                response.StatusCode.Should().Be(HttpStatusCode.OK, "{0} reported ready", row.Groups["node"].Value);
+            }
+        }
+
+        launcher.Interrupt();
+
+        var exited = await launcher.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        exited.Should().BeTrue("the launcher stops its nodes and exits within 30 s of SIGINT; it said:\n" + launcher.Transcript);
+        launcher.ExitCode.Should().Be(0, launcher.Transcript);
+        launcher.NodePids.Where(ServerProcesses.IsRunning).Should().BeEmpty("no rkv-server outlives the launcher");
+
+        // The nodes were asked to stop (SIGTERM) and did so in the grace period: none needed SIGKILL (exit 137).
+        var stopped = launcher.Lines().Single(line => line.StartsWith("rkv-local: stopped: ", StringComparison.Ordinal));
+        stopped.Should().NotContain("exit 137", launcher.Transcript);
+        launcher.Lines().Should().Contain(line => line.StartsWith("rkv-local: stopping: SIGTERM to n1", StringComparison.Ordinal));
+    }
+
+    // "  n1    http://127.0.0.1:7001  http://127.0.0.1:7201  12345  leader    /path/n1"; node output lines start "n1 |".
+    [GeneratedRegex(@"^\s+(?<node>n\d)\s+(?<client>http://127\.0\.0\.1:\d+)\s+(?<admin>http://127\.0\.0\.1:\d+)\s+(?<pid>\d+)\s+(?<role>\S+)\s+(?<data>.+)$")]
+    private static partial Regex TableRow();
+}
