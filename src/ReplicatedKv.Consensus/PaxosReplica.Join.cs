@@ -21,7 +21,8 @@ namespace ReplicatedKv.Consensus;
 // Probe. An empty replica asks every other member for its state (JoinProbe, answered by JoinStatus; probing
 // replicas and learners answer too) and counts only answers to probes sent after T0+Q. Any answer with state,
 // or any message showing that a phase 1 has begun, makes it a learner at once (always safe). Once n-q+1 others
-// (f+1 for odd n) have answered empty, it votes. Why that is safe: old N's votes matter only through a phase 1
+// (f+1 for odd n) have answered empty, it records Bootstrapped and votes from the moment that is durable (so a
+// crash never sends a replica that may have voted back to probing). Why that is safe: old N's votes matter only through a phase 1
 // that counts old N's promise, or through a value old N accepted, which needs a phase 1 completed before T0.
 // Either needs q-1 others to have promised that ballot. A phase 1 completes within one candidacy; by (A) a
 // candidacy that can still count old N's promise received it by T0+Q/2, so it began, and sent all its
@@ -34,9 +35,9 @@ namespace ReplicatedKv.Consensus;
 //     first slot it proposes after receiving the request, and proposes it (a no-op if it has no commands, so
 //     an idle cluster does not keep the learner waiting).
 //  3. Vote again once: this replica's promise is still bL; L itself has reported, under bL, a decided index of
-//     at least s'; and this replica has decided through s' too. Then clear Rejoining. The HardState (promise
-//     bL, Rejoining false) goes out with MustSync in the Ready whose after-persist messages carry the first
-//     votes, so it is durable before any vote leaves; a crash before that restarts a learner.
+//     at least s'; and this replica has decided through s' too. Then clear Rejoining in the next HardState,
+//     with MustSync, and start voting only when the host confirms that Ready (Advance): a crash before then
+//     restarts a learner that never voted. (Its promise may have risen above bL meanwhile; higher is safe.)
 //  Slot s' is Paxos Made Live's instance "started after the restart": L starts it after T0+Q, and step 3 sees
 //  it complete.
 //
@@ -80,6 +81,13 @@ public sealed partial class PaxosReplica
     private bool _rejoiningDurable;
     private bool _rejoiningInOutstandingReady;
 
+    // Set by a probing replica that decided the cluster is brand new (HardState.Bootstrapped).
+    private bool _bootstrapped;
+
+    // The replica may vote once the HardState saying so is durable: decided, in the outstanding Ready, confirmed.
+    private bool _voteDecided;
+    private bool _voteInOutstandingReady;
+
     private long _joinElapsed;
     private int _probeElapsed;
     private long _probeRound;
@@ -107,7 +115,8 @@ public sealed partial class PaxosReplica
     /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.Join"/>.</summary>
     private void InitJoin(PersistentState state)
     {
-        var blank = state.HardState.Promised == Ballot.Zero && state.HardState.DecidedIndex == 0 &&
+        _bootstrapped = state.HardState.Bootstrapped;
+        var blank = state.HardState.Promised == Ballot.Zero && state.HardState.DecidedIndex == 0 && !state.HardState.Bootstrapped &&
                     state.SnapshotSlot == 0 && state.Entries.Count == 0;
         if (_config.Faults.VoteAfterStateLoss)
         {
@@ -148,7 +157,8 @@ public sealed partial class PaxosReplica
     /// </summary>
     private bool AdmitAsNonVoter(PeerMessage message)
     {
-        if (_joinState == JoinState.Probing && ShowsExistingCluster(message))
+        // Once it has decided to vote, later signs of a cluster are expected: its peers bootstrap and elect too.
+        if (_joinState == JoinState.Probing && !_voteDecided && ShowsExistingCluster(message))
         {
             BecomeLearner();
         }
@@ -256,7 +266,7 @@ public sealed partial class PaxosReplica
     private void HandleJoinStatus(JoinStatus m)
     {
         var counted = _firstCountedRound > 0 && m.Round >= _firstCountedRound;
-        if (_joinState == JoinState.Probing && counted && m.IsEmpty)
+        if (_joinState == JoinState.Probing && !_voteDecided && counted && m.IsEmpty)
         {
             // AdmitAsNonVoter already turned a probing replica into a learner on any answer with state.
             _emptyMask |= Bit(m.From);
@@ -286,17 +296,13 @@ public sealed partial class PaxosReplica
     /// <summary>Step 3 of the rule at the top of this file.</summary>
     private void TryRegainVote()
     {
-        if (_joinState != JoinState.Learner || _fenceSlot == 0 || _fenceBallot != _promised || !_fenceDecidedByLeader ||
-            _decidedIndex < _fenceSlot)
+        if (_joinState != JoinState.Learner || _voteDecided || _fenceSlot == 0 || _fenceBallot != _promised ||
+            !_fenceDecidedByLeader || _decidedIndex < _fenceSlot)
         {
             return;
         }
 
-        _joinState = JoinState.Voter;
-        _rejoining = false;
-        _mustSync = true;
-        _fenceSlot = 0;
-        _fenceBallot = Ballot.Zero;
+        DecideToVote();
     }
 
     private void BecomeLearner()
@@ -310,9 +316,50 @@ public sealed partial class PaxosReplica
     /// <summary>Enough members answered empty after the quarantine: a brand-new cluster, so vote.</summary>
     private void Bootstrap()
     {
-        _joinState = JoinState.Voter;
+        _bootstrapped = true;
+        DecideToVote();
+    }
+
+    /// <summary>
+    /// Clears Rejoining in the next HardState, fsynced. The replica keeps behaving as a non-voter until the host
+    /// confirms that Ready (<see cref="NoteVoteDurable"/>): a crash before then restarts it as it was, having
+    /// cast no vote that depended on the change.
+    /// </summary>
+    private void DecideToVote()
+    {
+        _voteDecided = true;
         _rejoining = false;
         _mustSync = true;
-        ResetElectionTimer();
+        _fenceSlot = 0;
+        _fenceBallot = Ballot.Zero;
+    }
+
+    /// <summary>Called by GetReady: does this Ready carry the HardState that lets the replica vote?</summary>
+    private void NoteReadyForJoin(Ready ready)
+    {
+        _rejoiningInOutstandingReady = ready.HardState is { Rejoining: true };
+        if (_voteDecided && ready.HardState is { Rejoining: false })
+        {
+            _voteDecided = false;
+            _voteInOutstandingReady = true;
+        }
+    }
+
+    /// <summary>Called by Advance: the outstanding Ready is durable.</summary>
+    private void NoteVoteDurable()
+    {
+        if (_rejoiningInOutstandingReady)
+        {
+            _rejoiningInOutstandingReady = false;
+            _rejoiningDurable = true;
+            RequestFence();
+        }
+
+        if (_voteInOutstandingReady)
+        {
+            _voteInOutstandingReady = false;
+            _joinState = JoinState.Voter;
+            ResetElectionTimer();
+        }
     }
 }

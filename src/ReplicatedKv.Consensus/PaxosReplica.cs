@@ -102,7 +102,7 @@ public sealed partial class PaxosReplica
 
         _handedOutIndex = state.SnapshotSlot;
         _maxSeenRound = _promised.Round;
-        _reportedHardState = new HardState(_promised, _decidedIndex, state.HardState.Rejoining);
+        _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         _role = Role.Follower;
         ResetElectionTimer();
         InitLeaderState();
@@ -208,7 +208,7 @@ public sealed partial class PaxosReplica
             _reportedHardState = hardState;
         }
 
-        _rejoiningInOutstandingReady = ready.HardState is { Rejoining: true };
+        NoteReadyForJoin(ready);
 
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
@@ -245,13 +245,7 @@ public sealed partial class PaxosReplica
         }
 
         _readyOutstanding = false;
-        if (_rejoiningInOutstandingReady)
-        {
-            _rejoiningInOutstandingReady = false;
-            _rejoiningDurable = true;
-            RequestFence();
-        }
-
+        NoteVoteDurable();
         if (_selfAwaitingAdvance.Count == 0)
         {
             return;
@@ -326,7 +320,7 @@ public sealed partial class PaxosReplica
         };
     }
 
-    private HardState CurrentHardState => new(_promised, _decidedIndex, _rejoining);
+    private HardState CurrentHardState => new(_promised, _decidedIndex, _rejoining, _bootstrapped);
 
     private void Send(PeerMessage message, bool afterPersist = false)
     {

@@ -35,6 +35,11 @@ public static class WalFormat
     /// <summary>Hard state flag: the replica is rejoining and does not vote yet (<see cref="HardState.Rejoining"/>).</summary>
     private const ulong RejoiningFlag = 1;
 
+    /// <summary>Hard state flag: a probing replica found the cluster brand new (<see cref="HardState.Bootstrapped"/>).</summary>
+    private const ulong BootstrappedFlag = 2;
+
+    private const ulong KnownFlags = RejoiningFlag | BootstrappedFlag;
+
     /// <summary>
     /// Hard state payload: promised round (i64), promised node (i32), decided index (i64), flags (u64). Records
     /// written before the flags existed hold 0 there, which reads as a voter, as they meant.
@@ -45,7 +50,7 @@ public static class WalFormat
         BinaryPrimitives.WriteInt64LittleEndian(payload, state.Promised.Round);
         BinaryPrimitives.WriteInt32LittleEndian(payload[8..], state.Promised.NodeId);
         BinaryPrimitives.WriteInt64LittleEndian(payload[12..], state.DecidedIndex);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload[20..], state.Rejoining ? RejoiningFlag : 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload[20..], (state.Rejoining ? RejoiningFlag : 0) | (state.Bootstrapped ? BootstrappedFlag : 0));
         WriteFrame(writer, WalRecordType.HardState, payload);
     }
 
@@ -92,7 +97,7 @@ public static class WalFormat
         }
 
         var flags = BinaryPrimitives.ReadUInt64LittleEndian(payload[20..]);
-        if ((flags & ~RejoiningFlag) != 0)
+        if ((flags & ~KnownFlags) != 0)
         {
             throw new InvalidDataException($"hard state record has unknown flags 0x{flags:x}");
         }
@@ -100,7 +105,8 @@ public static class WalFormat
         return new HardState(
             new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
             BinaryPrimitives.ReadInt64LittleEndian(payload[12..]),
-            Rejoining: (flags & RejoiningFlag) != 0);
+            Rejoining: (flags & RejoiningFlag) != 0,
+            Bootstrapped: (flags & BootstrappedFlag) != 0);
     }
 
     public static long ReadSnapshotMarker(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);

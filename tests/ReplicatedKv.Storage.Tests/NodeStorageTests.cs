@@ -75,8 +75,9 @@ public sealed class NodeStorageTests
             replica.Step(new JoinStatus(1, 2, leader, probe.Round, JoinState.Voter, 0, 1, 0, FenceSlot: 1));
             replica.Step(new Accept(1, 2, leader, 0, [new LogEntry(1, leader, SlotValue.NoOp)]));
             replica.Step(new Heartbeat(1, 2, leader, 1, 0));
-            replica.IsVoter.Should().BeTrue();
+            replica.IsVoter.Should().BeFalse("it votes only once the cleared flag is durable");
             await Drive(replica, storage);
+            replica.IsVoter.Should().BeTrue();
         }
 
         await using (var storage = NodeStorage.Open(options))

@@ -34,9 +34,14 @@ public sealed class WalFormatTests
     }
 
     [Fact]
-    public void The_rejoining_flag_round_trips_in_the_hard_state_record()
+    public void The_join_flags_round_trip_in_the_hard_state_record()
     {
-        foreach (var state in new[] { new HardState(new Ballot(7, 3), 11, Rejoining: true), new HardState(Ballot.Zero, 0, Rejoining: true), new HardState(new Ballot(7, 3), 11) })
+        var states = new[]
+        {
+            new HardState(new Ballot(7, 3), 11, Rejoining: true), new HardState(Ballot.Zero, 0, Rejoining: true),
+            new HardState(Ballot.Zero, 0, Bootstrapped: true), new HardState(new Ballot(7, 3), 11, true, true), new HardState(new Ballot(7, 3), 11),
+        };
+        foreach (var state in states)
         {
             var buffer = new ArrayBufferWriter<byte>();
             WalFormat.WriteHardState(buffer, state);
@@ -53,7 +58,7 @@ public sealed class WalFormatTests
         // Zero flags (what every record before the flag held) read as a voter; an unknown bit must not be dropped.
         var payload = new byte[28];
         WalFormat.ReadHardState(payload).Rejoining.Should().BeFalse();
-        payload[20] = 0b10;
+        payload[20] = 0b100;
         FluentActions.Invoking(() => WalFormat.ReadHardState(payload)).Should().Throw<InvalidDataException>().WithMessage("*unknown flags*");
     }
 
