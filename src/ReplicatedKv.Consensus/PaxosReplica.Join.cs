@@ -188,22 +188,28 @@ public sealed partial class PaxosReplica
         _ => message.Ballot != Ballot.Zero,
     };
 
+    /// <summary>
+    /// A probing replica probes when it starts (an existing cluster shows itself at once), when the quarantine
+    /// ends (the answers that count), then every election timeout for members that have not answered: probes
+    /// go to every member, so probing faster would flood the network for a decision nothing waits on. A learner
+    /// asks for its fence every heartbeat interval: one small message to the leader.
+    /// </summary>
     private void TickJoin()
     {
         var quarantineEnds = _joinElapsed == _config.RejoinQuarantineTicks - 1;
         _joinElapsed++;
         _probeElapsed++;
-        if (_probeElapsed >= _config.HeartbeatTicks || quarantineEnds)
+        if (_joinState == JoinState.Probing)
         {
-            _probeElapsed = 0;
-            if (_joinState == JoinState.Probing)
+            if (_probeElapsed >= _config.ElectionTicks || quarantineEnds)
             {
                 SendProbes();
             }
-            else
-            {
-                RequestFence();
-            }
+        }
+        else if (_probeElapsed >= _config.HeartbeatTicks || quarantineEnds)
+        {
+            _probeElapsed = 0;
+            RequestFence();
         }
 
         TryRegainVote();
