@@ -354,12 +354,13 @@ public sealed partial class PaxosReplica
     /// <summary>Called by Advance: the outstanding Ready is durable.</summary>
     private void NoteVoteDurable()
     {
-        if (_rejoiningInOutstandingReady)
+        if (_rejoiningInOutstandingReady && !_rejoiningDurable)
         {
-            _rejoiningInOutstandingReady = false;
             _rejoiningDurable = true;
             RequestFence();
         }
+
+        _rejoiningInOutstandingReady = false;
 
         if (_voteInOutstandingReady)
         {
