@@ -104,6 +104,12 @@ public sealed partial class PaxosReplica
     // A leader's debt to waiting learners: it proposes a slot at least this high, a no-op if nothing else.
     private long _owedFenceSlot;
 
+    // Only for ReplicaFaults.TrustProbeAnswers: the first n-q+1 members to answer a counted probe, and the highest
+    // slot and promise they reported.
+    private ulong _answeredMask;
+    private long _answeredLastSlot;
+    private Ballot _answeredPromise;
+
     /// <summary>True when this replica takes part in quorums (see <see cref="JoinState"/>).</summary>
     public bool IsVoter => _joinState == JoinState.Voter;
 
@@ -210,6 +216,10 @@ public sealed partial class PaxosReplica
         {
             _probeElapsed = 0;
             RequestFence();
+            if (_config.Faults.TrustProbeAnswers && QuarantineOver)
+            {
+                SendProbes();
+            }
         }
 
         TryRegainVote();
@@ -281,6 +291,13 @@ public sealed partial class PaxosReplica
                 Bootstrap();
             }
         }
+        else if (_config.Faults.TrustProbeAnswers && _joinState == JoinState.Learner && counted &&
+                 BitOperations.PopCount(_answeredMask) < _memberCount - Quorum.Majority(_memberCount) + 1)
+        {
+            _answeredMask |= Bit(m.From);
+            _answeredLastSlot = Math.Max(_answeredLastSlot, m.LastSlot);
+            _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
+        }
         else if (_joinState == JoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
@@ -302,6 +319,18 @@ public sealed partial class PaxosReplica
     /// <summary>Step 3 of the rule at the top of this file.</summary>
     private void TryRegainVote()
     {
+        if (_config.Faults.TrustProbeAnswers)
+        {
+            if (_joinState == JoinState.Learner && !_voteDecided &&
+                BitOperations.PopCount(_answeredMask) >= _memberCount - Quorum.Majority(_memberCount) + 1 &&
+                _decidedIndex > _answeredLastSlot && _promised >= _answeredPromise && _leaderId == _promised.NodeId)
+            {
+                DecideToVote();
+            }
+
+            return;
+        }
+
         if (_joinState != JoinState.Learner || _voteDecided || _fenceSlot == 0 || _fenceBallot != _promised ||
             !_fenceDecidedByLeader || _decidedIndex < _fenceSlot)
         {

@@ -135,5 +135,9 @@ public sealed record ReplicaConfig
 /// <see cref="SkipRecoveredValues"/>: a new leader fills every slot with a no-op instead of the values phase 1 found.
 /// <see cref="VoteAfterStateLoss"/>: a replica that starts empty, or with the Rejoining flag, votes at once
 /// (no learner phase), whatever <see cref="ReplicaConfig.Join"/> says.
+/// <see cref="TrustProbeAnswers"/>: a learner regains its vote once it has decided past the highest slot, and
+/// promised at least the highest ballot, that n-q+1 other members report, without waiting for a fence slot
+/// from the leader (the answers may lag the leader).
 /// </summary>
-internal readonly record struct ReplicaFaults(bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false);
+internal readonly record struct ReplicaFaults(
+    bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false);

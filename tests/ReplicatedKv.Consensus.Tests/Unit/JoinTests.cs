@@ -414,17 +414,17 @@ public sealed class JoinTests
     {
         var cluster = new MiniCluster(new ReplicaFaults(false, false, VoteAfterStateLoss: voteAtOnce));
         cluster.Replicas[1].Campaign();
-        cluster.Settle(1, 2, 3);
+        cluster.Settle([1, 2, 3]);
         cluster.Replicas[1].Propose("x"u8.ToArray());
-        cluster.Settle(1, 3);
+        cluster.Settle([1, 3]);
         cluster.DecidedValue(1, 1).Should().Be("x");
 
         cluster.Replicas.Remove(1);
         cluster.Wipe(3, join);
         cluster.Replicas[2].Campaign();
-        cluster.Settle(2, 3);
+        cluster.Settle([2, 3]);
         cluster.Replicas[2].Propose("y"u8.ToArray());
-        cluster.Settle(2, 3);
+        cluster.Settle([2, 3]);
 
         if (voteAtOnce)
         {
@@ -438,17 +438,95 @@ public sealed class JoinTests
         }
     }
 
+    /// <summary>
+    /// Why the fence comes from the leader and not from the probe answers: with 5 nodes the answering members can
+    /// lag the leader. Leader 1 and node 5 hold slots 2 and 3 that nodes 2, 3 and 4 never received; node 5 loses
+    /// its disk. Trusting the answers (highest slot 1), it votes once it has decided slot 2. Then node 4 accepts
+    /// slot 3 from leader 1, which counts node 5's old acceptance and decides c, while nodes 2, 3 and the new
+    /// node 5 elect a leader that finds nothing at slot 3 and decides something else there. With the fence (the
+    /// leader's next slot, 4) node 5 is still a learner, and nodes 2 and 3 alone cannot elect anyone.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Trusting_probe_answers_instead_of_the_leaders_fence_would_decide_a_slot_twice(bool trustAnswers)
+    {
+        // One entry per Accept, so a resend of slot 2 can arrive without slot 3.
+        var cluster = new MiniCluster(new ReplicaFaults(false, false, TrustProbeAnswers: trustAnswers), size: 5, entriesPerMessage: 1);
+        cluster.Replicas[1].Campaign();
+        cluster.Settle([1, 2, 3, 4, 5]);
+        cluster.Replicas[1].Propose("a"u8.ToArray());
+        cluster.Settle([1, 2, 3, 4, 5]);
+
+        // Slots 2 and 3 reach node 5 only; the leader has two acceptances of five for each.
+        cluster.Replicas[1].Propose("b"u8.ToArray());
+        cluster.Settle([1, 5]);
+        cluster.Replicas[1].Propose("c"u8.ToArray());
+        cluster.Settle([1, 5]);
+
+        // Node 5 loses its disk and probes nodes 2, 3 and 4: n-q+1 = 3 answers, the highest slot in them is 1.
+        cluster.Wipe(5, JoinMode.Probe);
+        cluster.Settle([2, 3, 4, 5]);
+        cluster.Replicas[5].JoinState.Should().Be(JoinState.Learner);
+
+        // The leader resends slots 2 and 3; only slot 2 reaches node 2. Slot 2 is decided by 1, old 5 and 2,
+        // and node 5 learns it from the leader.
+        cluster.Tick(1, 2);
+        cluster.Settle([1, 2, 3, 4, 5], m => m is not Accept a || a.To == 2 && a.Entries.All(e => e.Slot == 2) || a.To == 5);
+        cluster.Tick(1, 2);
+        cluster.Settle([1, 2, 3, 4, 5], m => m is not Accept);
+        cluster.Replicas[5].DecidedIndex.Should().Be(2);
+        cluster.Replicas[5].IsVoter.Should().Be(trustAnswers, "decided past every reported slot is all the answers-only rule asks");
+
+        // A partition: {1, 4} and {2, 3, 5}. Node 4 accepts slot 3, so c is chosen by 1, old 5 and 4.
+        cluster.Tick(1, 2);
+        cluster.Settle([1, 4]);
+        cluster.DecidedValue(1, 3).Should().Be("c");
+
+        // The other side elects a leader without nodes 1 and 4.
+        int[] side = [2, 3, 5];
+        for (var i = 0; i < 25; i++)
+        {
+            foreach (var id in side)
+            {
+                cluster.Tick(id, 1);
+            }
+
+            cluster.Settle(side);
+        }
+
+        var leader = side.FirstOrDefault(id => cluster.Replicas[id].Role == Role.Leader);
+        if (trustAnswers)
+        {
+            // Nobody in the new quorum held slot 3, so the new leader decides something else there (a no-op
+            // filling the gap below slot 4, which node 5 had stored as a learner).
+            leader.Should().NotBe(0, "nodes 2, 3 and the new node 5 form a quorum");
+            cluster.Replicas[leader].Propose("y"u8.ToArray());
+            cluster.Settle(side);
+            cluster.DecidedValue(leader, 3).Should().NotBeNull().And.NotBe("c", "slot 3 is decided twice: c at node 1, something else here");
+        }
+        else
+        {
+            leader.Should().Be(0, "node 5 is still a learner: its fence is slot 4, which leader 1 never got decided");
+            cluster.Replicas[5].JoinState.Should().Be(JoinState.Learner);
+        }
+    }
+
     /// <summary>Replicas wired by hand: every Ready is taken as durable and its messages queued.</summary>
     private sealed class MiniCluster
     {
         private readonly ReplicaFaults _faults;
+        private readonly int _entriesPerMessage;
+        private readonly int[] _members;
         private readonly List<PeerMessage> _network = [];
         private readonly Dictionary<(int Node, long Slot), string> _decided = [];
 
-        public MiniCluster(ReplicaFaults faults)
+        public MiniCluster(ReplicaFaults faults, int size = 3, int entriesPerMessage = 256)
         {
             _faults = faults;
-            foreach (var id in Three)
+            _entriesPerMessage = entriesPerMessage;
+            _members = Enumerable.Range(1, size).ToArray();
+            foreach (var id in _members)
             {
                 Replicas[id] = new PaxosReplica(ConfigOf(id, JoinMode.Bootstrap));
             }
@@ -460,8 +538,19 @@ public sealed class JoinTests
 
         public void Wipe(int id, JoinMode join) => Replicas[id] = new PaxosReplica(ConfigOf(id, join), PersistentState.Empty);
 
-        /// <summary>Runs the given nodes and delivers among them until quiet; anything to or from others is lost.</summary>
-        public void Settle(params int[] nodes)
+        public void Tick(int id, int times)
+        {
+            for (var i = 0; i < times; i++)
+            {
+                Replicas[id].Tick();
+            }
+        }
+
+        /// <summary>
+        /// Runs the given nodes and delivers among them until quiet. Anything to or from other nodes, or that
+        /// <paramref name="keep"/> rejects, is lost.
+        /// </summary>
+        public void Settle(int[] nodes, Func<PeerMessage, bool>? keep = null)
         {
             for (var round = 0; round < 100; round++)
             {
@@ -484,7 +573,7 @@ public sealed class JoinTests
                     }
                 }
 
-                var deliver = _network.Where(m => nodes.Contains(m.From) && nodes.Contains(m.To)).ToArray();
+                var deliver = _network.Where(m => nodes.Contains(m.From) && nodes.Contains(m.To) && (keep is null || keep(m))).ToArray();
                 _network.Clear();
                 foreach (var message in deliver)
                 {
@@ -500,6 +589,10 @@ public sealed class JoinTests
         }
 
         private ReplicaConfig ConfigOf(int id, JoinMode join) =>
-            new() { NodeId = id, Members = Three, Join = join, RejoinQuarantineTicks = 0, RandomSeed = (ulong)id, Faults = _faults };
+            new()
+            {
+                NodeId = id, Members = _members, Join = join, RejoinQuarantineTicks = 0, RandomSeed = (ulong)id,
+                MaxEntriesPerMessage = _entriesPerMessage, Faults = _faults,
+            };
     }
 }
