@@ -22,8 +22,9 @@ namespace ReplicatedKv.Consensus;
 // replicas and learners answer too) and counts only answers to probes sent after T0+Q. Any answer with state,
 // or any message showing that a phase 1 has begun, makes it a learner at once (always safe). Once n-q+1 others
 // (f+1 for odd n) have answered empty, it records Bootstrapped and votes from the moment that is durable (so a
-// crash never sends a replica that may have voted back to probing). Why that is safe: old N's votes matter only through a phase 1
-// that counts old N's promise, or through a value old N accepted, which needs a phase 1 completed before T0.
+// crash never sends a replica that may have voted back to probing). Why that is safe: old N's votes matter
+// only through a phase 1 that counts old N's promise, or through a value old N accepted, which needs a phase 1
+// completed before T0.
 // Either needs q-1 others to have promised that ballot. A phase 1 completes within one candidacy; by (A) a
 // candidacy that can still count old N's promise received it by T0+Q/2, so it began, and sent all its
 // prepares, before then, and they arrived by T0+Q. So those q-1 others promised by T0+Q, and a promise never
@@ -49,16 +50,20 @@ namespace ReplicatedKv.Consensus;
 //  (X) Old N accepted (s, b, v), v is chosen counting that vote, and a later ballot's phase 1 counts new N.
 //      If b > bL: old N accepted under b before T0, so b's phase 1 had completed with q-1 others promising
 //      b > bL before T0, contradicting (F). If b = bL: L proposed s before T0, so s < s'. If b < bL: v's
-//      quorum is old N and q-1 others; L's phase-1 quorum holds old N or q others, so some member of it
-//      accepted v before promising bL (after, it would have refused b) and reported it: L recovered slot s,
-//      and s < s'. In every case s < s' ≤ new N's decided index: new N's promise reports v as decided.
+//      quorum is old N and q-1 others; L's phase-1 quorum is old N (a promise sent before T0) and q-1 others,
+//      or q others (new N, a learner, promises nothing). Either way some member of it accepted v before
+//      promising bL (after, it would have refused b) and reported it, so L recovered slot s, and s < s'. In
+//      every case s < s' ≤ new N's decided index: new N's promise reports v as decided.
 //  (Y) New N accepted under b ≥ bL, and a ballot c > b completes phase 1 counting old N's promise. That needs
 //      q-1 others to promise c; by (A), as for Probe, they did so by T0+Q; c > bL contradicts (F).
 //  (Z) Old N led no ballot above bL (that needs q-1 others promising it, contradicting (F)), and new N's own
 //      ballots start above its promise bL, so new N never reuses a ballot old N proposed values under.
 // (X) needs no timing assumption; (Y) and Probe need (A). Without (A) the hole is real: a Prepare for c sent
-// before T0 (old N already promised c) that reaches the others only after the learner regained its vote lets
-// c's leader count old N's promise and miss a value new N helped choose.
+// before T0 (old N already promised c) that reaches the others only after the learner regained its vote, or
+// old N's Promise for c arriving then at a candidate that reuses c after losing it in a crash, lets c's
+// leader count old N's promise and miss a value new N helped choose (JoinTests scripts the second). Closing
+// it without a timing bound means hearing from every member (the one holding c could be any of them) and
+// sending prepares only once durable; a learner could then never rejoin while any member is down.
 // (F) also assumes the acceptors of s' kept their state since T0+Q: a member that lost its own data meanwhile
 // may have forgotten a promise above bL. Likewise Probe counts a probing member as empty, which a member that
 // lost its data is not. So overlapping losses are outside this argument, as two simultaneous losses are
@@ -67,8 +72,8 @@ namespace ReplicatedKv.Consensus;
 // Why not trust the probe answers alone (regain once decided past the highest slot n-q+1 others report)? They
 // may lag the leader. With 5 nodes: leader A and old N hold slot s+1 that the reporters B, C, D never got; N
 // decides through s, past every reported slot, and votes; D then accepts s+1 from A (chosen by A, old N, D)
-// while B, C and new N elect a leader that fills s+1 with a no-op. The fence comes from the leader, which
-// holds every slot it proposed.
+// while B, C and new N elect a leader that fills s+1 with a no-op (JoinTests scripts it). The fence comes from
+// the leader, which holds every slot it proposed.
 public sealed partial class PaxosReplica
 {
     private JoinState _joinState;
@@ -242,7 +247,7 @@ public sealed partial class PaxosReplica
     /// <summary>Asks the leader this learner follows for a fence, until it has one for the leader's ballot.</summary>
     private void RequestFence()
     {
-        if (_joinState != JoinState.Learner || !QuarantineOver || !_rejoiningDurable || _fenceBallot == _promised ||
+        if (_joinState != JoinState.Learner || _voteDecided || !QuarantineOver || !_rejoiningDurable || _fenceBallot == _promised ||
             _leaderId is not int leader || leader != _promised.NodeId)
         {
             return;

@@ -262,7 +262,10 @@ public sealed class JoinTests
         replica.IsVoter.Should().BeFalse("only the leader's commit proves the fence slot was decided under its ballot after the request");
 
         replica.Step(new Heartbeat(1, 2, Leader1, 4, 0));
+        replica.Tick();
+        replica.Tick();
         var ready = replica.GetReady();
+        ready.Messages.Should().NotContain(m => m is JoinProbe, "it has decided to vote: no further fence is needed");
         ready.HardState.Should().Be(new HardState(Leader1, 4));
         ready.MustSync.Should().BeTrue();
         replica.IsVoter.Should().BeFalse("not before the cleared flag is durable");
