@@ -61,7 +61,12 @@ public sealed partial class PaxosReplica
         {
             if (!_config.Faults.AcceptBelowPromise)
             {
-                Send(new Nack(NodeId, m.From, m.Ballot, _promised));
+                // A learner's refusal carries no weight, so it stays silent (see AdmitAsNonVoter).
+                if (IsVoter)
+                {
+                    Send(new Nack(NodeId, m.From, m.Ballot, _promised));
+                }
+
                 return;
             }
         }
@@ -100,7 +105,10 @@ public sealed partial class PaxosReplica
             }
         }
 
-        if (acked.Count > 0)
+        // A learner stores what the leader proposed, to learn the decision from the commit index, but never
+        // acknowledges it. Keeping the values is safe: if it later votes and reports them in a promise, each is
+        // exactly what that ballot proposed for that slot, which is all Paxos asks of a reported value.
+        if (acked.Count > 0 && IsVoter)
         {
             Send(new Accepted(NodeId, m.From, m.Ballot, acked), afterPersist: true);
         }

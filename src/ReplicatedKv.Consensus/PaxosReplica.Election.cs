@@ -10,7 +10,8 @@ public sealed partial class PaxosReplica
     /// <summary>Starts an election now instead of waiting for the timeout (used by tests and operator tooling).</summary>
     public void Campaign()
     {
-        if (_role == Role.Leader)
+        // A non-voter never campaigns: its own promise would count towards its quorum.
+        if (_role == Role.Leader || !IsVoter)
         {
             return;
         }
@@ -28,6 +29,12 @@ public sealed partial class PaxosReplica
     {
         _electionElapsed++;
         TickCatchUp();
+        if (!IsVoter)
+        {
+            TickJoin();
+            return;
+        }
+
         if (_electionElapsed < _randomizedElectionTimeout)
         {
             return;
@@ -240,6 +247,9 @@ public sealed partial class PaxosReplica
         {
             _leaderId = ballot.NodeId;
             _leaderCommit = 0;
+
+            // A learner asks a new leader for its fence at once rather than at its next probe tick.
+            RequestFence();
         }
 
         _electionElapsed = 0;

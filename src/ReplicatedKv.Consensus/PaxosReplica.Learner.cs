@@ -18,6 +18,7 @@ public sealed partial class PaxosReplica
             return;
         }
 
+        NoteLeaderCommit(ballot, commit);
         _leaderCommit = Math.Max(_leaderCommit, commit);
         while (_decidedIndex < commit && _log.TryGet(_decidedIndex + 1, out var entry) && entry.Ballot == ballot)
         {
@@ -132,9 +133,13 @@ public sealed partial class PaxosReplica
     /// <summary>
     /// True when a snapshot through <paramref name="slot"/> would move this replica forward. The host asks
     /// before restoring its state machine from a received snapshot, and discards the snapshot otherwise.
-    /// A leader never wants one: it decides its own slots and only ever lags in what it re-proposes.
+    /// A leader never wants one: it decides its own slots and only ever lags in what it re-proposes. A learner
+    /// wants one once its Rejoining flag is durable (before, a crash could keep the snapshot without the flag and
+    /// restart it as a voter); a probing replica never does.
     /// </summary>
-    public bool WantsSnapshot(long slot) => !_readyOutstanding && slot > _decidedIndex && _role != Role.Leader;
+    public bool WantsSnapshot(long slot) =>
+        !_readyOutstanding && slot > _decidedIndex && _role != Role.Leader &&
+        (_joinState == JoinState.Voter || (_joinState == JoinState.Learner && _rejoiningDurable));
 
     /// <summary>
     /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
@@ -152,5 +157,6 @@ public sealed partial class PaxosReplica
         _log.CompactThrough(slot);
         _decidedIndex = slot;
         _handedOutIndex = slot;
+        TryRegainVote();
     }
 }

@@ -60,6 +60,7 @@ public sealed partial class PaxosReplica
         _heartbeatElapsed = 0;
         _checkQuorumElapsed = 0;
         _recentlyActive = 0;
+        _owedFenceSlot = 0;
         _peerDecided = new long[_memberCount];
         Array.Fill(_peerDecided, -1);
     }
@@ -89,6 +90,14 @@ public sealed partial class PaxosReplica
             }
 
             var entry = new LogEntry(_nextSlot++, _ballot, new SlotValue(commands.ToArray()));
+            _inFlight[entry.Slot] = new InFlightSlot(_now, 0);
+            (batch ??= []).Add(entry);
+        }
+
+        // A waiting learner was promised a slot proposed after its request: with no command to carry it, a no-op.
+        if (_owedFenceSlot >= _nextSlot && _nextSlot - 1 - _decidedIndex < _config.Window)
+        {
+            var entry = new LogEntry(_nextSlot++, _ballot, SlotValue.NoOp);
             _inFlight[entry.Slot] = new InFlightSlot(_now, 0);
             (batch ??= []).Add(entry);
         }
@@ -246,6 +255,7 @@ public sealed partial class PaxosReplica
         _queue.Clear();
         _inFlight.Clear();
         _nextSlot = 0;
+        _owedFenceSlot = 0;
 
         DropReads(leaderHint);
     }

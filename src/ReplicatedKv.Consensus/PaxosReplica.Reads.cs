@@ -51,6 +51,11 @@ public sealed partial class PaxosReplica
     {
         if (m.Ballot < _promised)
         {
+            if (!IsVoter)
+            {
+                return;
+            }
+
             if (_config.Faults.AcceptBelowPromise)
             {
                 Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
@@ -67,7 +72,14 @@ public sealed partial class PaxosReplica
         }
 
         FollowLeader(m.Ballot);
-        Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
+
+        // The ack confirms leadership for read rounds and check-quorum: both count it toward a majority, so a
+        // learner, whose promise binds nobody, sends none.
+        if (IsVoter)
+        {
+            Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
+        }
+
         LearnCommit(m.Ballot, m.Commit);
     }
 

@@ -13,7 +13,11 @@ namespace ReplicatedKv.Consensus;
 /// <item>A Promise or Accepted leaves only through <see cref="Ready.MessagesAfterPersist"/>, so an acceptor
 /// vouches only for state that survives a crash; its own votes (messages to itself) count after Advance too.</item>
 /// <item>A restarted replica is rebuilt from <see cref="PersistentState"/>: promised ballot, decided index,
-/// accepted entries and snapshot slot. Everything else (role, leader, in-flight bookkeeping) is volatile.</item>
+/// accepted entries, snapshot slot and the Rejoining flag. Everything else (role, leader, in-flight
+/// bookkeeping) is volatile.</item>
+/// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.Join"/>
+/// decides whether it votes at once, probes the others first, or learns until it regains its vote
+/// (PaxosReplica.Join.cs states the rule and why it is safe).</item>
 /// <item>Losing writes of a Ready never confirmed by Advance is safe: nothing that depends on them left.</item>
 /// </list></para>
 /// <para>Protocol. Paxos Made Simple §3 (Multi-Paxos): one phase 1 covers every slot from the first the
@@ -98,11 +102,12 @@ public sealed partial class PaxosReplica
 
         _handedOutIndex = state.SnapshotSlot;
         _maxSeenRound = _promised.Round;
-        _reportedHardState = new HardState(_promised, _decidedIndex);
+        _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         _role = Role.Follower;
-        _reportedSoftState = SoftState;
         ResetElectionTimer();
         InitLeaderState();
+        InitJoin(state);
+        _reportedSoftState = SoftState;
     }
 
     public int NodeId => _config.NodeId;
@@ -127,7 +132,7 @@ public sealed partial class PaxosReplica
     /// <summary>The highest slot holding an accepted value.</summary>
     public long LastSlot => _log.LastSlot;
 
-    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot);
+    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, _joinState);
 
     /// <summary>Outcome of <see cref="Step"/>: anything but Handled means the message was ignored, state untouched.</summary>
     public enum StepResult
@@ -181,7 +186,7 @@ public sealed partial class PaxosReplica
         (_unpersisted.Count > 0 || _messages.Count > 0 || _messagesAfterPersist.Count > 0 ||
          _selfAfterPersist.Count > 0 || _readStates.Count > 0 || _droppedProposals.Count > 0 ||
          _droppedReads.Count > 0 || _snapshotRequests.Count > 0 || _mustSync ||
-         _handedOutIndex < _decidedIndex || new HardState(_promised, _decidedIndex) != _reportedHardState ||
+         _handedOutIndex < _decidedIndex || CurrentHardState != _reportedHardState ||
          SoftState != _reportedSoftState);
 
     /// <summary>
@@ -196,12 +201,14 @@ public sealed partial class PaxosReplica
         }
 
         var ready = new Ready();
-        var hardState = new HardState(_promised, _decidedIndex);
+        var hardState = CurrentHardState;
         if (hardState != _reportedHardState)
         {
             ready.HardState = hardState;
             _reportedHardState = hardState;
         }
+
+        NoteReadyForJoin(ready);
 
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
@@ -238,6 +245,7 @@ public sealed partial class PaxosReplica
         }
 
         _readyOutstanding = false;
+        NoteVoteDurable();
         if (_selfAwaitingAdvance.Count == 0)
         {
             return;
@@ -258,6 +266,11 @@ public sealed partial class PaxosReplica
             _maxSeenRound = message.Ballot.Round;
         }
 
+        if (_joinState != JoinState.Voter && !AdmitAsNonVoter(message))
+        {
+            return;
+        }
+
         switch (message)
         {
             case PrePrepare m: HandlePrePrepare(m); break;
@@ -271,8 +284,12 @@ public sealed partial class PaxosReplica
             case HeartbeatAck m: HandleHeartbeatAck(m); break;
             case CatchUpRequest m: HandleCatchUpRequest(m); break;
             case CatchUp m: HandleCatchUp(m); break;
+            case JoinProbe m: HandleJoinProbe(m); break;
+            case JoinStatus m: HandleJoinStatus(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
+
+        TryRegainVote();
     }
 
     private bool IsWellFormed(PeerMessage message)
@@ -283,8 +300,9 @@ public sealed partial class PaxosReplica
             return false;
         }
 
-        // Catch-up messages carry the sender's promise, which is Ballot.Zero before it promised anything.
-        if (!_memberIndex.ContainsKey(message.Ballot.NodeId) && !(message is CatchUpRequest or CatchUp && message.Ballot == Ballot.Zero))
+        // Catch-up and join messages carry the sender's promise, which is Ballot.Zero before it promised anything.
+        if (!_memberIndex.ContainsKey(message.Ballot.NodeId) &&
+            !(message is CatchUpRequest or CatchUp or JoinProbe or JoinStatus && message.Ballot == Ballot.Zero))
         {
             return false;
         }
@@ -295,9 +313,14 @@ public sealed partial class PaxosReplica
                 message is not Prepare { FromSlot: < 1 } && message is not Accept { Commit: < 0 } && message is not Heartbeat { Commit: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
+            JoinProbe p => p.Round >= 1,
+            JoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
+                s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From),
             _ => true,
         };
     }
+
+    private HardState CurrentHardState => new(_promised, _decidedIndex, _rejoining, _bootstrapped);
 
     private void Send(PeerMessage message, bool afterPersist = false)
     {

@@ -57,3 +57,28 @@ public sealed record CatchUpRequest(int From, int To, Ballot Ballot, long FromSl
 /// <summary>Decided values, contiguous from the first entry's slot. Ballot: the sender's promise.</summary>
 public sealed record CatchUp(int From, int To, Ballot Ballot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
     : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// "What state do you hold?", from a replica that started without trustworthy state (a probing replica or a
+/// learner). Ballot: the sender's promise (Ballot.Zero when it has none). <see cref="Round"/> is echoed in the
+/// answer, so the sender can tell answers to probes sent after its quarantine from older ones.
+/// <see cref="Waiting"/>: the sender is a learner past its quarantine asking the leader for a fence; a leader
+/// answers with a <see cref="JoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands).
+/// </summary>
+public sealed record JoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// The answer to <see cref="JoinProbe"/>: the sender's state. Ballot: the sender's promise (a leader's is its
+/// own ballot). <see cref="FirstSlot"/> is one past its snapshot; <see cref="LastSlot"/> its highest accepted
+/// slot (FirstSlot-1 when none). The state is empty when the promise is zero, nothing is decided or held, there
+/// is no snapshot and the sender is not a <see cref="JoinState.Learner"/>. <see cref="FenceSlot"/> is 0 except
+/// from the leader of Ballot answering a waiting probe: then it is the first slot that leader proposes after
+/// receiving the probe.
+/// </summary>
+public sealed record JoinStatus(
+    int From, int To, Ballot Ballot, long Round, JoinState State, long DecidedIndex, long FirstSlot, long LastSlot, long FenceSlot)
+    : PeerMessage(From, To, Ballot)
+{
+    /// <summary>True when the sender reports no state at all: no promise, nothing decided or held, no snapshot, not a learner.</summary>
+    public bool IsEmpty => Ballot == Ballot.Zero && DecidedIndex == 0 && FirstSlot == 1 && LastSlot == 0 && State != JoinState.Learner;
+}

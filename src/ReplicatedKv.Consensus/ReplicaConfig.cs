@@ -48,6 +48,22 @@ public sealed record ReplicaConfig
     /// <summary>Seed of the election-timeout jitter; give each node its own.</summary>
     public ulong RandomSeed { get; init; }
 
+    /// <summary>
+    /// What an empty persisted state means (see <see cref="JoinMode"/>). The default keeps the replica a
+    /// voter, as a brand-new cluster needs; a host that may restart a node on a lost data directory should
+    /// use <see cref="JoinMode.Probe"/>.
+    /// </summary>
+    public JoinMode Join { get; init; } = JoinMode.Bootstrap;
+
+    /// <summary>
+    /// Ticks a replica that starts without trustworthy state waits before any answer counts towards its vote
+    /// (probe results, the rejoin fence). It must be at least twice the longest a message can take between
+    /// being sent and being delivered: the rejoin rule assumes every message sent before the restart, and
+    /// every reply to one, has been delivered or lost by then (see PaxosReplica.Join.cs). The transport must
+    /// make that true, for example by dropping messages older than half of this.
+    /// </summary>
+    public int RejoinQuarantineTicks { get; init; } = 20;
+
     /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail.</summary>
     internal ReplicaFaults Faults { get; init; }
 
@@ -77,6 +93,22 @@ public sealed record ReplicaConfig
         Positive(MaxEntriesPerMessage, nameof(MaxEntriesPerMessage));
         Positive(MaxQueuedCommands, nameof(MaxQueuedCommands));
         Positive(MaxSlotsAhead, nameof(MaxSlotsAhead));
+        if (RejoinQuarantineTicks < 0)
+        {
+            throw new ArgumentException("RejoinQuarantineTicks must not be negative.", nameof(RejoinQuarantineTicks));
+        }
+
+        if (!Enum.IsDefined(Join))
+        {
+            throw new ArgumentException($"Join {Join} is not a JoinMode.", nameof(Join));
+        }
+
+        if (Join == JoinMode.Probe && Members.Count == 1)
+        {
+            throw new ArgumentException(
+                "JoinMode.Probe needs other members to ask; a single-member cluster must say Bootstrap or Rejoin.", nameof(Join));
+        }
+
         if (HeartbeatTicks >= ElectionTicks)
         {
             throw new ArgumentException("HeartbeatTicks must be below ElectionTicks.", nameof(HeartbeatTicks));
@@ -101,5 +133,11 @@ public sealed record ReplicaConfig
 /// Protocol bugs the simulator injects on purpose to show that its checkers catch them.
 /// <see cref="AcceptBelowPromise"/>: the acceptor ignores its promise, accepting and acknowledging lower ballots.
 /// <see cref="SkipRecoveredValues"/>: a new leader fills every slot with a no-op instead of the values phase 1 found.
+/// <see cref="VoteAfterStateLoss"/>: a replica that starts empty, or with the Rejoining flag, votes at once
+/// (no learner phase), whatever <see cref="ReplicaConfig.Join"/> says.
+/// <see cref="TrustProbeAnswers"/>: a learner regains its vote once it has decided past the highest slot, and
+/// promised at least the highest ballot, that n-q+1 other members report, without waiting for a fence slot
+/// from the leader (the answers may lag the leader).
 /// </summary>
-internal readonly record struct ReplicaFaults(bool AcceptBelowPromise, bool SkipRecoveredValues);
+internal readonly record struct ReplicaFaults(
+    bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false);

@@ -16,5 +16,8 @@ public enum Role
     Leader,
 }
 
-/// <summary>Volatile facts the host shows to operators and routes by; reported in a Ready when they change.</summary>
-public readonly record struct SoftState(Role Role, int? LeaderId, Ballot Ballot);
+/// <summary>
+/// Volatile facts the host shows to operators and routes by; reported in a Ready when they change.
+/// <see cref="JoinState"/> says whether this replica votes (see <see cref="PaxosReplica.IsVoter"/>).
+/// </summary>
+public readonly record struct SoftState(Role Role, int? LeaderId, Ballot Ballot, JoinState JoinState = JoinState.Voter);

@@ -32,13 +32,25 @@ public static class WalFormat
         return HeaderSize + (int)payload;
     }
 
+    /// <summary>Hard state flag: the replica is rejoining and does not vote yet (<see cref="HardState.Rejoining"/>).</summary>
+    private const ulong RejoiningFlag = 1;
+
+    /// <summary>Hard state flag: a probing replica found the cluster brand new (<see cref="HardState.Bootstrapped"/>).</summary>
+    private const ulong BootstrappedFlag = 2;
+
+    private const ulong KnownFlags = RejoiningFlag | BootstrappedFlag;
+
+    /// <summary>
+    /// Hard state payload: promised round (i64), promised node (i32), decided index (i64), flags (u64). Records
+    /// written before the flags existed hold 0 there, which reads as a voter, as they meant.
+    /// </summary>
     public static void WriteHardState(IBufferWriter<byte> writer, HardState state)
     {
         Span<byte> payload = stackalloc byte[28];
         BinaryPrimitives.WriteInt64LittleEndian(payload, state.Promised.Round);
         BinaryPrimitives.WriteInt32LittleEndian(payload[8..], state.Promised.NodeId);
         BinaryPrimitives.WriteInt64LittleEndian(payload[12..], state.DecidedIndex);
-        BinaryPrimitives.WriteInt64LittleEndian(payload[20..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload[20..], (state.Rejoining ? RejoiningFlag : 0) | (state.Bootstrapped ? BootstrappedFlag : 0));
         WriteFrame(writer, WalRecordType.HardState, payload);
     }
 
@@ -73,9 +85,29 @@ public static class WalFormat
         writer.Advance(HeaderSize + payloadLength);
     }
 
-    public static HardState ReadHardState(ReadOnlySpan<byte> payload) =>
-        new(new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
-            BinaryPrimitives.ReadInt64LittleEndian(payload[12..]));
+    /// <summary>
+    /// Decodes a hard state. A flag this version does not know is refused rather than dropped: it could only come
+    /// from a newer writer, and silently clearing, say, the rejoining flag would let a node vote too early.
+    /// </summary>
+    public static HardState ReadHardState(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 28)
+        {
+            throw new InvalidDataException($"hard state record is {payload.Length} bytes, not 28");
+        }
+
+        var flags = BinaryPrimitives.ReadUInt64LittleEndian(payload[20..]);
+        if ((flags & ~KnownFlags) != 0)
+        {
+            throw new InvalidDataException($"hard state record has unknown flags 0x{flags:x}");
+        }
+
+        return new HardState(
+            new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
+            BinaryPrimitives.ReadInt64LittleEndian(payload[12..]),
+            Rejoining: (flags & RejoiningFlag) != 0,
+            Bootstrapped: (flags & BootstrappedFlag) != 0);
+    }
 
     public static long ReadSnapshotMarker(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);
 

@@ -11,4 +11,7 @@ public sealed record WalOptions
 
     /// <summary>Test hook, called with the file after a write and before its fsync: a non-null result fails the write like a full disk.</summary>
     internal Func<string, IOException?>? WriteFault { get; init; }
+
+    /// <summary>Test hook, called with a segment file just before compaction deletes it: a non-null result stops compaction there, as a crash would.</summary>
+    internal Func<string, IOException?>? DeleteFault { get; init; }
 }

@@ -3,7 +3,7 @@ namespace ReplicatedKv.Storage;
 /// <summary>What a write-ahead log record holds. The numbers are on disk: never reuse one.</summary>
 public enum WalRecordType : byte
 {
-    /// <summary>The acceptor's promised ballot and decided index (the latest one wins).</summary>
+    /// <summary>The acceptor's promised ballot, decided index and flags (the latest one wins).</summary>
     HardState = 1,
 
     /// <summary>An accepted value: slot, ballot, batch of commands (a later one for a slot wins).</summary>

@@ -79,18 +79,15 @@ public sealed class WriteAheadLog : IAsyncDisposable
     {
         lock (_segments)
         {
-            var removed = 0;
-
             // Deleting a segment is safe only when a later one that stays opens with the then-current hard
-            // state; otherwise the newest promise could go with it.
+            // state; otherwise the newest promise could go with it. That is decided from the newest down.
+            var doomed = new List<WalSegment>();
             var laterHeader = _segments[^1].HasHeader;
             for (var i = _segments.Count - 2; i >= 0; i--)
             {
                 if (_segments[i].MaxSlot <= slot && laterHeader)
                 {
-                    File.Delete(_segments[i].Path);
-                    _segments.RemoveAt(i);
-                    removed++;
+                    doomed.Add(_segments[i]);
                 }
                 else
                 {
@@ -98,12 +95,25 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 }
             }
 
-            if (removed > 0)
+            // Deleted from the oldest up: a crash part-way through leaves the log whole from some segment on,
+            // never with a hole inside what it keeps.
+            for (var i = doomed.Count - 1; i >= 0; i--)
+            {
+                if (_options.DeleteFault?.Invoke(doomed[i].Path) is { } fault)
+                {
+                    throw fault;
+                }
+
+                File.Delete(doomed[i].Path);
+                _segments.Remove(doomed[i]);
+            }
+
+            if (doomed.Count > 0)
             {
                 FileSync.SyncDirectory(_options.Directory);
             }
 
-            return removed;
+            return doomed.Count;
         }
     }
 

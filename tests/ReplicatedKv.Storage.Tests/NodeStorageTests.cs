@@ -36,6 +36,58 @@ public sealed class NodeStorageTests
     }
 
     [Fact]
+    public async Task The_rejoining_flag_survives_a_restart_until_the_vote_is_regained_and_then_stays_cleared()
+    {
+        using var dir = new TempDirectory();
+        var config = new ReplicaConfig { NodeId = 2, Members = [1, 2, 3], Join = JoinMode.Rejoin, RejoinQuarantineTicks = 0 };
+        var options = new StorageOptions { DataDirectory = dir.Path };
+        var leader = new Ballot(4, 1);
+        await using (var storage = NodeStorage.Open(options))
+        {
+            var replica = new PaxosReplica(config, storage.State);
+            replica.IsVoter.Should().BeFalse();
+            var ready = replica.GetReady();
+            ready.HardState.Should().Be(new HardState(Ballot.Zero, 0, Rejoining: true));
+            ready.MustSync.Should().BeTrue();
+            await storage.PersistAsync(ready);
+            replica.Advance();
+
+            // A leader's heartbeat raises the learner's promise; the flag stays with it in the same record.
+            replica.Step(new Heartbeat(1, 2, leader, 0, 0));
+            await Drive(replica, storage);
+        }
+
+        PersistentState persisted;
+        await using (var storage = NodeStorage.Open(options))
+        {
+            persisted = storage.State;
+            persisted.HardState.Should().Be(new HardState(leader, 0, Rejoining: true));
+
+            // Whatever the operator says now, the persisted flag wins.
+            var replica = new PaxosReplica(config with { Join = JoinMode.Bootstrap }, persisted);
+            replica.JoinState.Should().Be(JoinState.Learner);
+
+            // Regain the vote: follow the leader, get a fence, see the fence slot decided by that leader.
+            replica.Step(new Heartbeat(1, 2, leader, 0, 0));
+            var probe = replica.GetReady().Messages.OfType<JoinProbe>().Single();
+            probe.Waiting.Should().BeTrue();
+            replica.Advance();
+            replica.Step(new JoinStatus(1, 2, leader, probe.Round, JoinState.Voter, 0, 1, 0, FenceSlot: 1));
+            replica.Step(new Accept(1, 2, leader, 0, [new LogEntry(1, leader, SlotValue.NoOp)]));
+            replica.Step(new Heartbeat(1, 2, leader, 1, 0));
+            replica.IsVoter.Should().BeFalse("it votes only once the cleared flag is durable");
+            await Drive(replica, storage);
+            replica.IsVoter.Should().BeTrue();
+        }
+
+        await using (var storage = NodeStorage.Open(options))
+        {
+            storage.State.HardState.Should().Be(new HardState(leader, 1));
+            new PaxosReplica(config, storage.State).IsVoter.Should().BeTrue();
+        }
+    }
+
+    [Fact]
     public async Task A_log_that_promises_a_newer_snapshot_than_the_disk_holds_is_refused()
     {
         using var dir = new TempDirectory();

@@ -39,6 +39,39 @@ public sealed class SegmentAndCompactionTests
     }
 
     [Fact]
+    public async Task A_compaction_cut_short_leaves_no_hole_in_the_log()
+    {
+        // Found by the kill -9 test, which kills the writer right after it announces a compaction: deleting the
+        // newest eligible segments first left older ones behind newer ones that were gone.
+        using var dir = new TempDirectory();
+        var deletes = 0;
+        var options = new WalOptions
+        {
+            Directory = dir.Path,
+            SegmentBytes = 256,
+            DeleteFault = _ => ++deletes == 3 ? new IOException("crash during compaction") : null,
+        };
+        await using (var log = WriteAheadLog.Open(options, out _))
+        {
+            for (var slot = 1; slot <= 40; slot++)
+            {
+                var batch = new WalBatch();
+                batch.AddEntry(WalTestKit.Entry(slot, size: 50));
+                await log.CommitAsync(batch);
+            }
+
+            FluentActions.Invoking(() => log.CompactThrough(30)).Should().Throw<IOException>();
+        }
+
+        await using (WalTestKit.Open(dir.Path, out var contents, segmentBytes: 256))
+        {
+            var slots = contents.Entries.Select(e => e.Slot).ToList();
+            slots[0].Should().BeGreaterThan(1, "two segments went before the crash");
+            slots.Should().Equal(Enumerable.Range((int)slots[0], 40 - (int)slots[0] + 1).Select(i => (long)i), "what is kept has no hole");
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_committers_all_get_every_batch_durable()
     {
         using var dir = new TempDirectory();

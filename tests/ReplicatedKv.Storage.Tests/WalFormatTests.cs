@@ -34,6 +34,35 @@ public sealed class WalFormatTests
     }
 
     [Fact]
+    public void The_join_flags_round_trip_in_the_hard_state_record()
+    {
+        var states = new[]
+        {
+            new HardState(new Ballot(7, 3), 11, Rejoining: true), new HardState(Ballot.Zero, 0, Rejoining: true),
+            new HardState(Ballot.Zero, 0, Bootstrapped: true), new HardState(new Ballot(7, 3), 11, true, true), new HardState(new Ballot(7, 3), 11),
+        };
+        foreach (var state in states)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            WalFormat.WriteHardState(buffer, state);
+            buffer.WrittenCount.Should().Be(WalFormat.HardStateFrameSize);
+            WalFormat.TryReadFrame(buffer.WrittenSpan, out var type, out var payload).Should().Be(WalFormat.HardStateFrameSize);
+            type.Should().Be(WalRecordType.HardState);
+            WalFormat.ReadHardState(payload).Should().Be(state);
+        }
+    }
+
+    [Fact]
+    public void A_hard_state_with_flags_this_version_does_not_know_is_refused()
+    {
+        // Zero flags (what every record before the flag held) read as a voter; an unknown bit must not be dropped.
+        var payload = new byte[28];
+        WalFormat.ReadHardState(payload).Rejoining.Should().BeFalse();
+        payload[20] = 0b100;
+        FluentActions.Invoking(() => WalFormat.ReadHardState(payload)).Should().Throw<InvalidDataException>().WithMessage("*unknown flags*");
+    }
+
+    [Fact]
     public void Any_single_bit_flip_in_a_frame_is_detected()
     {
         var buffer = new ArrayBufferWriter<byte>();

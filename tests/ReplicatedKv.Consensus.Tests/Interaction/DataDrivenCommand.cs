@@ -77,6 +77,8 @@ internal sealed class DataDrivenCommand
     public int NamedInt(string name, int defaultValue) =>
         _named.TryGetValue(name, out var value) ? ParseInt(value) : defaultValue;
 
+    public string NamedString(string name, string defaultValue) => _named.GetValueOrDefault(name, defaultValue);
+
     /// <summary>A comma-separated list such as <c>drop=2,3</c>; empty when the argument is absent.</summary>
     public IReadOnlyList<int> NamedInts(string name) =>
         _named.TryGetValue(name, out var value)

@@ -21,6 +21,9 @@ internal static class Describe
         HeartbeatAck m => $"{Route(m)} HeartbeatAck b={m.Ballot} read={m.ReadRound} decided={m.DecidedIndex}",
         CatchUpRequest m => $"{Route(m)} CatchUpRequest b={m.Ballot} from={m.FromSlot}",
         CatchUp m => $"{Route(m)} CatchUp b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",
+        JoinProbe m => $"{Route(m)} JoinProbe b={m.Ballot} round={m.Round}{(m.Waiting ? " waiting" : string.Empty)}",
+        JoinStatus m => $"{Route(m)} JoinStatus b={m.Ballot} round={m.Round} {m.State} decided={m.DecidedIndex} first={m.FirstSlot} " +
+                        $"last={m.LastSlot}{(m.FenceSlot > 0 ? $" fence={m.FenceSlot}" : string.Empty)}{(m.IsEmpty ? " (empty)" : string.Empty)}",
         _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, "unknown message type"),
     };
 
@@ -89,9 +92,16 @@ internal static class Describe
         }
     }
 
-    public static string SoftState(SoftState soft) => $"{soft.Role} leader={Leader(soft.LeaderId)} ballot={soft.Ballot}";
+    /// <summary>The join state is shown only when the replica does not vote, so traces of voters read as before.</summary>
+    public static string SoftState(SoftState soft) =>
+        $"{soft.Role} leader={Leader(soft.LeaderId)} ballot={soft.Ballot}{(soft.JoinState == JoinState.Voter ? string.Empty : $" {soft.JoinState}")}";
 
-    public static string HardState(HardState hard) => $"HardState promised={hard.Promised} decided={hard.DecidedIndex}";
+    /// <summary>The join flags are shown only when set, so traces without them read as before.</summary>
+    public static string HardState(HardState hard) =>
+        $"HardState promised={hard.Promised} decided={hard.DecidedIndex}{(hard.Rejoining ? " rejoining" : string.Empty)}" +
+        $"{(hard.Bootstrapped ? " bootstrapped" : string.Empty)}";
+
+    public static string JoinMode(JoinMode mode) => mode.ToString().ToLowerInvariant();
 
     public static string Entries(IEnumerable<LogEntry> entries) => $"[{string.Join(' ', entries.Select(Entry))}]";
 

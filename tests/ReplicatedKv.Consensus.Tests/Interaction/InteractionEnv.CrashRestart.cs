@@ -19,11 +19,30 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// <c>restart ID</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and the
-    /// state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
-    /// out again, so the next Ready re-applies them.
+    /// <c>restart ID [join=MODE]</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and
+    /// the state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
+    /// out again, so the next Ready re-applies them. <c>join=</c> changes what the node is told an empty disk
+    /// means (bootstrap, rejoin or probe), as an operator restarting it with another flag would.
     /// </summary>
     private void Restart(DataDrivenCommand command)
+    {
+        command.Expect(1, 1, "join");
+        var node = Node(command.PositionalInt(0));
+        if (node.IsUp)
+        {
+            throw new InvalidOperationException($"node {node.Id} is running; crash it first");
+        }
+
+        var disk = node.Disk;
+        var join = command.NamedString("join", string.Empty);
+        Write($"{node.Id} restarting from disk: {Describe.HardState(disk.HardState)} snapshot={disk.Snapshot.Slot} " +
+              $"entries={Describe.Entries(disk.Entries)}{(join.Length == 0 ? string.Empty : $" join={join}")}");
+        node.Restart(join.Length == 0 ? null : ParseJoinMode(join));
+        Write($"{node.Id} is {Describe.SoftState(node.RunningReplica.SoftState)}");
+    }
+
+    /// <summary><c>wipe ID</c>: the crashed node's data directory is lost: its disk is empty from now on.</summary>
+    private void Wipe(DataDrivenCommand command)
     {
         command.Expect(1, 1);
         var node = Node(command.PositionalInt(0));
@@ -32,10 +51,6 @@ internal sealed partial class InteractionEnv
             throw new InvalidOperationException($"node {node.Id} is running; crash it first");
         }
 
-        var disk = node.Disk;
-        Write($"{node.Id} restarting from disk: {Describe.HardState(disk.HardState)} snapshot={disk.Snapshot.Slot} " +
-              $"entries={Describe.Entries(disk.Entries)}");
-        node.Restart();
-        Write($"{node.Id} is {Describe.SoftState(node.RunningReplica.SoftState)}");
+        node.WipeDisk();
     }
 }

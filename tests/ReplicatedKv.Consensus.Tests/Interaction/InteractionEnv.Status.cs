@@ -4,7 +4,8 @@ internal sealed partial class InteractionEnv
 {
     /// <summary>
     /// <c>status [ID...]</c>: one line per node with what the replica itself reports: role, leader, promised
-    /// ballot, decided index, the last slot handed out for applying, and the slots its log still holds.
+    /// ballot, decided index, the last slot handed out for applying, and the slots its log still holds; for a
+    /// replica that does not vote, its join state too.
     /// </summary>
     private void Status(DataDrivenCommand command)
     {
@@ -18,7 +19,7 @@ internal sealed partial class InteractionEnv
             }
 
             Write($"{node.Id}: {r.Role} leader={Describe.Leader(r.LeaderId)} promised={r.Promised} decided={r.DecidedIndex} " +
-                  $"handed-out={r.HandedOutIndex} first={r.FirstSlot} last={r.LastSlot}");
+                  $"handed-out={r.HandedOutIndex} first={r.FirstSlot} last={r.LastSlot}{(r.IsVoter ? string.Empty : $" {r.JoinState}")}");
         }
     }
 }

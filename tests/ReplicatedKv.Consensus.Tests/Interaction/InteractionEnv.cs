@@ -38,6 +38,7 @@ internal sealed partial class InteractionEnv
             case "heal": Heal(command); break;
             case "crash": Crash(command); break;
             case "restart": Restart(command); break;
+            case "wipe": Wipe(command); break;
             case "compact": Compact(command); break;
             case "send-snapshot": SendSnapshot(command); break;
             case "status": Status(command); break;

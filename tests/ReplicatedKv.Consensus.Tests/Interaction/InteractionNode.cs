@@ -17,9 +17,9 @@ internal sealed class InteractionNode
 
     public int Id => Config.NodeId;
 
-    public ReplicaConfig Config { get; }
+    public ReplicaConfig Config { get; private set; }
 
-    public NodeDisk Disk { get; } = new();
+    public NodeDisk Disk { get; private set; } = new();
 
     /// <summary>The running replica, or null while the node is crashed.</summary>
     public PaxosReplica? Replica { get; private set; }
@@ -64,9 +64,18 @@ internal sealed class InteractionNode
         AppliedIndex = 0;
     }
 
-    public void Restart()
+    /// <summary>Restarts from the disk, optionally told another join mode.</summary>
+    public void Restart(JoinMode? join = null)
     {
+        if (join is { } mode)
+        {
+            Config = Config with { Join = mode };
+        }
+
         RestoreStateMachine(Disk.Snapshot);
         Replica = new PaxosReplica(Config, Disk.ToPersistentState());
     }
+
+    /// <summary>The data directory is lost: log, hard state and snapshots alike.</summary>
+    public void WipeDisk() => Disk = new NodeDisk();
 }

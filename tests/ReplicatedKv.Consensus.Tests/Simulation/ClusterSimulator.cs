@@ -3,9 +3,11 @@ using System.Text;
 namespace ReplicatedKv.Consensus.Tests.Simulation;
 
 /// <summary>
-/// Drives a cluster of pure replicas from one seed: message delay, loss, duplication and reordering,
-/// symmetric and one-way partitions, crashes that lose volatile state and unconfirmed writes, restarts,
-/// snapshots, and clients that retry. Safety is checked on every applied slot; liveness after healing.
+/// Drives a cluster of pure replicas from one seed: message delay, loss, duplication and reordering (a message
+/// older than half the rejoin quarantine is dropped, as the rejoin rule requires), symmetric and one-way partitions, crashes that lose volatile state and unconfirmed writes, crashes that
+/// lose the whole data directory (the node restarts empty, probing or rejoining as a learner), restarts,
+/// snapshots, and clients that retry. A quarter of the seeds start a brand-new cluster in Probe mode.
+/// Safety is checked on every applied slot and on every Ready of a non-voter; liveness after healing.
 /// Everything random comes from the seed, so a failing seed replays exactly.
 /// </summary>
 internal sealed class ClusterSimulator
@@ -26,6 +28,8 @@ internal sealed class ClusterSimulator
     private readonly int _maxDelay;
     private readonly int _compactEvery;
     private readonly bool _pipelinedHosts;
+    private readonly double _stateLossShare;
+    private readonly int _maxMessageAge;
     private long _now;
     private long _nextReadId;
     private long _maxChosenSlot;
@@ -47,6 +51,15 @@ internal sealed class ClusterSimulator
 
         // Half the seeds keep acceptors close to their decided index, where the storage bound bites.
         var slotsAhead = _random.Chance(0.5) ? window + _random.Next(0, 8) : 1 << 16;
+        var probeStart = _random.Chance(0.25);
+        _stateLossShare = options.StateLoss && _random.Chance(options.StateLossSeeds)
+            ? _random.Next(1, 11) / 10.0 * options.MaxStateLossShare
+            : 0;
+        const int quarantine = 20;
+
+        // The transport keeps the promise the rejoin rule rests on (PaxosReplica.Join.cs, assumption A): a message
+        // older than half the quarantine is dropped, never delivered.
+        _maxMessageAge = quarantine / 2;
         var members = Enumerable.Range(1, options.Nodes).ToArray();
         _nodes = new SimNode[options.Nodes + 1];
         for (var id = 1; id <= options.Nodes; id++)
@@ -62,6 +75,8 @@ internal sealed class ClusterSimulator
                 MaxEntriesPerMessage = perMessage,
                 MaxSlotsAhead = slotsAhead,
                 RandomSeed = seed * 1_000_003UL + (ulong)id,
+                Join = probeStart ? JoinMode.Probe : JoinMode.Bootstrap,
+                RejoinQuarantineTicks = quarantine,
                 Faults = options.Faults,
             };
             _nodes[id] = new SimNode(id, config) { Replica = new PaxosReplica(config) };
@@ -87,6 +102,12 @@ internal sealed class ClusterSimulator
 
     /// <summary>Times some replica became leader.</summary>
     public int Elections { get; private set; }
+
+    /// <summary>Crashes that lost a node's whole data directory.</summary>
+    public int StateLosses { get; private set; }
+
+    /// <summary>Times a replica went from probing or learning to voting.</summary>
+    public int VotesGained { get; private set; }
 
     /// <summary>Runs the faulty phase, then heals and demands progress. Throws <see cref="SimulationFailure"/>.</summary>
     public void Run()
@@ -133,12 +154,19 @@ internal sealed class ClusterSimulator
         _healing = true;
         Array.Clear(_blocked);
 
-        // Liveness needs only a majority: on some seeds up to f replicas stay down for good.
-        var stayDown = new HashSet<int>();
+        // Liveness needs only a majority of voters: on some seeds up to f replicas stay down for good. A replica
+        // that cannot vote yet (probing, learning, or one that would restart so) counts against the same budget:
+        // it regains its vote only with a majority of voters up.
         var f = (_nodes.Length - 2) / 2;
+        var impaired = Enumerable.Range(1, _nodes.Length - 1).Where(id => Impaired(_nodes[id])).ToHashSet();
+        var stayDown = new HashSet<int>();
         for (var i = _random.Next(0, f + 1); i > 0; i--)
         {
-            stayDown.Add(_random.Next(1, _nodes.Length));
+            var pick = _random.Next(1, _nodes.Length);
+            if (stayDown.Union(impaired).Append(pick).Distinct().Count() <= f)
+            {
+                stayDown.Add(pick);
+            }
         }
 
         for (var id = 1; id < _nodes.Length; id++)
@@ -171,7 +199,7 @@ internal sealed class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{n.Replica?.Role.ToString() ?? "down"}"));
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.JoinState}" : "down")}"));
         var pending = string.Join(", ", _outstanding.Keys);
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
@@ -214,7 +242,7 @@ internal sealed class ClusterSimulator
 
         foreach (var node in _nodes.Skip(1))
         {
-            if (node.IsUp && node.Applied.Count != _maxChosenSlot)
+            if (node.IsUp && (node.Applied.Count != _maxChosenSlot || !node.Replica!.IsVoter))
             {
                 return false;
             }
@@ -266,7 +294,13 @@ internal sealed class ClusterSimulator
                 return;
             }
 
+            var wasVoter = replica.IsVoter;
             node.Pending = replica.GetReady();
+            if (!wasVoter)
+            {
+                CheckNonVoterSilent(node, node.Pending);
+            }
+
             foreach (var message in node.Pending.Messages)
             {
                 Send(message.From, message.To, message, null);
@@ -318,7 +352,27 @@ internal sealed class ClusterSimulator
             }
         }
 
+        var wasVoting = replica.IsVoter;
         replica.Advance();
+        if (!wasVoting && replica.IsVoter)
+        {
+            VotesGained++;
+        }
+    }
+
+    /// <summary>
+    /// A replica that does not vote must never send anything a quorum could count or that speaks for a promise:
+    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement.
+    /// </summary>
+    private void CheckNonVoterSilent(SimNode node, Ready ready)
+    {
+        foreach (var message in ready.Messages.Concat(ready.MessagesAfterPersist))
+        {
+            if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck)
+            {
+                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.JoinState}) sent {message.GetType().Name} to {message.To}");
+            }
+        }
     }
 
     /// <summary>The safety checks: in-order apply, agreement, validity.</summary>
@@ -457,7 +511,7 @@ internal sealed class ClusterSimulator
         var copies = _random.Chance(_duplicateRate) ? 2 : 1;
         for (var i = 0; i < copies; i++)
         {
-            _network.Enqueue(new SimEnvelope(from, to, message, snapshot), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
+            _network.Enqueue(new SimEnvelope(from, to, message, snapshot, _now), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
         }
     }
 
@@ -471,7 +525,7 @@ internal sealed class ClusterSimulator
 
         var envelope = _network.Dequeue();
         var node = _nodes[envelope.To];
-        if (!node.IsUp || _blocked[envelope.From, envelope.To])
+        if (!node.IsUp || _blocked[envelope.From, envelope.To] || _now - envelope.SentAt > _maxMessageAge)
         {
             return;
         }
@@ -544,15 +598,45 @@ internal sealed class ClusterSimulator
     private void CrashOrRestart()
     {
         var node = _nodes[_random.Next(1, _nodes.Length)];
-        if (node.IsUp)
-        {
-            Crash(node);
-        }
-        else
+        if (!node.IsUp)
         {
             Restart(node);
         }
+        else if (_stateLossShare > 0 && _random.Chance(_stateLossShare) && MayLoseState(node))
+        {
+            LoseState(node);
+        }
+        else
+        {
+            Crash(node);
+        }
     }
+
+    /// <summary>
+    /// The node's disk is gone: it restarts empty, told either that the cluster exists (Rejoin) or to find out
+    /// (Probe). Counted against the f-failures budget until it votes again, so losses never outnumber what a
+    /// majority survives.
+    /// </summary>
+    private void LoseState(SimNode node)
+    {
+        Crash(node);
+        node.Disk = new SimDisk();
+        node.Config = node.Config with { Join = _random.Chance(0.5) ? JoinMode.Probe : JoinMode.Rejoin };
+        StateLosses++;
+    }
+
+    private bool MayLoseState(SimNode node)
+    {
+        var f = (_nodes.Length - 2) / 2;
+        return _nodes.Skip(1).Count(other => other != node && Impaired(other)) < f;
+    }
+
+    /// <summary>
+    /// True for a node that cannot vote now, or would not after a restart from its disk (a wiped disk, or one
+    /// still flagged Rejoining, or a blank one under Probe): it needs a majority of voters to get its vote back.
+    /// </summary>
+    private static bool Impaired(SimNode node) =>
+        (node.IsUp && !node.Replica!.IsVoter) || !new PaxosReplica(node.Config, node.Disk.ToPersistentState()).IsVoter;
 
     /// <summary>Loses the replica and the state machine; of the writes not yet fsynced, any prefix survives.</summary>
     private void Crash(SimNode node)

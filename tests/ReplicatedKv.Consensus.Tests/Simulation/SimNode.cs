@@ -5,11 +5,13 @@ internal sealed class SimNode(int id, ReplicaConfig config)
 {
     public int Id { get; } = id;
 
-    public ReplicaConfig Config { get; } = config;
+    /// <summary>Replaced when the node restarts on a wiped disk with another join mode.</summary>
+    public ReplicaConfig Config { get; set; } = config;
 
     public PaxosReplica? Replica { get; set; }
 
-    public SimDisk Disk { get; } = new();
+    /// <summary>Replaced by an empty one when a crash loses the whole data directory.</summary>
+    public SimDisk Disk { get; set; } = new();
 
     /// <summary>A Ready whose immediate messages went out but whose writes are not yet durable.</summary>
     public Ready? Pending { get; set; }

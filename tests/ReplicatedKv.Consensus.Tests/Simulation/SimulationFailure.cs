@@ -3,6 +3,6 @@ namespace ReplicatedKv.Consensus.Tests.Simulation;
 /// <summary>A safety or liveness violation found by the simulator; the message names the check and the seed.</summary>
 internal sealed class SimulationFailure(string check, string message) : Exception(message)
 {
-    /// <summary>agreement, order, validity, prefix or liveness.</summary>
+    /// <summary>agreement, order, validity, linearizable read, non-voter silence, transport, invariant or liveness.</summary>
     public string Check { get; } = check;
 }

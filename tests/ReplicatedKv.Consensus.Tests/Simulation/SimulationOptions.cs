@@ -20,6 +20,14 @@ internal sealed record SimulationOptions
 
     public bool Snapshots { get; init; } = true;
 
+    /// <summary>Some crashes lose the node's whole data directory; it restarts empty in Probe or Rejoin mode.</summary>
+    public bool StateLoss { get; init; } = true;
+
+    /// <summary>Share of seeds whose crashes may lose state, and the most of a seed's crashes that do.</summary>
+    public double StateLossSeeds { get; init; } = 0.5;
+
+    public double MaxStateLossShare { get; init; } = 0.5;
+
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
 

@@ -26,7 +26,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var options = new SimulationOptions { Nodes = EnvInt("SIM_NODES", 3), Steps = Steps };
         var simulator = new ClusterSimulator(options, seed);
         simulator.Run();
-        output.WriteLine($"seed {seed}: {simulator.Chosen.Count} slots, {simulator.CompletedCommands} commands, {simulator.CheckedReads} reads, {simulator.Now} ticks ({simulator.FaultyTicks} faulty), {simulator.Elections} elections");
+        output.WriteLine($"seed {seed}: {simulator.Chosen.Count} slots, {simulator.CompletedCommands} commands, {simulator.CheckedReads} reads, {simulator.Now} ticks ({simulator.FaultyTicks} faulty), {simulator.Elections} elections, {simulator.StateLosses} state losses, {simulator.VotesGained} votes gained");
         simulator.Chosen.Should().NotBeEmpty();
     }
 
@@ -63,6 +63,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_replica_that_votes_at_once_after_losing_its_data_directory_is_caught()
+    {
+        // Without the learner phase a node restarted on an empty disk can form a quorum with peers that never saw
+        // what its former self promised or accepted, and decide a slot a second time.
+        var options = new SimulationOptions { Nodes = 3, Steps = Steps, Faults = new ReplicaFaults(false, false, VoteAfterStateLoss: true) };
+        var (seed, failure) = FirstFailureWithSeed(options);
+        failure.Should().NotBeNull("voting at once after losing state contradicts forgotten promises and acceptances");
+        failure!.Check.Should().Be("agreement");
+
+        // The same seed with the real rule: the same faults, no violation. It is the rule that makes the difference.
+        new ClusterSimulator(options with { Faults = default }, seed).Run();
+    }
+
+    [Fact]
     public void A_cluster_without_faults_decides_every_command()
     {
         // Run() itself fails unless every command still outstanding at the end is applied on every replica.
@@ -78,7 +92,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     {
         var options = new SimulationOptions { Nodes = nodes, Steps = Steps };
         var failures = new ConcurrentBag<string>();
-        long slots = 0, commands = 0, reads = 0;
+        long slots = 0, commands = 0, reads = 0, losses = 0, votesGained = 0;
         Parallel.For(0, SeedsPerSize, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var seed = FirstSeed + (ulong)i;
@@ -89,6 +103,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 Interlocked.Add(ref slots, simulator.Chosen.Count);
                 Interlocked.Add(ref commands, simulator.CompletedCommands);
                 Interlocked.Add(ref reads, simulator.CheckedReads);
+                Interlocked.Add(ref losses, simulator.StateLosses);
+                Interlocked.Add(ref votesGained, simulator.VotesGained);
             }
             catch (SimulationFailure failure)
             {
@@ -96,11 +112,14 @@ public sealed class SimulationTests(ITestOutputHelper output)
             }
         });
 
-        output.WriteLine($"{SeedsPerSize} seeds x {Steps} steps, {nodes} replicas: {slots} slots decided, {commands} commands, {reads} reads checked");
+        output.WriteLine($"{SeedsPerSize} seeds x {Steps} steps, {nodes} replicas: {slots} slots decided, {commands} commands, {reads} reads checked, " +
+                         $"{losses} data directories lost, {votesGained} votes gained by probing or rejoining replicas");
         failures.Should().BeEmpty(because: string.Join(Environment.NewLine, failures.Take(5)));
     }
 
-    private static SimulationFailure? FirstFailure(SimulationOptions options)
+    private static SimulationFailure? FirstFailure(SimulationOptions options) => FirstFailureWithSeed(options).Failure;
+
+    private static (ulong Seed, SimulationFailure? Failure) FirstFailureWithSeed(SimulationOptions options)
     {
         for (ulong seed = 1; seed <= 1000; seed++)
         {
@@ -110,7 +129,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             }
             catch (SimulationFailure failure) when (failure.Check is not ("liveness" or "invariant"))
             {
-                return failure;
+                return (seed, failure);
             }
             catch (SimulationFailure)
             {
@@ -118,7 +137,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             }
         }
 
-        return null;
+        return (0, null);
     }
 
     private static int EnvInt(string name, int fallback) =>
