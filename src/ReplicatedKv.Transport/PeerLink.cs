@@ -18,21 +18,23 @@ public sealed partial class PeerLink : IAsyncDisposable
     private readonly string _selfClientUrl;
     private readonly PeerLinkOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<Wire.PeerMessage> _queue;
+    private readonly Channel<Queued> _queue;
+    private readonly TimeProvider _time;
     private readonly GrpcChannel _channel;
     private readonly Wire.PeerLink.PeerLinkClient _client;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
     private volatile bool _connected;
 
-    public PeerLink(ClusterMembers members, int peer, string selfClientUrl, PeerLinkOptions options, ILogger logger, HttpMessageHandler? handler = null)
+    public PeerLink(ClusterMembers members, int peer, string selfClientUrl, PeerLinkOptions options, ILogger logger, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
+        _time = time ?? TimeProvider.System;
         _members = members;
         _peer = peer;
         _selfClientUrl = selfClientUrl;
         _options = options;
         _logger = logger;
-        _queue = Channel.CreateBounded<Wire.PeerMessage>(new BoundedChannelOptions(options.QueueCapacity)
+        _queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
@@ -66,7 +68,7 @@ public sealed partial class PeerLink : IAsyncDisposable
     {
         if (_connected)
         {
-            _queue.Writer.TryWrite(message);
+            _queue.Writer.TryWrite(new Queued(message, _time.GetTimestamp()));
         }
     }
 
@@ -160,13 +162,22 @@ public sealed partial class PeerLink : IAsyncDisposable
 
             var batch = NewBatch();
             long bytes = 0;
-            while (batch.Messages.Count < _options.MaxBatchMessages && bytes < _options.MaxBatchBytes && reader.TryRead(out var message))
+            var maxWait = _options.MaxMessageAge / 2;
+            while (batch.Messages.Count < _options.MaxBatchMessages && bytes < _options.MaxBatchBytes && reader.TryRead(out var queued))
             {
-                batch.Messages.Add(message);
-                bytes += message.CalculateSize();
+                // Past its age a message is dropped, as a slow network would lose it (see PeerLinkOptions.MaxMessageAge).
+                if (_time.GetElapsedTime(queued.EnqueuedAt) <= maxWait)
+                {
+                    batch.Messages.Add(queued.Message);
+                    bytes += queued.Message.CalculateSize();
+                }
             }
 
-            await writer.WriteAsync(batch, _stop.Token).ConfigureAwait(false);
+            if (batch.Messages.Count > 0)
+            {
+                batch.SentUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                await writer.WriteAsync(batch, _stop.Token).ConfigureAwait(false);
+            }
         }
     }
 
@@ -204,6 +215,8 @@ public sealed partial class PeerLink : IAsyncDisposable
         _channel.Dispose();
         _stop.Dispose();
     }
+
+    private readonly record struct Queued(Wire.PeerMessage Message, long EnqueuedAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Peer link to {Peer} is up")]
     private static partial void LinkUp(ILogger logger, string peer);

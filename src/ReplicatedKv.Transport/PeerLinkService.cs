@@ -8,7 +8,8 @@ namespace ReplicatedKv.Transport;
 /// The inbound half of the peer links: reads other nodes' streams and hands each batch to the node. A batch from
 /// another cluster or from a node not in the member list is refused, the stream ended, and the event logged.
 /// </summary>
-public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox inbox, PeerStreamLifetime lifetime, ILogger<PeerLinkService> logger)
+public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox inbox, PeerStreamLifetime lifetime, PeerLinkOptions options,
+    TimeProvider time, ILogger<PeerLinkService> logger)
     : Wire.PeerLink.PeerLinkBase
 {
     public override async Task<Wire.StreamClosed> Stream(IAsyncStreamReader<Wire.PeerBatch> requestStream, ServerCallContext context)
@@ -34,6 +35,18 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     {
         var from = Authenticate(batch.ClusterId, batch.From, context);
         members.RecordClientUrl(from, batch.FromClientUrl);
+
+        // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
+        if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
+        {
+            if (Interlocked.Increment(ref _staleBatches) % 100 == 1)
+            {
+                StaleBatch(logger, batch.From, time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs, _staleBatches);
+            }
+
+            return;
+        }
+
         inbox.Deliver(from, batch);
     }
 
@@ -85,6 +98,11 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
 
         return id;
     }
+
+    private long _staleBatches;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch from {From} sent {AgeMs} ms ago, past max-message-age/2 (clocks apart, or the network stalled); {Count} so far")]
+    private static partial void StaleBatch(ILogger logger, string from, long ageMs, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {From} at {Address}: cluster id {ClusterId} is not ours")]
     private static partial void ForeignCluster(ILogger logger, string from, string clusterId, string address);

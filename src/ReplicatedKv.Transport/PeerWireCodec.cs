@@ -55,6 +55,21 @@ public static class PeerWireCodec
                 wire.CatchUp = new Wire.CatchUp { Ballot = ballot, DecidedIndex = m.DecidedIndex };
                 AddEntries(wire.CatchUp.Entries, m.Entries);
                 break;
+            case JoinProbe m:
+                wire.JoinProbe = new Wire.JoinProbe { Ballot = ballot, Round = m.Round, Waiting = m.Waiting };
+                break;
+            case JoinStatus m:
+                wire.JoinStatus = new Wire.JoinStatus
+                {
+                    Ballot = ballot,
+                    Round = m.Round,
+                    State = (int)m.State,
+                    DecidedIndex = m.DecidedIndex,
+                    FirstSlot = m.FirstSlot,
+                    LastSlot = m.LastSlot,
+                    FenceSlot = m.FenceSlot,
+                };
+                break;
             default:
                 throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message));
         }
@@ -80,6 +95,10 @@ public static class PeerWireCodec
             Wire.PeerMessage.BodyOneofCase.HeartbeatAck => new HeartbeatAck(from, to, FromWire(wire.HeartbeatAck.Ballot), wire.HeartbeatAck.ReadRound, wire.HeartbeatAck.DecidedIndex),
             Wire.PeerMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, to, FromWire(wire.CatchUpRequest.Ballot), wire.CatchUpRequest.FromSlot),
             Wire.PeerMessage.BodyOneofCase.CatchUp => new CatchUp(from, to, FromWire(wire.CatchUp.Ballot), wire.CatchUp.DecidedIndex, FromWire(wire.CatchUp.Entries)),
+            Wire.PeerMessage.BodyOneofCase.JoinProbe => new JoinProbe(from, to, FromWire(wire.JoinProbe.Ballot), wire.JoinProbe.Round, wire.JoinProbe.Waiting),
+            Wire.PeerMessage.BodyOneofCase.JoinStatus when Enum.IsDefined((JoinState)wire.JoinStatus.State) => new JoinStatus(
+                from, to, FromWire(wire.JoinStatus.Ballot), wire.JoinStatus.Round, (JoinState)wire.JoinStatus.State, wire.JoinStatus.DecidedIndex,
+                wire.JoinStatus.FirstSlot, wire.JoinStatus.LastSlot, wire.JoinStatus.FenceSlot),
             _ => null,
         };
     }

@@ -50,6 +50,9 @@ public sealed class TestCluster : IAsyncDisposable
                 RequestTimeout = TimeSpan.FromSeconds(5),
                 LogLevel = "Warning",
                 ShutdownTimeout = TimeSpan.FromSeconds(2),
+
+                // Short, so a node with an empty disk (every node at first start) waits only 1.5 s before it votes.
+                MaxMessageAge = TimeSpan.FromMilliseconds(500),
             };
             settings[i] = adjust?.Invoke(s) ?? s;
         }

@@ -58,6 +58,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HealthServiceImpl>();
         builder.Services.AddSingleton<PeerStreamLifetime>();
+        builder.Services.AddSingleton(new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge });
 
         // The node is opened before the host starts so a bad data directory fails the start, not the first request.
         var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);

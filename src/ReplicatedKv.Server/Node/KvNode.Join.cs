@@ -1,11 +1,18 @@
+using ReplicatedKv.Consensus;
 using ReplicatedKv.Protos.V1;
 
 namespace ReplicatedKv.Server.Node;
 
-// Whether this node votes. A node that lost its data directory rejoins as a learner (see the consensus core).
+// Whether this node votes. A node whose data directory was lost rejoins as a learner and votes again only when
+// that is safe; the rule and its proof are in the consensus core (PaxosReplica.Join.cs).
 public sealed partial class KvNode
 {
-    private static bool IsVoter => true;
+    private bool IsVoter => _replica.IsVoter;
 
-    private static VotingState VotingState => VotingState.Voter;
+    private VotingState VotingState => _replica.JoinState switch
+    {
+        JoinState.Learner => VotingState.Learner,
+        JoinState.Probing => VotingState.Probing,
+        _ => VotingState.Voter,
+    };
 }

@@ -216,6 +216,12 @@ public sealed partial class KvNode
 
     private void OnSoftState(SoftState soft)
     {
+        if (soft.JoinState != _lastJoinState)
+        {
+            LogJoinState(_logger, soft.JoinState.ToString());
+            _lastJoinState = soft.JoinState;
+        }
+
         if (soft.LeaderId != _lastLeader)
         {
             LogLeaderChanged(_logger, soft.LeaderId is int l ? _members.NameOf(l) : "none", soft.Role.ToString(), soft.Ballot.ToString());
@@ -230,6 +236,7 @@ public sealed partial class KvNode
     }
 
     private int? _lastLeader;
+    private JoinState _lastJoinState = JoinState.Voter;
 
     private void PublishView()
     {

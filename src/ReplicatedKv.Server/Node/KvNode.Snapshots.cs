@@ -67,7 +67,7 @@ public sealed partial class KvNode
             return;
         }
 
-        var slot = snapshots[^1];
+        var slot = snapshots[0]; // newest first
         LogSnapshotSending(_logger, slot, _members.NameOf(peer));
         _ = Task.Run(async () =>
         {
@@ -93,7 +93,8 @@ public sealed partial class KvNode
         _inputs.Writer.TryWrite(new WantsSnapshotInput(slot, wants));
         if (!await wants.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} is not needed here"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"snapshot through slot {slot} is not needed here (decided through {_replica.DecidedIndex}, {_replica.Role}, {_replica.JoinState})"));
         }
 
         LogSnapshotReceiving(_logger, slot, _members.NameOf(from));

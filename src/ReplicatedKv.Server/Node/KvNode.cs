@@ -46,12 +46,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger("ReplicatedKv.Node");
         _replica = new PaxosReplica(ReplicaConfigFor(settings, members), storage.State);
-        var linkOptions = new PeerLinkOptions();
+        var linkOptions = new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge };
         foreach (var id in members.Ids)
         {
             if (id != members.SelfId)
             {
-                _links[id] = new PeerLink(members, id, settings.AdvertiseClientUrl, linkOptions, loggers.CreateLogger("ReplicatedKv.PeerLink"));
+                _links[id] = new PeerLink(members, id, settings.AdvertiseClientUrl, linkOptions, loggers.CreateLogger("ReplicatedKv.PeerLink"), time);
             }
         }
 
@@ -120,6 +120,18 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (256 << 20) / settings.MaxBatchBytes)),
             MaxQueuedCommands = settings.MaxPendingRequests,
             RandomSeed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue),
+            Join = settings.InitialClusterState switch
+            {
+                // A lone node has nobody to ask; with one member, "auto" can only mean a new cluster.
+                InitialClusterState.Auto => members.Count == 1 ? JoinMode.Bootstrap : JoinMode.Probe,
+                InitialClusterState.Existing => JoinMode.Rejoin,
+                _ => JoinMode.Bootstrap,
+            },
+
+            // The rejoin rule assumes no message outlives half the quarantine. The transport bounds a message's
+            // life by max-message-age as measured by the sender's and receiver's clocks, so allow those clocks
+            // to differ by up to half of it: 3 x max-message-age.
+            RejoinQuarantineTicks = (int)Math.Ceiling(3 * settings.MaxMessageAge / settings.TickInterval),
         };
         config.Validate();
         return config;

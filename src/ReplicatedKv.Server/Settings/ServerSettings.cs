@@ -38,6 +38,12 @@ public sealed record ServerSettings
 
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// No peer message is delivered later than this after it was sent (older ones are dropped). A node that lost
+    /// its disk waits three times this before its vote can count again; see KvNode.ReplicaConfigFor.
+    /// </summary>
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(1);
+
     public int ElectionTicks { get; init; } = 10;
 
     public int HeartbeatTicks { get; init; } = 2;

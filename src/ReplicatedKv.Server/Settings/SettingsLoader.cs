@@ -14,7 +14,7 @@ public static class SettingsLoader
     private static readonly string[] Names =
     [
         "node-id", "client-url", "peer-url", "peers", "data-dir", "cluster-id", "advertise-client-url", "admin-url",
-        "initial-cluster-state", "tick-interval", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
+        "initial-cluster-state", "tick-interval", "max-message-age", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
         "config",
@@ -86,6 +86,7 @@ public static class SettingsLoader
             AdminUrl = r.Has("admin-url") ? r.Url("admin-url", "") : null,
             InitialClusterState = r.Choice("initial-cluster-state", InitialClusterState.Auto),
             TickInterval = r.Duration("tick-interval", TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10)),
+            MaxMessageAge = r.Duration("max-message-age", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             ElectionTicks = r.Int("election-ticks", 10, 2, 10_000),
             HeartbeatTicks = r.Int("heartbeat-ticks", 2, 1, 10_000),
             Window = r.Int("window", 64, 1, 100_000),
