@@ -16,7 +16,15 @@ public sealed class OperationsApiTests
         await cluster.Client(0).SetAsync("a", "1");
         await cluster.WaitConvergedAsync();
 
+        // The leader learns how far each follower got from their next heartbeat answers: wait for those.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
         var status = await cluster.StatusAsync(leader);
+        while (status.Peers.Any(p => p.Lag != 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            status = await cluster.StatusAsync(leader);
+        }
+
         status.NodeId.Should().Be(cluster.Settings[leader].NodeId);
         status.Role.Should().Be(NodeRole.Leader);
         status.LeaderId.Should().Be(status.NodeId);
