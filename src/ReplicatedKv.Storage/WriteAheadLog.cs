@@ -322,7 +322,8 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 FileSync.DataSync(handle);
             }
 
-            File.Move(temporary, path);
+            // Overwrite: an earlier attempt whose directory sync failed may have left this (untracked, header-only) file.
+            File.Move(temporary, path, overwrite: true);
             FileSync.SyncDirectory(_options.Directory);
             Interlocked.Increment(ref _syncs);
             return new WalSegment(index, path) { Length = header.Length, HasHeader = true };
