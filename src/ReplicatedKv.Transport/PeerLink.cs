@@ -26,6 +26,9 @@ public sealed partial class PeerLink : IAsyncDisposable
     private readonly Task _pump;
     private volatile bool _connected;
 
+    // Backoff between attempts; back to the minimum once a stream opens, so a later drop reconnects at once.
+    private TimeSpan _reconnectDelay;
+
     public PeerLink(ClusterMembers members, int peer, string selfClientUrl, PeerLinkOptions options, ILogger logger, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
         _time = time ?? TimeProvider.System;
@@ -93,13 +96,12 @@ public sealed partial class PeerLink : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        var delay = _options.MinReconnectDelay;
+        _reconnectDelay = _options.MinReconnectDelay;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 await RunStreamAsync().ConfigureAwait(false);
-                delay = _options.MinReconnectDelay;
             }
             catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
             {
@@ -117,14 +119,14 @@ public sealed partial class PeerLink : IAsyncDisposable
             SetDisconnected();
             try
             {
-                await Task.Delay(Jitter(delay), _stop.Token).ConfigureAwait(false);
+                await Task.Delay(Jitter(_reconnectDelay), _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
 
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+            _reconnectDelay = TimeSpan.FromTicks(Math.Min(_reconnectDelay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
         }
 
         SetDisconnected();
@@ -137,6 +139,7 @@ public sealed partial class PeerLink : IAsyncDisposable
 
         // An empty batch opens the stream and proves the peer is there before anything is queued for it.
         await writer.WriteAsync(NewBatch(), _stop.Token).ConfigureAwait(false);
+        _reconnectDelay = _options.MinReconnectDelay;
         if (!_connected)
         {
             _connected = true;

@@ -20,6 +20,12 @@ public sealed partial class KvNode
     [LoggerMessage(Level = LogLevel.Critical, Message = "The node loop stopped")]
     private static partial void LogLoopDied(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down after the node loop failed ({Exception})")]
+    private static partial void LogDisposeAfterFailure(ILogger logger, string exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Installing snapshot through slot {Slot} failed: {Reason}")]
+    private static partial void LogInstallFailed(ILogger logger, long slot, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot through slot {Slot} saved")]
     private static partial void LogSnapshotSaved(ILogger logger, long slot);
 

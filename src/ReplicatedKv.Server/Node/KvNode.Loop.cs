@@ -48,8 +48,40 @@ public sealed partial class KvNode
         catch (Exception ex)
         {
             LogLoopDied(_logger, ex);
+            _inputs.Writer.TryComplete();
+            FailQueuedInputs(new InvalidOperationException("the node stopped: " + ex.Message));
             FailEverything(new InvalidOperationException("the node stopped: " + ex.Message));
             throw;
+        }
+    }
+
+    /// <summary>Answers whatever was still queued when the loop ended, so no caller waits for a loop that is gone.</summary>
+    private void FailQueuedInputs(Exception reason)
+    {
+        while (_inputs.Reader.TryRead(out var input))
+        {
+            switch (input)
+            {
+                case ClientWriteInput w:
+                    Release(w.Write);
+                    Abandon(w.Write, reason);
+                    break;
+                case ClientReadInput r:
+                    Release(r.Read);
+                    r.Read.Result.TrySetException(reason);
+                    break;
+                case StatusInput s:
+                    s.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
+                    break;
+                case WantsSnapshotInput w:
+                    w.Reply.TrySetResult(false);
+                    break;
+                case InstallSnapshotInput i:
+                    i.Reply.TrySetResult(false);
+                    break;
+                default:
+                    break;
+            }
         }
     }
 
@@ -69,18 +101,26 @@ public sealed partial class KvNode
             case TickInput:
                 _ticks++;
                 _replica.Tick();
+                if (_ticks % _settings.ElectionTicks == 0)
+                {
+                    RetryLostReadRequests();
+                    RetryLostForwards();
+                }
+
                 break;
             case PeerBatchInput p:
                 HandlePeerBatch(p.From, p.Batch);
                 break;
             case ClientWriteInput w:
+                Release(w.Write);
                 RouteWrite(w.Write);
                 break;
             case ClientReadInput r:
+                Release(r.Read);
                 AdmitRead(r.Read);
                 break;
             case StatusInput s:
-                s.Reply.TrySetResult(BuildStatus(s.IncludeStateHash));
+                ReplyStatus(s);
                 break;
             case WantsSnapshotInput w:
                 w.Reply.TrySetResult(_replica.WantsSnapshot(w.Slot));
@@ -121,7 +161,7 @@ public sealed partial class KvNode
                     OnReadIndexRequest(from, message.ReadIndexRequest.ReadId);
                     break;
                 case Wire.PeerMessage.BodyOneofCase.ReadIndexReply:
-                    OnReadIndexReply(message.ReadIndexReply.ReadId, message.ReadIndexReply.Index);
+                    OnReadIndexReply(message.ReadIndexReply.ReadId, message.ReadIndexReply.Index, message.ReadIndexReply.NotLeader);
                     break;
                 default:
                     if (PeerWireCodec.FromWire(from, message) is { } consensus)

@@ -14,6 +14,10 @@ public sealed partial class KvNode
     private readonly Dictionary<long, List<PendingRead>> _readBatches = [];
     private readonly Dictionary<long, (int Node, long RemoteId)> _remoteReads = [];
     private readonly PriorityQueue<List<PendingRead>, long> _awaitingApply = new();
+    private readonly Dictionary<long, long> _readBatchSentAt = [];
+
+    // Read ids start at a per-process random point, so a late reply meant for an earlier run of this node
+    // cannot match a read of this one.
     private long _nextReadId;
 
     private void AdmitRead(PendingRead read)
@@ -57,6 +61,7 @@ public sealed partial class KvNode
         else if (_replica.LeaderId is int leader && leader != _members.SelfId)
         {
             _readBatches[id] = batch;
+            _readBatchSentAt[id] = _ticks;
             SendHost(leader, new Wire.PeerMessage { ReadIndexRequest = new Wire.ReadIndexRequest { ReadId = id } });
         }
         else
@@ -87,18 +92,19 @@ public sealed partial class KvNode
         }
         else
         {
-            SendHost(from, new Wire.PeerMessage { ReadIndexReply = new Wire.ReadIndexReply { ReadId = remoteId, Index = 0 } });
+            SendHost(from, new Wire.PeerMessage { ReadIndexReply = new Wire.ReadIndexReply { ReadId = remoteId, NotLeader = true } });
         }
     }
 
-    private void OnReadIndexReply(long id, long index)
+    private void OnReadIndexReply(long id, long index, bool notLeader)
     {
         if (!_readBatches.Remove(id, out var batch))
         {
             return;
         }
 
-        if (index <= 0)
+        _readBatchSentAt.Remove(id);
+        if (notLeader)
         {
             // The one asked is not leader any more: ask again once a leader is known.
             _parkedReads.AddRange(batch);
@@ -131,9 +137,35 @@ public sealed partial class KvNode
         {
             if (_remoteReads.Remove(id, out var remote))
             {
-                SendHost(remote.Node, new Wire.PeerMessage { ReadIndexReply = new Wire.ReadIndexReply { ReadId = remote.RemoteId, Index = 0 } });
+                SendHost(remote.Node, new Wire.PeerMessage { ReadIndexReply = new Wire.ReadIndexReply { ReadId = remote.RemoteId, NotLeader = true } });
             }
             else if (_readBatches.Remove(id, out var batch))
+            {
+                _parkedReads.AddRange(batch);
+                _rerouteParked = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A read-index request to the leader, or its answer, can be lost with a peer link: a batch that has waited
+    /// two election timeouts is asked again (reads change nothing, so asking twice is harmless).
+    /// </summary>
+    private void RetryLostReadRequests()
+    {
+        List<long>? stale = null;
+        foreach (var (id, sentAt) in _readBatchSentAt)
+        {
+            if (_ticks - sentAt > 2 * _settings.ElectionTicks)
+            {
+                (stale ??= []).Add(id);
+            }
+        }
+
+        foreach (var id in stale ?? [])
+        {
+            _readBatchSentAt.Remove(id);
+            if (_readBatches.Remove(id, out var batch))
             {
                 _parkedReads.AddRange(batch);
                 _rerouteParked = true;
@@ -160,6 +192,7 @@ public sealed partial class KvNode
                 if (batch.TrueForAll(r => r.IsDone))
                 {
                     _readBatches.Remove(id);
+                    _readBatchSentAt.Remove(id);
                 }
             }
         }

@@ -9,6 +9,7 @@ public sealed partial class KvNode
 {
     private readonly HashSet<int> _snapshotTransfers = [];
     private bool _snapshotting;
+    private Task? _snapshotTask;
 
     private void MaybeStartSnapshot()
     {
@@ -20,14 +21,16 @@ public sealed partial class KvNode
         // The view is a copy of the table's entries taken here, on the loop; writing it out happens elsewhere.
         var view = _stateMachine.CreateSnapshotView();
         _snapshotting = true;
-        _ = Task.Run(async () =>
+        _snapshotTask = Task.Run(async () =>
         {
             Exception? error = null;
             try
             {
                 await _storage.SaveSnapshotAsync(view.AppliedSlot, view.WriteAsync, _stop.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or UnauthorizedAccessException or Storage.StorageUnavailableException)
+#pragma warning disable CA1031 // Any failure must reach the loop, or no snapshot would ever be taken again.
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 error = ex;
             }
@@ -93,8 +96,7 @@ public sealed partial class KvNode
         _inputs.Writer.TryWrite(new WantsSnapshotInput(slot, wants));
         if (!await wants.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"snapshot through slot {slot} is not needed here (decided through {_replica.DecidedIndex}, {_replica.Role}, {_replica.JoinState})"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} is not needed here"));
         }
 
         LogSnapshotReceiving(_logger, slot, _members.NameOf(from));
@@ -107,7 +109,14 @@ public sealed partial class KvNode
                 await receiver.WriteChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
             }
 
-            snapshot = await receiver.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                snapshot = await receiver.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} arrived damaged: {ex.Message}"));
+            }
         }
 
         var installed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -115,6 +124,27 @@ public sealed partial class KvNode
         if (!await installed.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} was overtaken while it arrived"));
+        }
+    }
+
+    // The replica already continues from the snapshot: like a Ready, its record must reach the disk before
+    // anything else happens, so a refusing disk is retried, not skipped.
+    private async Task RecordSnapshotWithRetryAsync(long slot)
+    {
+        var delay = TimeSpan.FromMilliseconds(10);
+        while (true)
+        {
+            try
+            {
+                await _storage.RecordSnapshotAsync(slot).ConfigureAwait(false);
+                return;
+            }
+            catch (Storage.StorageUnavailableException ex)
+            {
+                LogStorageRetry(_logger, ex.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
         }
     }
 
@@ -136,9 +166,10 @@ public sealed partial class KvNode
                 restored = await KeyValueStateMachine.RestoreAsync(payload, _stateMachine.Options, _stop.Token).ConfigureAwait(false);
             }
         }
-        catch (SnapshotFormatException ex)
+        catch (Exception ex) when (ex is SnapshotFormatException or IOException or InvalidDataException)
         {
-            input.Reply.TrySetException(new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} is damaged: {ex.Message}")));
+            LogInstallFailed(_logger, slot, ex.Message);
+            input.Reply.TrySetException(new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} could not be read: {ex.Message}")));
             return;
         }
 
@@ -152,7 +183,7 @@ public sealed partial class KvNode
         // unknown here and they time out (a client with a request id retries and gets the first result).
         _stateMachine = restored;
         _replica.InstallSnapshot(slot);
-        await _storage.RecordSnapshotAsync(slot).ConfigureAwait(false);
+        await RecordSnapshotWithRetryAsync(slot).ConfigureAwait(false);
         LogSnapshotInstalled(_logger, slot);
         input.Reply.TrySetResult(true);
     }

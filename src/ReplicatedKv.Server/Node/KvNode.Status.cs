@@ -9,7 +9,25 @@ public sealed partial class KvNode
     private static readonly string Version =
         typeof(KvNode).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    private StatusResponse BuildStatus(bool includeStateHash)
+    // Hashing the table is a pass over every key: it runs off the loop, on a copy taken here.
+    private void ReplyStatus(StatusInput input)
+    {
+        var status = BuildStatus();
+        if (!input.IncludeStateHash)
+        {
+            input.Reply.TrySetResult(status);
+            return;
+        }
+
+        var view = _stateMachine.CreateSnapshotView();
+        _ = Task.Run(() =>
+        {
+            status.StateHash = view.ComputeStateHash();
+            input.Reply.TrySetResult(status);
+        });
+    }
+
+    private StatusResponse BuildStatus()
     {
         var leader = _replica.LeaderId;
         var status = new StatusResponse
@@ -33,7 +51,6 @@ public sealed partial class KvNode
             KeyCount = _stateMachine.Count,
             Voting = VotingState,
             Version = Version,
-            StateHash = includeStateHash ? _stateMachine.ComputeStateHash() : "",
         };
 
         var decidedByPeer = _replica.PeerDecidedIndexes;

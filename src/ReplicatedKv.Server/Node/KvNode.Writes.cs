@@ -11,6 +11,7 @@ public sealed partial class KvNode
     private readonly Wire.ForwardedProposal _toForward = new();
     private readonly List<PendingWrite> _parkedWrites = [];
     private readonly List<ReadOnlyMemory<byte>> _unwrapped = [];
+    private readonly Dictionary<long, long> _forwardedAt = [];
     private bool _rerouteParked;
 
     private void RouteWrite(PendingWrite write)
@@ -28,6 +29,10 @@ public sealed partial class KvNode
         else if (_replica.LeaderId is int leader && leader != _members.SelfId)
         {
             _toForward.Commands.Add(Google.Protobuf.UnsafeByteOperations.UnsafeWrap(write.Envelope));
+            if (write.HasRequestId)
+            {
+                _forwardedAt[write.Proposal] = _ticks;
+            }
         }
         else
         {
@@ -155,6 +160,34 @@ public sealed partial class KvNode
         // Otherwise it may still be decided under the next leader; it stays pending until applied or its deadline.
     }
 
+    /// <summary>
+    /// A forwarded write can be lost with a peer link (the leader crashed, the link dropped it). One with a
+    /// request id that has waited two election timeouts is forwarded again: the state machine applies a request
+    /// id once, so a second copy is harmless. Without a request id a second copy could apply twice; such a write
+    /// waits for its slot or its deadline.
+    /// </summary>
+    private void RetryLostForwards()
+    {
+        List<long>? stale = null;
+        foreach (var (proposal, sentAt) in _forwardedAt)
+        {
+            if (_ticks - sentAt > 2 * _settings.ElectionTicks)
+            {
+                (stale ??= []).Add(proposal);
+            }
+        }
+
+        foreach (var proposal in stale ?? [])
+        {
+            _forwardedAt.Remove(proposal);
+            if (_pendingWrites.TryGetValue(proposal, out var write) && !write.IsDone)
+            {
+                _parkedWrites.Add(write);
+                _rerouteParked = true;
+            }
+        }
+    }
+
     private PendingWrite? FindLocalWrite(ReadOnlyMemory<byte> envelope)
     {
         CommandEnvelope.Unwrap(envelope, out var origin, out var incarnation, out var proposal);
@@ -179,6 +212,7 @@ public sealed partial class KvNode
                 CommandEnvelope.Unwrap(commands[c], out var origin, out var incarnation, out var proposal);
                 if (origin == _members.SelfId && incarnation == _incarnation && _pendingWrites.TryRemove(proposal, out var write))
                 {
+                    _forwardedAt.Remove(proposal);
                     write.Result.TrySetResult(results[c]);
                 }
             }

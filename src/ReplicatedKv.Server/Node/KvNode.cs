@@ -55,6 +55,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             }
         }
 
+        _nextReadId = (long)_incarnation << 24;
         _lastHeard = new long[members.Count + 1];
         Array.Fill(_lastHeard, long.MinValue);
     }
@@ -157,9 +158,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         CommandCodec.Encode(command, body.Span);
         var write = new PendingWrite(proposal, envelope, command.RequestId is not null);
         _pendingWrites[proposal] = write;
-        write.Result.Task.ContinueWith(static (_, state) => ((KvNode)state!).Release(), this, CancellationToken.None,
+        write.Result.Task.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, (AdmittedRequest)write), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        _inputs.Writer.TryWrite(new ClientWriteInput(write));
+        if (!_inputs.Writer.TryWrite(new ClientWriteInput(write)))
+        {
+            Abandon(write, new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
+            Release(write);
+        }
+
         return write;
     }
 
@@ -180,9 +186,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         }
 
         var read = new PendingRead(key, kind, linearizable);
-        read.Result.Task.ContinueWith(static (_, state) => ((KvNode)state!).Release(), this, CancellationToken.None,
+        read.Result.Task.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, (AdmittedRequest)read), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        _inputs.Writer.TryWrite(new ClientReadInput(read));
+        if (!_inputs.Writer.TryWrite(new ClientReadInput(read)))
+        {
+            read.Result.TrySetException(new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
+            Release(read);
+        }
+
         return read;
     }
 
@@ -211,7 +222,20 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         return true;
     }
 
-    private void Release() => Interlocked.Decrement(ref _pendingRequests);
+    private static void ReleaseAdmission(object? state)
+    {
+        var (node, request) = ((KvNode, AdmittedRequest))state!;
+        node.Release(request);
+    }
+
+    /// <summary>One of a request's two holds on its admission place is done (see <see cref="AdmittedRequest"/>).</summary>
+    private void Release(AdmittedRequest request)
+    {
+        if (request.Release())
+        {
+            Interlocked.Decrement(ref _pendingRequests);
+        }
+    }
 
     void IPeerInbox.Deliver(int from, Wire.PeerBatch batch) => _inputs.Writer.TryWrite(new PeerBatchInput(from, batch));
 
@@ -235,6 +259,11 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
                 {
                 }
+                catch (Exception ex)
+                {
+                    // The loop already logged why it died; shutting down must still release links and storage.
+                    LogDisposeAfterFailure(_logger, ex.GetType().Name);
+                }
             }
         }
 
@@ -243,7 +272,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             await link.DisposeAsync().ConfigureAwait(false);
         }
 
-        FailEverything(new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
+        var stopping = new ObjectDisposedException(nameof(KvNode), "the node is shutting down");
+        FailQueuedInputs(stopping);
+        FailEverything(stopping);
+        if (_snapshotTask is { } snapshot)
+        {
+            await snapshot.ConfigureAwait(false);
+        }
+
         await _storage.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }

@@ -29,8 +29,21 @@ internal sealed record SnapshotSavedInput(long Slot, Exception? Error) : NodeInp
 
 internal sealed record SnapshotSentInput(int Peer) : NodeInput;
 
+/// <summary>
+/// A client request's place in the node's admission limit. It is held by the caller's wait and by the request's
+/// entry in the loop's queue: the place frees only when both are done, so callers that time out while the loop
+/// is stalled (a full disk) cannot pile unbounded work into the queue.
+/// </summary>
+internal abstract class AdmittedRequest
+{
+    private int _holds = 2;
+
+    /// <summary>True for the second of the two releases: the request no longer counts against the limit.</summary>
+    public bool Release() => Interlocked.Decrement(ref _holds) == 0;
+}
+
 /// <summary>A client write waiting for its slot to be applied on this node.</summary>
-internal sealed class PendingWrite(long proposal, byte[] envelope, bool hasRequestId)
+internal sealed class PendingWrite(long proposal, byte[] envelope, bool hasRequestId) : AdmittedRequest
 {
     public long Proposal { get; } = proposal;
 
@@ -58,7 +71,7 @@ internal enum ReadKind
 internal readonly record struct ReadResult(bool Found, ReadOnlyMemory<byte> Value, ulong Version);
 
 /// <summary>A client read; linearizable ones wait for a read index and for the applied slot to reach it.</summary>
-internal sealed class PendingRead(string key, ReadKind kind, bool linearizable)
+internal sealed class PendingRead(string key, ReadKind kind, bool linearizable) : AdmittedRequest
 {
     public string Key { get; } = key;
 
