@@ -4,6 +4,8 @@ namespace ReplicatedKv.LocalCluster;
 
 /// <summary>
 /// SIGINT (Ctrl-C) and SIGTERM: the first asks for a graceful stop of every node, a second for killing them now.
+/// A second signal within a second of the first is the same request arriving twice (a terminal signals the
+/// whole process group and <c>dotnet run</c> forwards what it receives), so only a later one kills.
 /// Both are cancelled so the launcher itself never dies on them with its nodes still running. (Started in the
 /// background by a script, the launcher inherits an ignored SIGINT and .NET keeps it ignored; scripts send SIGTERM.)
 /// </summary>
@@ -12,7 +14,7 @@ internal sealed class StopSignals : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _killNow = new();
     private readonly PosixSignalRegistration[] _registrations;
-    private int _count;
+    private long _firstAt;
 
     public StopSignals()
     {
@@ -37,6 +39,14 @@ internal sealed class StopSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        (Interlocked.Increment(ref _count) == 1 ? _stop : _killNow).Cancel();
+        var now = Environment.TickCount64;
+        if (Interlocked.CompareExchange(ref _firstAt, now, 0) == 0)
+        {
+            _stop.Cancel();
+        }
+        else if (now - Interlocked.Read(ref _firstAt) > 1000)
+        {
+            _killNow.Cancel();
+        }
     }
 }
