@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ReplicatedKv.Protos.V1;
+
+namespace ReplicatedKv.Client;
+
+/// <summary>A value and the cluster-wide revision that last wrote it.</summary>
+public readonly record struct KvValue(ReadOnlyMemory<byte> Value, ulong Version);
+
+/// <summary>The answer to a remove: whether the key existed, and the revision of the removal.</summary>
+public readonly record struct RemoveResult(bool Removed, ulong Version);
+
+/// <summary>
+/// A client of a ReplicatedKv cluster. Safe for many concurrent callers: it sends to the leader it learnt from the
+/// response headers (any member forwards if it guessed wrong), retries UNAVAILABLE and lost connections with
+/// backoff until the call's deadline, and gives every write a request id so a retried write is applied once.
+/// Each in-flight write borrows its own client id from a pool (the cluster remembers the latest request of each
+/// client id, so one id must never carry two writes at once); ids are reused, so the cluster keeps few.
+/// </summary>
+public sealed class KvClient : IAsyncDisposable
+{
+    private const string LeaderUrlHeader = "rkv-leader-url";
+    private readonly KvClientOptions _options;
+    private readonly Endpoint[] _endpoints;
+    private readonly ConcurrentQueue<Session> _sessions = new();
+    private int _leader;
+    private int _nextSession;
+
+    public KvClient(KvClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Endpoints.Count == 0)
+        {
+            throw new ArgumentException("at least one endpoint is needed", nameof(options));
+        }
+
+        _options = options;
+        _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint))).ToArray();
+    }
+
+    public async Task<KvValue?> GetAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new GetRequest { Key = key, Consistency = consistency };
+        var response = await CallAsync((client, options) => client.GetAsync(request, options), write: false, timeout, cancellationToken).ConfigureAwait(false);
+        return response.Found ? new KvValue(response.Value.Memory, response.Version) : null;
+    }
+
+    public async Task<bool> ContainsAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = new ContainsRequest { Key = key, Consistency = consistency };
+        var response = await CallAsync((client, options) => client.ContainsAsync(request, options), write: false, timeout, cancellationToken).ConfigureAwait(false);
+        return response.Found;
+    }
+
+    /// <summary>Sets a key; with <paramref name="ifVersion"/> only if the key is at that version (0: only if absent). Returns the new version.</summary>
+    public async Task<ulong> SetAsync(string key, ReadOnlyMemory<byte> value, ulong? ifVersion = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        var session = TakeSession();
+        try
+        {
+            var request = new SetRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value), RequestId = session.Next() };
+            if (ifVersion is { } v)
+            {
+                request.IfVersion = v;
+            }
+
+            var response = await CallAsync((client, options) => client.SetAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
+            return response.Version;
+        }
+        finally
+        {
+            _sessions.Enqueue(session);
+        }
+    }
+
+    /// <summary>Removes a key; with <paramref name="ifVersion"/> only if the key is at that version.</summary>
+    public async Task<RemoveResult> RemoveAsync(string key, ulong? ifVersion = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var session = TakeSession();
+        try
+        {
+            var request = new RemoveRequest { Key = key, RequestId = session.Next() };
+            if (ifVersion is { } v)
+            {
+                request.IfVersion = v;
+            }
+
+            var response = await CallAsync((client, options) => client.RemoveAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
+            return new RemoveResult(response.Removed, response.Version);
+        }
+        finally
+        {
+            _sessions.Enqueue(session);
+        }
+    }
+
+    /// <summary>One member's view of the cluster (<c>Cluster.Status</c>), from the given endpoint or the current leader guess.</summary>
+    public async Task<StatusResponse> StatusAsync(Uri? endpoint = null, bool includeStateHash = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1);
+        var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
+        try
+        {
+            return await new Cluster.ClusterClient(target.Channel()).StatusAsync(new StatusRequest { IncludeStateHash = includeStateHash },
+                deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw new KvException($"{target.Url}: {ex.Status.Detail}", ex.StatusCode, ex);
+        }
+    }
+
+    private Session TakeSession() =>
+        _sessions.TryDequeue(out var session) ? session : new Session($"{_options.ClientIdPrefix}-{Interlocked.Increment(ref _nextSession)}");
+
+    private async Task<TResponse> CallAsync<TResponse>(Func<KeyValue.KeyValueClient, CallOptions, AsyncUnaryCall<TResponse>> call, bool write,
+        TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
+        var backoff = _options.MinBackoff;
+        var maybeSent = false;
+        var target = Volatile.Read(ref _leader);
+        RpcException? last = null;
+        while (true)
+        {
+            var endpoint = _endpoints[target];
+            AsyncUnaryCall<TResponse>? pending = null;
+            try
+            {
+                pending = call(new KeyValue.KeyValueClient(endpoint.Channel()), new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+                var response = await pending.ResponseAsync.ConfigureAwait(false);
+                LearnLeader(await pending.ResponseHeadersAsync.ConfigureAwait(false));
+                endpoint.Answered = true;
+                return response;
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Internal
+                && !cancellationToken.IsCancellationRequested)
+            {
+                last = ex;
+                if (await TryLearnLeaderAsync(pending).ConfigureAwait(false))
+                {
+                    endpoint.Answered = true;
+                }
+
+                // A deadline that expired while connecting to a member that never answered sent nothing either.
+                maybeSent |= ex.StatusCode == StatusCode.DeadlineExceeded ? endpoint.Answered : !NeverSent(ex);
+                if (DateTime.UtcNow + backoff >= deadline || ex.StatusCode == StatusCode.DeadlineExceeded)
+                {
+                    throw write && maybeSent
+                        ? new WriteOutcomeUnknownException($"no answer within the deadline; the write may or may not be applied (last: {ex.Status.Detail})", ex)
+                        : new ClusterUnavailableException($"no member answered within the deadline (last: {endpoint.Url}: {ex.Status.Detail})", ex);
+                }
+
+                // A node that names the leader has told us where to go; otherwise try the next member.
+                target = Volatile.Read(ref _leader) is var leader && leader != target ? leader : (target + 1) % _endpoints.Length;
+                Volatile.Write(ref _leader, target);
+                await Task.Delay(Jitter(backoff), cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+            {
+                throw new VersionMismatchException(ex.Status.Detail, ex);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted && write)
+            {
+                throw new WriteOutcomeUnknownException(ex.Status.Detail, ex);
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new KvException(ex.Status.Detail, ex.StatusCode, last ?? ex);
+            }
+            finally
+            {
+                pending?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The member this client sends to first: the leader, once a response has named it.</summary>
+    internal Uri LeaderGuess => _endpoints[Volatile.Read(ref _leader)].Url;
+
+    // A failed call may still carry the leader's name in its headers (the server writes them before failing).
+    private async Task<bool> TryLearnLeaderAsync<TResponse>(AsyncUnaryCall<TResponse>? pending)
+    {
+        if (pending is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            LearnLeader(await pending.ResponseHeadersAsync.ConfigureAwait(false));
+            return true;
+        }
+        catch (RpcException)
+        {
+            // No headers came back: the call failed before reaching a server.
+            return false;
+        }
+    }
+
+    private void LearnLeader(Metadata headers)
+    {
+        var url = headers.GetValue(LeaderUrlHeader);
+        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var leader))
+        {
+            return;
+        }
+
+        for (var i = 0; i < _endpoints.Length; i++)
+        {
+            if (Uri.Compare(_endpoints[i].Url, leader, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                Volatile.Write(ref _leader, i);
+                return;
+            }
+        }
+    }
+
+    // A refused connection means the request never left: a write retried after it cannot be a duplicate.
+    private static bool NeverSent(RpcException ex) => ex.Status.DebugException is
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } or
+        HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } };
+
+    private static TimeSpan Jitter(TimeSpan delay) => TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A client id with its next sequence number; used by one write at a time.</summary>
+    private sealed class Session(string clientId)
+    {
+        private ulong _sequence;
+
+        public RequestId Next() => new() { ClientId = clientId, Sequence = ++_sequence };
+    }
+
+    /// <summary>A member's URL and a few channels (one HTTP/2 connection each) that calls rotate over.</summary>
+    private sealed class Endpoint : IDisposable
+    {
+        private readonly GrpcChannel[] _channels;
+        private int _next;
+
+        public Endpoint(Uri url, int connections)
+        {
+            Url = url;
+            _channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                    ConnectTimeout = TimeSpan.FromSeconds(2),
+                },
+                MaxReceiveMessageSize = 64 << 20,
+            })).ToArray();
+        }
+
+        public Uri Url { get; }
+
+        /// <summary>Some call reached this member's server (it answered, if only with an error).</summary>
+        public bool Answered { get; set; }
+
+        public GrpcChannel Channel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+
+        public void Dispose()
+        {
+            foreach (var channel in _channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+}

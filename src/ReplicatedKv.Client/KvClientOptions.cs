@@ -1,0 +1,24 @@
+namespace ReplicatedKv.Client;
+
+/// <summary>How a <see cref="KvClient"/> reaches the cluster and how hard it tries.</summary>
+public sealed record KvClientOptions
+{
+    /// <summary>Client URLs of some or all members; the client finds the leader among them.</summary>
+    public required IReadOnlyList<Uri> Endpoints { get; init; }
+
+    /// <summary>Deadline of a call that names none: retries happen within it.</summary>
+    public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>HTTP/2 connections per endpoint; calls spread over them.</summary>
+    public int ConnectionsPerEndpoint { get; init; } = 2;
+
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Prefix of the client ids this client writes with; random by default. Each concurrent write uses its own
+    /// id (see <see cref="KvClient"/>), so two clients must not share a prefix.
+    /// </summary>
+    public string ClientIdPrefix { get; init; } = "c-" + Guid.NewGuid().ToString("N")[..16];
+}
