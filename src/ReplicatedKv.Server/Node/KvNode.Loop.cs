@@ -213,24 +213,49 @@ public sealed partial class KvNode
         _replica.Advance();
     }
 
-    private async Task PersistWithRetryAsync(Ready ready)
+    private Task PersistWithRetryAsync(Ready ready) => RetryStorageAsync(() => _storage.PersistAsync(ready));
+
+    /// <summary>
+    /// Runs a storage write until the disk takes it. Nothing may leave or be applied before it is durable, so a
+    /// refusing disk (full, failing) stops the node's progress, loudly, rather than being skipped.
+    /// </summary>
+    private async Task RetryStorageAsync(Func<Task> write)
     {
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
             try
             {
-                await _storage.PersistAsync(ready).ConfigureAwait(false);
+                await write().ConfigureAwait(false);
                 return;
             }
             catch (StorageUnavailableException ex)
             {
-                // Nothing may leave or be applied before this Ready is durable; keep trying, loudly.
                 LogStorageRetry(_logger, ex.Message, delay.TotalMilliseconds);
                 await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
+    }
+
+    /// <summary>Removes and returns the ids in <paramref name="sentAt"/> sent more than two election timeouts ago.</summary>
+    private List<long> TakeOverdue(Dictionary<long, long> sentAt)
+    {
+        var overdue = new List<long>();
+        foreach (var (id, tick) in sentAt)
+        {
+            if (_ticks - tick > 2 * _settings.ElectionTicks)
+            {
+                overdue.Add(id);
+            }
+        }
+
+        foreach (var id in overdue)
+        {
+            sentAt.Remove(id);
+        }
+
+        return overdue;
     }
 
     private void SendAll(IReadOnlyList<PeerMessage> messages)

@@ -153,18 +153,8 @@ public sealed partial class KvNode
     /// </summary>
     private void RetryLostReadRequests()
     {
-        List<long>? stale = null;
-        foreach (var (id, sentAt) in _readBatchSentAt)
+        foreach (var id in TakeOverdue(_readBatchSentAt))
         {
-            if (_ticks - sentAt > 2 * _settings.ElectionTicks)
-            {
-                (stale ??= []).Add(id);
-            }
-        }
-
-        foreach (var id in stale ?? [])
-        {
-            _readBatchSentAt.Remove(id);
             if (_readBatches.Remove(id, out var batch))
             {
                 _parkedReads.AddRange(batch);

@@ -127,27 +127,6 @@ public sealed partial class KvNode
         }
     }
 
-    // The replica already continues from the snapshot: like a Ready, its record must reach the disk before
-    // anything else happens, so a refusing disk is retried, not skipped.
-    private async Task RecordSnapshotWithRetryAsync(long slot)
-    {
-        var delay = TimeSpan.FromMilliseconds(10);
-        while (true)
-        {
-            try
-            {
-                await _storage.RecordSnapshotAsync(slot).ConfigureAwait(false);
-                return;
-            }
-            catch (Storage.StorageUnavailableException ex)
-            {
-                LogStorageRetry(_logger, ex.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-            }
-        }
-    }
-
     private async Task InstallReceivedSnapshotAsync(InstallSnapshotInput input)
     {
         var slot = input.Snapshot.Slot;
@@ -183,7 +162,8 @@ public sealed partial class KvNode
         // unknown here and they time out (a client with a request id retries and gets the first result).
         _stateMachine = restored;
         _replica.InstallSnapshot(slot);
-        await RecordSnapshotWithRetryAsync(slot).ConfigureAwait(false);
+        // The replica already continues from the snapshot: like a Ready, its record must be durable before anything else.
+        await RetryStorageAsync(() => _storage.RecordSnapshotAsync(slot)).ConfigureAwait(false);
         LogSnapshotInstalled(_logger, slot);
         input.Reply.TrySetResult(true);
     }

@@ -168,18 +168,8 @@ public sealed partial class KvNode
     /// </summary>
     private void RetryLostForwards()
     {
-        List<long>? stale = null;
-        foreach (var (proposal, sentAt) in _forwardedAt)
+        foreach (var proposal in TakeOverdue(_forwardedAt))
         {
-            if (_ticks - sentAt > 2 * _settings.ElectionTicks)
-            {
-                (stale ??= []).Add(proposal);
-            }
-        }
-
-        foreach (var proposal in stale ?? [])
-        {
-            _forwardedAt.Remove(proposal);
             if (_pendingWrites.TryGetValue(proposal, out var write) && !write.IsDone)
             {
                 _parkedWrites.Add(write);
