@@ -31,3 +31,10 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
 
     public static Task<CliRun> RunAsync(params string[] args) => RunAsync(null, args);
 }
+
+/// <summary>The tests that share <see cref="CliFixture"/>'s cluster.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedClusterCollection : ICollectionFixture<CliFixture>
+{
+    public const string Name = "shared cluster";
+}

@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace ReplicatedKv.Cli.Tests;
 
-public sealed class KeyValueCommandTests(CliFixture fixture) : IClassFixture<CliFixture>
+[Collection(SharedClusterCollection.Name)]
+public sealed class KeyValueCommandTests(CliFixture fixture)
 {
     private Task<CliRun> Run(params string[] args) => CliRun.RunAsync(["--endpoints", fixture.Endpoints, "--timeout", "10s", .. args]);
 
