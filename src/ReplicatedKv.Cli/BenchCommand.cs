@@ -58,7 +58,7 @@ internal static class BenchCommand
             await using var client = new KvClient(new KvClientOptions
             {
                 Endpoints = endpoints,
-                DefaultTimeout = parsed.GetValue(Commands.Timeout),
+                DefaultTimeout = Commands.Timeout(parsed),
                 ConnectionsPerEndpoint = Math.Clamp(settings.Clients / 8, 1, 8),
             });
             if (settings.Op == "get")

@@ -11,24 +11,22 @@ namespace ReplicatedKv.Cli;
 internal static class Commands
 {
     public const string DefaultEndpoint = "http://127.0.0.1:7001";
-
-    public static readonly Option<string> Endpoints = new("--endpoints")
-    {
-        Description = "Comma-separated client URLs of cluster members (default: $RKV_ENDPOINTS, else " + DefaultEndpoint + ")",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RKV_ENDPOINTS") is { Length: > 0 } env ? env : DefaultEndpoint,
-    };
-
-    public static readonly Option<TimeSpan> Timeout = DurationOption("--timeout", "Deadline of each request, retries included (e.g. 500ms, 5s)", TimeSpan.FromSeconds(10), recursive: true);
-
-    public static readonly Option<string> Output = CreateOutput();
+    private const string EndpointsName = "--endpoints";
+    private const string TimeoutName = "--timeout";
+    private const string OutputName = "--output";
 
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("rkvctl: command-line client of a ReplicatedKv cluster");
-        root.Options.Add(Endpoints);
-        root.Options.Add(Timeout);
-        root.Options.Add(Output);
+        // Fresh options per command tree (a symbol records its parents), read back by name.
+        root.Options.Add(new Option<string>(EndpointsName)
+        {
+            Description = "Comma-separated client URLs of cluster members (default: $RKV_ENDPOINTS, else " + DefaultEndpoint + ")",
+            Recursive = true,
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RKV_ENDPOINTS") is { Length: > 0 } env ? env : DefaultEndpoint,
+        });
+        root.Options.Add(DurationOption(TimeoutName, "Deadline of each request, retries included (e.g. 500ms, 5s)", TimeSpan.FromSeconds(10), recursive: true));
+        root.Options.Add(CreateOutput());
         root.Subcommands.Add(GetCommand(context));
         root.Subcommands.Add(SetCommand(context));
         root.Subcommands.Add(RemoveCommand(context));
@@ -57,11 +55,13 @@ internal static class Commands
         },
     };
 
-    public static bool Json(ParseResult parsed) => parsed.GetValue(Output) == "json";
+    public static bool Json(ParseResult parsed) => parsed.GetValue<string>(OutputName) == "json";
+
+    public static TimeSpan Timeout(ParseResult parsed) => parsed.GetValue<TimeSpan>(TimeoutName);
 
     public static IReadOnlyList<Uri> ParseEndpoints(ParseResult parsed)
     {
-        var text = parsed.GetValue(Endpoints) ?? DefaultEndpoint;
+        var text = parsed.GetValue<string>(EndpointsName) ?? DefaultEndpoint;
         var urls = new List<Uri>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -78,13 +78,13 @@ internal static class Commands
     }
 
     public static KvClient Client(ParseResult parsed) =>
-        new(new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = parsed.GetValue(Timeout), ConnectionsPerEndpoint = 1 });
+        new(new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), ConnectionsPerEndpoint = 1 });
 
     public static Task WriteJsonAsync(TextWriter output, JsonNode node) => output.WriteLineAsync(node.ToJsonString());
 
     private static Option<string> CreateOutput()
     {
-        var option = new Option<string>("--output", "-o")
+        var option = new Option<string>(OutputName, "-o")
         {
             Description = "Output format",
             Recursive = true,

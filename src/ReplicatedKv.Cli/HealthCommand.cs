@@ -23,7 +23,7 @@ internal static class HealthCommand
         {
             var endpoints = Commands.ParseEndpoints(parsed);
             var targets = parsed.GetValue(cluster) ? endpoints : [endpoints[0]];
-            var timeout = parsed.GetValue(Commands.Timeout);
+            var timeout = Commands.Timeout(parsed);
             var until = DateTime.UtcNow + parsed.GetValue(wait);
             var results = await Task.WhenAll(targets.Select(endpoint => CheckAsync(endpoint, timeout, until, ct)));
             var healthy = results.All(r => r.Serving);

@@ -17,7 +17,7 @@ internal static class StatusCommand
         command.SetAction(async (parsed, ct) =>
         {
             var endpoints = Commands.ParseEndpoints(parsed);
-            var timeout = parsed.GetValue(Commands.Timeout);
+            var timeout = Commands.Timeout(parsed);
             await using var client = Commands.Client(parsed);
             var members = parsed.GetValue(cluster)
                 ? await ClusterViewAsync(client, endpoints, timeout, ct)

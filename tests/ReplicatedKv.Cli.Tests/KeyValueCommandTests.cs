@@ -113,6 +113,27 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
         (await Run("get", "cas")).Out.Trim().Should().Be("b");
     }
 
+    [Fact]
+    public async Task Endpoints_come_from_RKV_ENDPOINTS_and_may_omit_the_scheme()
+    {
+        (await Run("set", "env-key", "env-value")).ExitCode.Should().Be(0);
+        var bare = string.Join(',', fixture.Cluster.Settings.Select(s => new Uri(s.AdvertiseClientUrl).Authority));
+        (await CliRun.RunAsync("--endpoints", bare, "get", "env-key")).Out.Trim().Should().Be("env-value");
+
+        var previous = Environment.GetEnvironmentVariable("RKV_ENDPOINTS");
+        Environment.SetEnvironmentVariable("RKV_ENDPOINTS", fixture.Endpoints);
+        try
+        {
+            var run = await CliRun.RunAsync("get", "env-key");
+            run.ExitCode.Should().Be(0, run.Error);
+            run.Out.Trim().Should().Be("env-value");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("RKV_ENDPOINTS", previous);
+        }
+    }
+
     [Theory]
     [InlineData]
     [InlineData("get")]
