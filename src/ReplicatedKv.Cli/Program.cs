@@ -5,7 +5,8 @@ namespace ReplicatedKv.Cli;
 
 /// <summary>
 /// rkvctl's entry point. Exit codes: 0 success, 1 not found (get, contains, remove) or not healthy, 2 usage error,
-/// 3 failed precondition (version mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error.
+/// 3 failed precondition (version mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error,
+/// 130 cancelled (Ctrl+C).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,7 @@ public static class Program
     public const int PreconditionFailed = 3;
     public const int Unavailable = 4;
     public const int OtherError = 5;
+    public const int Cancelled = 130;
 
     public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
@@ -67,6 +69,10 @@ public static class Program
         catch (KvException ex)
         {
             return await FailAsync(stderr, $"{ex.StatusCode}: {ex.Message}", OtherError);
+        }
+        catch (OperationCanceledException)
+        {
+            return await FailAsync(stderr, "cancelled", Cancelled);
         }
         catch (IOException ex)
         {
