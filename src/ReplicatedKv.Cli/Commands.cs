@@ -1,0 +1,250 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using ReplicatedKv.Client;
+using ReplicatedKv.Protos.V1;
+
+namespace ReplicatedKv.Cli;
+
+/// <summary>The command tree and the options every command shares.</summary>
+internal static class Commands
+{
+    public const string DefaultEndpoint = "http://127.0.0.1:7001";
+    private const string EndpointsName = "--endpoints";
+    private const string TimeoutName = "--timeout";
+    private const string OutputName = "--output";
+
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("rkvctl: command-line client of a ReplicatedKv cluster");
+        // Fresh options per command tree (a symbol records its parents), read back by name.
+        root.Options.Add(new Option<string>(EndpointsName)
+        {
+            Description = "Comma-separated client URLs of cluster members (default: $RKV_ENDPOINTS, else " + DefaultEndpoint + ")",
+            Recursive = true,
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RKV_ENDPOINTS") is { Length: > 0 } env ? env : DefaultEndpoint,
+        });
+        root.Options.Add(DurationOption(TimeoutName, "Deadline of each request, retries included (e.g. 500ms, 5s)", TimeSpan.FromSeconds(10), recursive: true));
+        root.Options.Add(CreateOutput());
+        root.Subcommands.Add(GetCommand(context));
+        root.Subcommands.Add(SetCommand(context));
+        root.Subcommands.Add(RemoveCommand(context));
+        root.Subcommands.Add(ContainsCommand(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
+        root.Subcommands.Add(HealthCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
+        return root;
+    }
+
+    public static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue, bool recursive = false) => new(name)
+    {
+        Description = description,
+        Recursive = recursive,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Durations.TryParse(text, out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"{name}: '{text}' is not a duration (e.g. 500ms, 5s, 2m)");
+            return defaultValue;
+        },
+    };
+
+    public static bool Json(ParseResult parsed) => parsed.GetValue<string>(OutputName) == "json";
+
+    public static TimeSpan Timeout(ParseResult parsed) => parsed.GetValue<TimeSpan>(TimeoutName);
+
+    public static IReadOnlyList<Uri> ParseEndpoints(ParseResult parsed)
+    {
+        var text = parsed.GetValue<string>(EndpointsName) ?? DefaultEndpoint;
+        var urls = new List<Uri>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var withScheme = part.Contains("://", StringComparison.Ordinal) ? part : "http://" + part;
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new UsageException($"--endpoints: '{part}' is not an http(s) URL");
+            }
+
+            urls.Add(url);
+        }
+
+        return urls.Count > 0 ? urls : throw new UsageException("--endpoints: no endpoint given");
+    }
+
+    public static KvClient Client(ParseResult parsed) =>
+        new(new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), ConnectionsPerEndpoint = 1 });
+
+    public static Task WriteJsonAsync(TextWriter output, JsonNode node) => output.WriteLineAsync(node.ToJsonString());
+
+    private static Option<string> CreateOutput()
+    {
+        var option = new Option<string>(OutputName, "-o")
+        {
+            Description = "Output format",
+            Recursive = true,
+            DefaultValueFactory = _ => "text",
+        };
+        option.AcceptOnlyFromAmong("text", "json");
+        return option;
+    }
+
+    private static Argument<string> KeyArgument() => new("KEY") { Description = "The key" };
+
+    private static Option<ulong?> IfVersionOption(string description) => new("--if-version") { Description = description };
+
+    private static Command GetCommand(CliContext context)
+    {
+        var key = KeyArgument();
+        var serializable = new Option<bool>("--serializable") { Description = "Read the contacted replica's applied state (may be stale) instead of a linearizable read" };
+        var command = new Command("get", "Print a key's value (exit 1 if absent)") { key, serializable };
+        command.SetAction(async (parsed, ct) =>
+        {
+            var name = parsed.GetRequiredValue(key);
+            await using var client = Client(parsed);
+            var consistency = parsed.GetValue(serializable) ? ReadConsistency.Serializable : ReadConsistency.Linearizable;
+            var value = await client.GetAsync(name, consistency, cancellationToken: ct);
+            if (Json(parsed))
+            {
+                var node = new JsonObject { ["key"] = name, ["found"] = value.HasValue };
+                if (value is { } v)
+                {
+                    node["value_base64"] = Convert.ToBase64String(v.Value.Span);
+                    node["version"] = v.Version;
+                }
+
+                await WriteJsonAsync(context.Out, node);
+                return value.HasValue ? Program.Success : Program.NotFound;
+            }
+
+            if (value is not { } found)
+            {
+                return await Program.FailAsync(context.Error, $"{name}: not found", Program.NotFound);
+            }
+
+            await context.Out.WriteLineAsync(Encoding.UTF8.GetString(found.Value.Span));
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command SetCommand(CliContext context)
+    {
+        var key = KeyArgument();
+        var value = new Argument<string?>("VALUE") { Description = "The value as UTF-8 text, or - to read it (binary) from stdin", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<FileInfo?>("--file", "-f") { Description = "Read the value (binary) from this file" };
+        var ifVersion = IfVersionOption("Set only if the key is at this version (0: only if absent); exit 3 otherwise");
+        var command = new Command("set", "Set a key; prints the new version") { key, value, file, ifVersion };
+        command.Validators.Add(result =>
+        {
+            var hasValue = result.GetValue(value) is not null;
+            var hasFile = result.GetValue(file) is not null;
+            if (hasValue == hasFile)
+            {
+                result.AddError("set: give exactly one of VALUE, - (stdin) or --file");
+            }
+        });
+        command.SetAction(async (parsed, ct) =>
+        {
+            var name = parsed.GetRequiredValue(key);
+            var bytes = await ReadValueAsync(context, parsed.GetValue(value), parsed.GetValue(file), ct);
+            await using var client = Client(parsed);
+            var version = await client.SetAsync(name, bytes, parsed.GetValue(ifVersion), cancellationToken: ct);
+            if (Json(parsed))
+            {
+                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["version"] = version });
+            }
+            else
+            {
+                await context.Out.WriteLineAsync(version.ToString(CultureInfo.InvariantCulture));
+            }
+
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static async Task<byte[]> ReadValueAsync(CliContext context, string? value, FileInfo? file, CancellationToken ct)
+    {
+        if (file is not null)
+        {
+            return await File.ReadAllBytesAsync(file.FullName, ct);
+        }
+
+        if (value == "-")
+        {
+            var buffer = new MemoryStream();
+            if (context.Stdin is { } input)
+            {
+                await input.CopyToAsync(buffer, ct);
+            }
+            else
+            {
+                await using var stdin = Console.OpenStandardInput();
+                await stdin.CopyToAsync(buffer, ct);
+            }
+
+            return buffer.ToArray();
+        }
+
+        return Encoding.UTF8.GetBytes(value ?? "");
+    }
+
+    private static Command RemoveCommand(CliContext context)
+    {
+        var key = KeyArgument();
+        var ifVersion = IfVersionOption("Remove only if the key is at this version; exit 3 otherwise");
+        var command = new Command("remove", "Remove a key; prints the revision of the removal (exit 1 if absent)") { key, ifVersion };
+        command.Aliases.Add("rm");
+        command.SetAction(async (parsed, ct) =>
+        {
+            var name = parsed.GetRequiredValue(key);
+            await using var client = Client(parsed);
+            var result = await client.RemoveAsync(name, parsed.GetValue(ifVersion), cancellationToken: ct);
+            if (Json(parsed))
+            {
+                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["removed"] = result.Removed, ["version"] = result.Version });
+                return result.Removed ? Program.Success : Program.NotFound;
+            }
+
+            if (!result.Removed)
+            {
+                return await Program.FailAsync(context.Error, $"{name}: not found", Program.NotFound);
+            }
+
+            await context.Out.WriteLineAsync(result.Version.ToString(CultureInfo.InvariantCulture));
+            return Program.Success;
+        });
+        return command;
+    }
+
+    private static Command ContainsCommand(CliContext context)
+    {
+        var key = KeyArgument();
+        var serializable = new Option<bool>("--serializable") { Description = "Ask the contacted replica's applied state (may be stale)" };
+        var command = new Command("contains", "Print whether a key exists (exit 0 if it does, 1 if not)") { key, serializable };
+        command.SetAction(async (parsed, ct) =>
+        {
+            var name = parsed.GetRequiredValue(key);
+            await using var client = Client(parsed);
+            var consistency = parsed.GetValue(serializable) ? ReadConsistency.Serializable : ReadConsistency.Linearizable;
+            var found = await client.ContainsAsync(name, consistency, cancellationToken: ct);
+            if (Json(parsed))
+            {
+                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["found"] = found });
+            }
+            else
+            {
+                await context.Out.WriteLineAsync(found ? "true" : "false");
+            }
+
+            return found ? Program.Success : Program.NotFound;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using ReplicatedKv.Client;
+
+namespace ReplicatedKv.Cli;
+
+/// <summary>
+/// rkvctl's entry point. Exit codes: 0 success, 1 not found (get, contains, remove) or not healthy, 2 usage error,
+/// 3 failed precondition (version mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error,
+/// 130 cancelled (Ctrl+C).
+/// </summary>
+public static class Program
+{
+    public const int Success = 0;
+    public const int NotFound = 1;
+    public const int Usage = 2;
+    public const int PreconditionFailed = 3;
+    public const int Unavailable = 4;
+    public const int OtherError = 5;
+    public const int Cancelled = 130;
+
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>Runs one command line; output goes to the given writers, binary input (<c>set KEY -</c>) comes from <paramref name="stdin"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Stream? stdin = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var context = new CliContext(stdout, stderr, stdin);
+        var root = Commands.Build(context);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await stderr.WriteLineAsync($"rkvctl: {OneLine(parsed.Errors[0].Message)} (see rkvctl --help)");
+            return Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (UsageException ex)
+        {
+            return await FailAsync(stderr, ex.Message, Usage);
+        }
+        catch (VersionMismatchException ex)
+        {
+            return await FailAsync(stderr, $"failed precondition: {ex.Message}", PreconditionFailed);
+        }
+        catch (WriteOutcomeUnknownException ex)
+        {
+            return await FailAsync(stderr, $"write outcome unknown: {ex.Message}", Unavailable);
+        }
+        catch (ClusterUnavailableException ex)
+        {
+            return await FailAsync(stderr, $"cluster unavailable: {ex.Message}", Unavailable);
+        }
+        catch (KvException ex) when (ex.StatusCode is Grpc.Core.StatusCode.FailedPrecondition)
+        {
+            return await FailAsync(stderr, $"failed precondition: {ex.Message}", PreconditionFailed);
+        }
+        catch (KvException ex) when (ex.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded)
+        {
+            return await FailAsync(stderr, $"cluster unavailable: {ex.Message}", Unavailable);
+        }
+        catch (KvException ex) when (ex.StatusCode is Grpc.Core.StatusCode.InvalidArgument)
+        {
+            return await FailAsync(stderr, $"invalid argument: {ex.Message}", Usage);
+        }
+        catch (KvException ex)
+        {
+            return await FailAsync(stderr, $"{ex.StatusCode}: {ex.Message}", OtherError);
+        }
+        catch (OperationCanceledException)
+        {
+            return await FailAsync(stderr, "cancelled", Cancelled);
+        }
+        catch (IOException ex)
+        {
+            return await FailAsync(stderr, ex.Message, OtherError);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return await FailAsync(stderr, ex.Message, OtherError);
+        }
+    }
+
+    internal static async Task<int> FailAsync(TextWriter stderr, string message, int code)
+    {
+        await stderr.WriteLineAsync($"rkvctl: {OneLine(message)}");
+        return code;
+    }
+
+    internal static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}
+
+/// <summary>A usage error found after parsing (conflicting arguments, a bad endpoint): exit code 2.</summary>
+public sealed class UsageException : Exception
+{
+    public UsageException()
+    {
+    }
+
+    public UsageException(string message)
+        : base(message)
+    {
+    }
+
+    public UsageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Where a command's output goes and its input comes from.</summary>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Stream? Stdin);

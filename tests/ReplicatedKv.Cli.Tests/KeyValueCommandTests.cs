@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+
+namespace ReplicatedKv.Cli.Tests;
+
+[Collection(SharedClusterCollection.Name)]
+public sealed class KeyValueCommandTests(CliFixture fixture)
+{
+    private Task<CliRun> Run(params string[] args) => CliRun.RunAsync(["--endpoints", fixture.Endpoints, "--timeout", "10s", .. args]);
+
+    [Fact]
+    public async Task Set_get_contains_remove_round_trip_with_exit_codes()
+    {
+        var set = await Run("set", "greeting", "hello world");
+        set.ExitCode.Should().Be(0, set.Error);
+        var version = ulong.Parse(set.Out.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        version.Should().BePositive();
+
+        var get = await Run("get", "greeting");
+        get.ExitCode.Should().Be(0, get.Error);
+        get.Out.Should().Be("hello world" + Environment.NewLine);
+
+        (await Run("get", "greeting", "--serializable")).ExitCode.Should().Be(0);
+
+        var contains = await Run("contains", "greeting");
+        contains.ExitCode.Should().Be(0);
+        contains.Out.Trim().Should().Be("true");
+
+        var remove = await Run("remove", "greeting");
+        remove.ExitCode.Should().Be(0, remove.Error);
+        ulong.Parse(remove.Out.Trim(), System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(version);
+
+        var missing = await Run("get", "greeting");
+        missing.ExitCode.Should().Be(1);
+        missing.Out.Should().BeEmpty();
+        missing.Error.Should().StartWith("rkvctl: ").And.EndWith(Environment.NewLine);
+        missing.Error.Trim().Should().NotContain("\n");
+
+        var notContained = await Run("contains", "greeting");
+        notContained.ExitCode.Should().Be(1);
+        notContained.Out.Trim().Should().Be("false");
+
+        (await Run("remove", "greeting")).ExitCode.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Json_output_carries_base64_value_and_version()
+    {
+        var set = await Run("--output", "json", "set", "j", "v1");
+        set.ExitCode.Should().Be(0, set.Error);
+        var version = JsonDocument.Parse(set.Out).RootElement.GetProperty("version").GetUInt64();
+
+        var get = await Run("get", "j", "--output", "json");
+        get.ExitCode.Should().Be(0, get.Error);
+        var doc = JsonDocument.Parse(get.Out).RootElement;
+        doc.GetProperty("key").GetString().Should().Be("j");
+        doc.GetProperty("found").GetBoolean().Should().BeTrue();
+        doc.GetProperty("value_base64").GetString().Should().Be(Convert.ToBase64String("v1"u8.ToArray()));
+        doc.GetProperty("version").GetUInt64().Should().Be(version);
+
+        var missing = await Run("get", "no-such-key", "-o", "json");
+        missing.ExitCode.Should().Be(1);
+        JsonDocument.Parse(missing.Out).RootElement.GetProperty("found").GetBoolean().Should().BeFalse();
+
+        var contains = await Run("contains", "j", "-o", "json");
+        JsonDocument.Parse(contains.Out).RootElement.GetProperty("found").GetBoolean().Should().BeTrue();
+
+        var remove = await Run("remove", "j", "-o", "json");
+        remove.ExitCode.Should().Be(0);
+        JsonDocument.Parse(remove.Out).RootElement.GetProperty("removed").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Binary_values_come_from_stdin_or_a_file()
+    {
+        byte[] bytes = [0, 1, 2, 255, 254, 10, 13];
+        using (var stdin = new MemoryStream(bytes))
+        {
+            var set = await CliRun.RunAsync(stdin, "--endpoints", fixture.Endpoints, "set", "bin", "-");
+            set.ExitCode.Should().Be(0, set.Error);
+        }
+
+        var get = await Run("-o", "json", "get", "bin");
+        Convert.FromBase64String(JsonDocument.Parse(get.Out).RootElement.GetProperty("value_base64").GetString()!).Should().Equal(bytes);
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(file, Encoding.UTF8.GetBytes("from a file"));
+            (await Run("set", "bin", "--file", file)).ExitCode.Should().Be(0);
+            (await Run("get", "bin")).Out.Should().Be("from a file" + Environment.NewLine);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task If_version_mismatch_exits_3_and_match_succeeds()
+    {
+        var version = (await Run("set", "cas", "a")).Out.Trim();
+
+        var wrong = await Run("set", "cas", "b", "--if-version", "1");
+        wrong.ExitCode.Should().Be(3, wrong.Error);
+        wrong.Error.Should().StartWith("rkvctl: ");
+        wrong.Error.Trim().Should().NotContain("\n");
+
+        (await Run("set", "cas", "b", "--if-version", version)).ExitCode.Should().Be(0);
+        (await Run("set", "new-cas", "x", "--if-version", "0")).ExitCode.Should().Be(0);
+        (await Run("set", "new-cas", "y", "--if-version", "0")).ExitCode.Should().Be(3);
+        (await Run("remove", "cas", "--if-version", "1")).ExitCode.Should().Be(3);
+        (await Run("get", "cas")).Out.Trim().Should().Be("b");
+    }
+
+    [Fact]
+    public async Task Endpoints_come_from_RKV_ENDPOINTS_and_may_omit_the_scheme()
+    {
+        (await Run("set", "env-key", "env-value")).ExitCode.Should().Be(0);
+        var bare = string.Join(',', fixture.Cluster.Settings.Select(s => new Uri(s.AdvertiseClientUrl).Authority));
+        (await CliRun.RunAsync("--endpoints", bare, "get", "env-key")).Out.Trim().Should().Be("env-value");
+
+        var previous = Environment.GetEnvironmentVariable("RKV_ENDPOINTS");
+        Environment.SetEnvironmentVariable("RKV_ENDPOINTS", fixture.Endpoints);
+        try
+        {
+            var run = await CliRun.RunAsync("get", "env-key");
+            run.ExitCode.Should().Be(0, run.Error);
+            run.Out.Trim().Should().Be("env-value");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("RKV_ENDPOINTS", previous);
+        }
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("get")]
+    [InlineData("nonsense")]
+    [InlineData("set", "k")]
+    [InlineData("set", "k", "v", "--if-version", "abc")]
+    [InlineData("--output", "xml", "get", "k")]
+    [InlineData("--timeout", "soon", "get", "k")]
+    [InlineData("--endpoints", "ftp://x", "get", "k")]
+    public async Task Usage_errors_exit_2_with_one_stderr_line(params string[] args)
+    {
+        var run = await CliRun.RunAsync(args);
+        run.ExitCode.Should().Be(2);
+        run.Out.Should().BeEmpty();
+        run.Error.Should().StartWith("rkvctl: ");
+        run.Error.TrimEnd().Should().NotContain("\n");
+    }
+}
