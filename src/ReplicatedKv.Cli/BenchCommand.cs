@@ -66,7 +66,9 @@ internal static class BenchCommand
                 await PrefillAsync(client, settings, ct);
             }
 
-            var report = await RunAsync(client, settings, ct);
+            // A live progress line only for a person at a terminal: never into redirected output or JSON.
+            var showProgress = !Commands.Json(parsed) && ReferenceEquals(context.Error, Console.Error) && !Console.IsErrorRedirected;
+            var report = await RunAsync(client, settings, showProgress ? context.Error : null, ct);
             await WriteAsync(context, settings, report, Commands.Json(parsed));
             return report.Ok == 0 && report.Errors > 0 ? Program.Unavailable : Program.Success;
         });
@@ -87,10 +89,13 @@ internal static class BenchCommand
         }));
     }
 
-    private static async Task<Report> RunAsync(KvClient client, Settings settings, CancellationToken ct)
+    private static async Task<Report> RunAsync(KvClient client, Settings settings, TextWriter? progress, CancellationToken ct)
     {
         var remaining = settings.Total ?? long.MaxValue;
+        long done = 0;
         var started = Stopwatch.GetTimestamp();
+        using var finished = new CancellationTokenSource();
+        var progressLine = progress is null ? Task.CompletedTask : ShowProgressAsync(progress, settings, started, () => Interlocked.Read(ref done), finished.Token);
         var stopAt = settings.Duration is { } d ? started + (long)(d.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var workers = await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async worker =>
         {
@@ -124,11 +129,15 @@ internal static class BenchCommand
                     errors++;
                     lastError = ex.Message;
                 }
+
+                Interlocked.Increment(ref done);
             }
 
             return (histogram, errors, lastError);
         }));
         var elapsed = Stopwatch.GetElapsedTime(started);
+        await finished.CancelAsync();
+        await progressLine;
         var all = new LongHistogram(MaxMicros, 3);
         foreach (var (histogram, _, _) in workers)
         {
@@ -136,6 +145,30 @@ internal static class BenchCommand
         }
 
         return new Report(all, all.TotalCount, workers.Sum(w => w.errors), workers.Select(w => w.lastError).LastOrDefault(e => e is not null), elapsed);
+    }
+
+    private static async Task ShowProgressAsync(TextWriter terminal, Settings settings, long started, Func<long> done, CancellationToken finished)
+    {
+        while (!finished.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(250, finished);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var count = done();
+            var fraction = settings.Total is { } total ? (double)count / total
+                : settings.Duration is { } d ? elapsed / d.TotalSeconds : 0;
+            var bar = new string('#', (int)(Math.Clamp(fraction, 0, 1) * 30)).PadRight(30, '.');
+            await terminal.WriteAsync($"\r[{bar}] {count} requests, {count / Math.Max(elapsed, 0.001):F0}/s ");
+        }
+
+        await terminal.WriteAsync("\r" + new string(' ', 72) + "\r");
     }
 
     private static async Task WriteAsync(CliContext context, Settings settings, Report report, bool json)
