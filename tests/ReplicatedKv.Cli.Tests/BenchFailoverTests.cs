@@ -14,9 +14,15 @@ public sealed class BenchFailoverTests
         var endpoints = string.Join(',', cluster.Settings.Select(s => s.AdvertiseClientUrl));
 
         var bench = CliRun.RunAsync("--endpoints", endpoints, "--timeout", "3s", "bench", "--op", "mixed", "--clients", "8",
-            "--duration", "6s", "--key-space", "100", "-o", "json");
-        await Task.Delay(1500);
+            "--duration", "12s", "--key-space", "100", "-o", "json");
+
+        // Kill the leader once the bench is writing, then watch the survivors decide many more of its writes.
+        var survivor = (leader + 1) % 3;
+        await WaitForDecidedAsync(cluster, survivor, 50);
         await cluster.StopNodeAsync(leader);
+        var atKill = (await StatusAsync(cluster, survivor)).DecidedSlot;
+        await WaitForDecidedAsync(cluster, survivor, atKill + 50);
+        bench.IsCompleted.Should().BeFalse("the run was still going after the failover");
         var run = await bench;
 
         run.ExitCode.Should().Be(0, run.Error);
@@ -24,8 +30,20 @@ public sealed class BenchFailoverTests
         root.GetProperty("ok").GetInt64().Should().BeGreaterThan(0);
         root.GetProperty("throughput").GetDouble().Should().BePositive();
 
-        // Requests before and after the failover succeeded: the run carried on through the leader change.
         var after = await CliRun.RunAsync("--endpoints", endpoints, "set", "after", "bench");
         after.ExitCode.Should().Be(0, after.Error);
+    }
+
+    private static async Task<ReplicatedKv.Protos.V1.StatusResponse> StatusAsync(TestCluster cluster, int node) =>
+        await cluster.Ops(node).StatusAsync(new ReplicatedKv.Protos.V1.StatusRequest(), TestCluster.Deadline());
+
+    private static async Task WaitForDecidedAsync(TestCluster cluster, int node, long slot)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await StatusAsync(cluster, node)).DecidedSlot < slot)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, $"node {node} should decide slot {slot} while the bench runs");
+            await Task.Delay(20);
+        }
     }
 }

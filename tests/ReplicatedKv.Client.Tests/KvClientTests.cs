@@ -71,13 +71,14 @@ public sealed class KvClientTests
             }
         })).ToArray();
 
-        await Task.Delay(500);
+        // Kill the leader under load, then let the writers run until many more writes went through the new one.
+        await WaitForAsync(() => acknowledged.Count >= 100);
         await cluster.StopNodeAsync(leader);
-        await Task.Delay(2000);
+        var atKill = acknowledged.Count;
+        await WaitForAsync(() => acknowledged.Count >= atKill + 200);
         await stop.CancelAsync();
         await Task.WhenAll(writers);
 
-        acknowledged.Count.Should().BeGreaterThan(16);
         foreach (var (key, version) in acknowledged)
         {
             var got = await client.GetAsync(key);
@@ -87,6 +88,16 @@ public sealed class KvClientTests
         }
 
         unknown.Should().BeLessThan(acknowledged.Count, "most writes ride through the failover instead of ending unknown");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the writers should make progress");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
