@@ -86,6 +86,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddHostedService<NodeHostedService>();
 
         var app = builder.Build();
+        RequestLogging.UseIfEnabled(app, settings);
         var peerPort = settings.PeerUrl.Port;
         app.Use((context, next) =>
         {
