@@ -5,7 +5,7 @@ using ReplicatedKv.Protos.V1;
 namespace ReplicatedKv.Server.Metrics;
 
 /// <summary>
-/// Counts and times every client API call by service, method and gRPC status. It is middleware rather than a gRPC
+/// Counts and times every unary client API call by service, method and gRPC status. It is middleware rather than a gRPC
 /// interceptor so that it also sees calls refused before any handler ran (a request that does not parse), with the
 /// status the client finally gets. Only the API's own methods are counted: a made-up path cannot add a series.
 /// </summary>
@@ -39,6 +39,12 @@ internal sealed class ClientCallMetering(NodeMetrics metrics)
         {
             foreach (var method in service.Methods)
             {
+                // A stream (health's Watch) lives as long as its client likes: its "latency" would say nothing.
+                if (method.IsClientStreaming || method.IsServerStreaming)
+                {
+                    continue;
+                }
+
                 methods["/" + service.FullName + "/" + method.Name] = (service.FullName, method.Name);
             }
         }
