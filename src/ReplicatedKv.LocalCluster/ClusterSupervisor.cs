@@ -132,7 +132,11 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
             var (ready, notReady) = await Readiness.WaitAsync(_nodes, ReadyDeadline, cancellationToken).ConfigureAwait(false);
             if (ready)
             {
-                console.Block(await ReadyTable.BuildAsync(_nodes, clock.Elapsed, cancellationToken).ConfigureAwait(false));
+                var table = await ReadyTable.BuildAsync(_nodes, clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                var examples = CliExamples.Build(_nodes.Select(n => n.Layout).ToArray(), CliExamples.FindCliProject(server.ServerDll, Environment.CurrentDirectory));
+
+                // One block, ending with this line, so whoever waits for it (a person, a test) has the whole report.
+                console.Block(table + examples + "rkv-local: Ctrl-C stops all nodes." + Environment.NewLine);
             }
             else
             {

@@ -22,7 +22,6 @@ internal static class ReadyTable
             n.Layout.Id, n.Layout.ClientUrl, n.Layout.AdminUrl, n.Pid.ToString(CultureInfo.InvariantCulture), roles[i], n.Layout.DataDir,
         });
         AppendTable(text, ["node", "client (gRPC)", "admin (HTTP)", "pid", "role", "data"], rows);
-        text.AppendLine("rkv-local: Ctrl-C stops all nodes.");
         return text.ToString();
     }
 

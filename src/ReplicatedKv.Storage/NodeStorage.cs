@@ -55,6 +55,7 @@ public sealed class NodeStorage : IAsyncDisposable
         {
             Directory = Path.Combine(options.DataDirectory, "wal"),
             SegmentBytes = options.SegmentBytes,
+            SyncObserver = options.SyncObserver,
             WriteFault = options.WriteFault,
         };
         var log = WriteAheadLog.Open(walOptions, out var contents, logger);

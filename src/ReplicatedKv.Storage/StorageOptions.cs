@@ -8,6 +8,9 @@ public sealed record StorageOptions
 
     public long SegmentBytes { get; init; } = 64L << 20;
 
+    /// <summary>Passed to the log: told the duration and size of each group-commit fsync.</summary>
+    public IWalSyncObserver? SyncObserver { get; init; }
+
     /// <summary>Snapshots kept on disk; older ones are deleted after each new one.</summary>
     public int SnapshotsToKeep { get; init; } = 2;
 

@@ -30,11 +30,15 @@ public sealed class WalBatch
 
     public int RecordCount { get; private set; }
 
+    /// <summary>Client commands in the entries added so far: what a sync of this batch makes durable.</summary>
+    public int CommandCount { get; private set; }
+
     public void AddEntry(LogEntry entry)
     {
         WalFormat.WriteEntry(_buffer, entry);
         MaxSlot = Math.Max(MaxSlot, entry.Slot);
         RecordCount++;
+        CommandCount += entry.Value.Commands.Count;
     }
 
     public void AddHardState(HardState state)

@@ -9,6 +9,9 @@ public sealed record WalOptions
     /// <summary>A segment rolls over once appending would take it past this size.</summary>
     public long SegmentBytes { get; init; } = 64L << 20;
 
+    /// <summary>Told the duration and size of each group-commit fsync; null to measure nothing.</summary>
+    public IWalSyncObserver? SyncObserver { get; init; }
+
     /// <summary>Test hook, called with the file after a write and before its fsync: a non-null result fails the write like a full disk.</summary>
     internal Func<string, IOException?>? WriteFault { get; init; }
 

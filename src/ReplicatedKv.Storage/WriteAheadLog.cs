@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
@@ -223,6 +224,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
         var maxSlot = segment.MaxSlot;
         var hardState = _hardState;
         var marker = _snapshotMarker;
+        var commands = 0;
         _buffers.Clear();
         try
         {
@@ -230,10 +232,11 @@ public sealed class WriteAheadLog : IAsyncDisposable
             {
                 if (position > 0 && position + batch.Length > _options.SegmentBytes)
                 {
-                    WriteAndSync(segment, start, position, maxSlot);
+                    WriteAndSync(segment, start, position, maxSlot, commands);
                     segment = Roll(segment, hardState, marker);
                     start = position = segment.Length;
                     maxSlot = segment.MaxSlot;
+                    commands = 0;
                 }
 
                 _buffers.Add(batch.Bytes);
@@ -241,9 +244,10 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 maxSlot = Math.Max(maxSlot, batch.MaxSlot);
                 hardState = batch.HardState ?? hardState;
                 marker = Math.Max(marker, batch.SnapshotMarker);
+                commands += batch.CommandCount;
             }
 
-            WriteAndSync(segment, start, position, maxSlot);
+            WriteAndSync(segment, start, position, maxSlot, commands);
             _hardState = hardState;
             _snapshotMarker = marker;
         }
@@ -255,7 +259,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
         }
     }
 
-    private void WriteAndSync(WalSegment segment, long start, long end, long maxSlot)
+    private void WriteAndSync(WalSegment segment, long start, long end, long maxSlot, int commands)
     {
         if (end == start)
         {
@@ -268,7 +272,9 @@ public sealed class WriteAheadLog : IAsyncDisposable
             throw fault;
         }
 
+        var syncStarted = Stopwatch.GetTimestamp();
         FileSync.DataSync(_active);
+        _options.SyncObserver?.OnSynced(Stopwatch.GetElapsedTime(syncStarted), commands, end - start);
         Interlocked.Increment(ref _syncs);
         Interlocked.Add(ref _bytesWritten, end - start);
         segment.Length = end;

@@ -45,6 +45,8 @@ public sealed partial class LocalClusterTests : IDisposable
             }
         }
 
+        await ThePrintedRkvctlExamplesWork(launcher, basePort);
+
         launcher.Interrupt();
 
         var exited = await launcher.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -57,6 +59,48 @@ public sealed partial class LocalClusterTests : IDisposable
         stopped.Should().Be("rkv-local: stopped: n1 exit 0, n2 exit 0, n3 exit 0", launcher.Transcript);
         launcher.Lines().Should().Contain(line => line.StartsWith("rkv-local: stopping: SIGTERM to n1", StringComparison.Ordinal));
     }
+
+    /// <summary>The commands printed under the table are pasted as they are: here through rkvctl's own entry point.</summary>
+    private static async Task ThePrintedRkvctlExamplesWork(LauncherProcess launcher, int basePort)
+    {
+        var endpoints = string.Join(',', Enumerable.Range(0, 3).Select(i => $"http://127.0.0.1:{basePort + i}"));
+        var examples = launcher.Lines().Select(line => RkvctlExample().Match(line)).Where(m => m.Success).ToArray();
+        examples.Select(m => m.Groups["args"].Value).Should().Equal(
+            [$"--endpoints {endpoints} set greeting hello", $"--endpoints {endpoints} get greeting", $"--endpoints {endpoints} status"], launcher.Transcript);
+
+        // The launcher ran in this test's folder, so the project path it printed is relative to it.
+        var project = examples[0].Groups["project"].Value;
+        File.Exists(Path.Combine(Directory.GetCurrentDirectory(), project, "ReplicatedKv.Cli.csproj")).Should().BeTrue("'{0}' is the rkvctl project", project);
+
+        var outputs = new List<string>();
+        foreach (var example in examples)
+        {
+            var (code, stdout, stderr) = await RunRkvctlAsync(example.Groups["args"].Value.Split(' '));
+            code.Should().Be(0, "rkvctl {0} succeeds; it said: {1}", example.Groups["args"].Value, stderr);
+            outputs.Add(stdout);
+        }
+
+        outputs[1].Trim().Should().Be("hello", "get reads back what set wrote");
+        outputs[2].Should().Contain("leader");
+
+        var metricsLine = launcher.Lines().Single(line => line.StartsWith("rkv-local: Prometheus metrics: ", StringComparison.Ordinal));
+        metricsLine.Should().Contain($"http://127.0.0.1:{basePort + 200}/metrics");
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{basePort + 200}/metrics"));
+        metrics.Should().Contain("rkv_applied_commands_total", "the admin port serves the node's metrics");
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunRkvctlAsync(string[] args)
+    {
+        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        var code = await ReplicatedKv.Cli.Program.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    // "  dotnet run --project src/ReplicatedKv.Cli -- --endpoints http://127.0.0.1:7001,... set greeting hello"
+    [GeneratedRegex(@"^  dotnet run --project (?<project>\S+) -- (?<args>--endpoints .+)$")]
+    private static partial Regex RkvctlExample();
 
     // "  n1    http://127.0.0.1:7001  http://127.0.0.1:7201  12345  leader    /path/n1"; node output lines start "n1 |".
     [GeneratedRegex(@"^\s+(?<node>n\d)\s+(?<client>http://127\.0\.0\.1:\d+)\s+(?<admin>http://127\.0\.0\.1:\d+)\s+(?<pid>\d+)\s+(?<role>\S+)\s+(?<data>.+)$")]

@@ -30,10 +30,14 @@ public sealed class TestCluster : IAsyncDisposable
 
     public int Size => Settings.Length;
 
-    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null)
+    /// <summary>Starts <paramref name="size"/> nodes with test-sized timings, each changed by <paramref name="adjust"/> if given.</summary>
+    /// <param name="size">Number of nodes.</param>
+    /// <param name="adjust">Changes to each node's settings.</param>
+    /// <param name="withAdminPorts">Also give each node an HTTP/1.1 admin port (/healthz, /readyz, /metrics): <see cref="AdminUrl"/>.</param>
+    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
-        var ports = FreePorts(2 * size);
+        var ports = FreePorts(3 * size);
         var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
         var settings = new ServerSettings[size];
         for (var i = 0; i < size; i++)
@@ -44,6 +48,7 @@ public sealed class TestCluster : IAsyncDisposable
                 ClientUrl = new Uri($"http://127.0.0.1:{ports[2 * i]}"),
                 PeerUrl = new Uri($"http://127.0.0.1:{ports[(2 * i) + 1]}"),
                 AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
+                AdminUrl = withAdminPorts ? new Uri($"http://127.0.0.1:{ports[(2 * size) + i]}") : null,
                 Peers = peers,
                 DataDir = Path.Combine(root, $"n{i + 1}"),
                 TickInterval = TimeSpan.FromMilliseconds(30),
@@ -69,6 +74,8 @@ public sealed class TestCluster : IAsyncDisposable
     public KeyValue.KeyValueClient Client(int node) => new(_channels[node]);
 
     public Cluster.ClusterClient Ops(int node) => new(_channels[node]);
+
+    public Uri AdminUrl(int node) => Settings[node].AdminUrl ?? throw new InvalidOperationException("started without admin ports");
 
     public async Task StartNodeAsync(int node)
     {
@@ -163,7 +170,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private static int[] FreePorts(int count)
+    public static int[] FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ =>
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ReplicatedKv.Server.Api;
+using ReplicatedKv.Server.Metrics;
 using ReplicatedKv.Server.Node;
 using ReplicatedKv.Server.Settings;
 using ReplicatedKv.Transport;
@@ -19,10 +20,13 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private const string PeerPathPrefix = "/replicatedkv.peer.v1.PeerLink";
 
-    private ServerHost(WebApplication app, KvNode node, ServerSettings settings)
+    private readonly NodeMetrics _metrics;
+
+    private ServerHost(WebApplication app, KvNode node, NodeMetrics metrics, ServerSettings settings)
     {
         App = app;
         Node = node;
+        _metrics = metrics;
         Settings = settings;
     }
 
@@ -62,13 +66,27 @@ public sealed class ServerHost : IAsyncDisposable
 
         // The node is opened before the host starts so a bad data directory fails the start, not the first request.
         var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);
-        var node = await KvNode.OpenAsync(settings, loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var metrics = new NodeMetrics();
+        KvNode node;
+        try
+        {
+            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            metrics.Dispose();
+            throw;
+        }
+
+        MetricsExport.AddServices(builder.Services, metrics, settings.NodeId);
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(node.Members);
         builder.Services.AddSingleton<IPeerInbox>(node);
         builder.Services.AddHostedService<NodeHostedService>();
 
         var app = builder.Build();
+        RequestLogging.UseIfEnabled(app, settings);
         var peerPort = settings.PeerUrl.Port;
         app.Use((context, next) =>
         {
@@ -83,6 +101,10 @@ public sealed class ServerHost : IAsyncDisposable
 
             return next(context);
         });
+        MetricsExport.MapOnAdminPort(app, settings.AdminUrl);
+
+        // Outside the malformed-request mapping, so a call is counted with the status its client finally gets.
+        app.Use(new ClientCallMetering(metrics).InvokeAsync);
         app.Use(MalformedRequestMapping.InvokeAsync);
         app.MapGrpcService<KeyValueService>();
         app.MapGrpcService<ClusterService>();
@@ -102,10 +124,11 @@ public sealed class ServerHost : IAsyncDisposable
         {
             await app.DisposeAsync().ConfigureAwait(false);
             await node.DisposeAsync().ConfigureAwait(false);
+            metrics.Dispose();
             throw;
         }
 
-        return new ServerHost(app, node, settings);
+        return new ServerHost(app, node, metrics, settings);
     }
 
     public Task StopAsync(CancellationToken cancellationToken = default) => App.StopAsync(cancellationToken);
@@ -120,6 +143,7 @@ public sealed class ServerHost : IAsyncDisposable
         }
 
         await App.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings)

@@ -39,6 +39,7 @@ public sealed partial class KvNode
 
                 ServeAppliedReads();
                 PublishView();
+                PublishMetrics();
                 MaybeStartSnapshot();
             }
         }
@@ -189,6 +190,8 @@ public sealed partial class KvNode
             OnSoftState(soft);
         }
 
+        // Before applying, which answers clients: whoever sees an answer and then scrapes finds the slot counted.
+        PublishMetrics();
         Apply(ready.Decided);
         foreach (var dropped in ready.DroppedProposals)
         {
@@ -291,6 +294,10 @@ public sealed partial class KvNode
         {
             LogLeaderChanged(_logger, soft.LeaderId is int l ? _members.NameOf(l) : "none", soft.Role.ToString(), soft.Ballot.ToString());
             _lastLeader = soft.LeaderId;
+            if (soft.LeaderId is not null)
+            {
+                _metrics.LeaderChanged();
+            }
         }
 
         // A leader became known: whatever waited for one can go now.
@@ -322,6 +329,10 @@ public sealed partial class KvNode
             ViewChanged?.Invoke(view);
         }
     }
+
+    /// <summary>Hands the gauges this moment's numbers; the replica and state machine are not safe to read elsewhere.</summary>
+    private void PublishMetrics() =>
+        _metrics.PublishLoopState(_replica.DecidedIndex, _stateMachine.AppliedSlot, _replica.Role, _replica.SoftState.Ballot.Round);
 
     private void FailEverything(Exception reason)
     {

@@ -59,7 +59,11 @@ public sealed partial class KvNode
         if (_toPropose.Count > 0)
         {
             var outcome = _replica.Propose(_toPropose);
-            if (outcome == RequestOutcome.Overloaded)
+            if (outcome == RequestOutcome.Accepted)
+            {
+                _metrics.Proposed(_toPropose.Count);
+            }
+            else if (outcome == RequestOutcome.Overloaded)
             {
                 foreach (var write in _toProposeWrites)
                 {
@@ -80,6 +84,7 @@ public sealed partial class KvNode
             if (_replica.LeaderId is int leader && leader != _members.SelfId)
             {
                 SendHost(leader, new Wire.PeerMessage { Forward = _toForward.Clone() });
+                _metrics.Forwarded(_toForward.Commands.Count);
             }
 
             _toForward.Commands.Clear();
@@ -97,7 +102,11 @@ public sealed partial class KvNode
         }
 
         var outcome = _replica.Role == Role.Leader ? _replica.Propose(commands) : RequestOutcome.NotLeader;
-        if (outcome != RequestOutcome.Accepted)
+        if (outcome == RequestOutcome.Accepted)
+        {
+            _metrics.Proposed(commands.Length);
+        }
+        else
         {
             var rejected = new Wire.ForwardRejected { Overloaded = outcome == RequestOutcome.Overloaded };
             rejected.Commands.AddRange(forward.Commands);
@@ -197,6 +206,9 @@ public sealed partial class KvNode
             }
 
             var results = _stateMachine.Apply(entry.Slot, _unwrapped);
+
+            // Counted before its callers are answered, so a caller that scrapes next sees its write.
+            _metrics.SlotApplied(commands.Count);
             for (var c = 0; c < commands.Count; c++)
             {
                 CommandEnvelope.Unwrap(commands[c], out var origin, out var incarnation, out var proposal);

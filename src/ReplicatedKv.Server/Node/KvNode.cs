@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using ReplicatedKv.Consensus;
 using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Server.Metrics;
 using ReplicatedKv.Server.Settings;
 using ReplicatedKv.StateMachine;
 using ReplicatedKv.Storage;
@@ -24,6 +25,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly NodeStorage _storage;
     private readonly PaxosReplica _replica;
+    private readonly NodeMetrics _metrics;
     private readonly Dictionary<int, PeerLink> _links = [];
     private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, PendingWrite> _pendingWrites = new();
@@ -37,12 +39,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private volatile NodeView _view = NodeView.Starting;
     private int _disposed;
 
-    private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers, TimeProvider time)
+    private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers,
+        NodeMetrics metrics, TimeProvider time)
     {
         _settings = settings;
         _members = members;
         _storage = storage;
         _stateMachine = stateMachine;
+        _metrics = metrics;
         _time = time;
         _logger = loggers.CreateLogger("ReplicatedKv.Node");
         _replica = new PaxosReplica(ReplicaConfigFor(settings, members), storage.State);
@@ -58,6 +62,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _nextReadId = (long)_incarnation << 24;
         _lastHeard = new long[members.Count + 1];
         Array.Fill(_lastHeard, long.MinValue);
+        metrics.TrackPeers(_links.Values.Select(link => (members.NameOf(link.Peer), (Func<bool>)(() => link.Reachable))).ToArray());
+        PublishMetrics();
     }
 
     public ClusterMembers Members => _members;
@@ -71,11 +77,16 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     /// <summary>Completes when the loop stops; faults if it died (broken invariant, storage gone).</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
 
-    /// <summary>Opens the data directory, restores the state machine, and builds the replica. Does not start the loop.</summary>
-    public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens the data directory, restores the state machine, and builds the replica. Does not start the loop.
+    /// The node records into <paramref name="metrics"/> but does not own it.
+    /// </summary>
+    public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, NodeMetrics metrics, TimeProvider? time = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(metrics);
         var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers);
         var storage = NodeStorage.Open(new StorageOptions
         {
@@ -83,6 +94,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             SegmentBytes = settings.SegmentBytes,
             SnapshotEveryEntries = settings.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.SnapshotEveryBytes,
+            SyncObserver = metrics,
         }, loggers.CreateLogger("ReplicatedKv.Storage"));
         try
         {
@@ -96,7 +108,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 }
             }
 
-            return new KvNode(settings, members, storage, stateMachine, loggers, time ?? TimeProvider.System);
+            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System);
         }
         catch
         {
@@ -141,6 +153,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     public void Start()
     {
         LogStarting(_logger, _members.SelfName, _members.SelfId, _replica.DecidedIndex, _stateMachine.AppliedSlot);
+        _metrics.ReportZeros();
         _loop = Task.Run(RunLoopAsync);
         _ticker = Task.Run(RunTickerAsync);
     }
