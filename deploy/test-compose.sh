@@ -130,6 +130,11 @@ for i in 1 2 3; do
   for j in 1 2 3; do expect_value "http://127.0.0.1:2700$i" "key-$j" "value-$j"; done
 done
 say "set through each node, read back through each node"
+for i in 1 2 3; do
+  metrics=$(curl -sf "http://127.0.0.1:2720$i/metrics") || fail "GET /metrics on node $i's admin port failed"
+  grep -qE '^rkv_applied_commands_total(\{[^}]*\})? [1-9]' <<<"$metrics" || fail "node $i's /metrics shows no applied commands"
+done
+say "every node's /metrics (published admin port) counts applied commands"
 
 leader=$(leader_of http://127.0.0.1:27001)
 [ -n "$leader" ] || fail "no leader reported"
