@@ -1,0 +1,44 @@
+namespace ReplicatedKv.Chaos.Nemesis;
+
+/// <summary>Draws a run's faults from its seed: alternating quiet and fault intervals of 3 to 8 seconds each.</summary>
+internal static class NemesisSchedule
+{
+    private static readonly PartitionShape[] Shapes = Enum.GetValues<PartitionShape>();
+
+    /// <summary>Faults of the given kinds (picked at random per fault when there are several) filling <paramref name="duration"/>.</summary>
+    public static IReadOnlyList<FaultPlan> Plan(IReadOnlyList<FaultKind> kinds, int seed, int nodes, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(kinds);
+        var random = new Random(seed);
+        var minority = (nodes - 1) / 2;
+        var plans = new List<FaultPlan>();
+        var elapsed = TimeSpan.Zero;
+        while (true)
+        {
+            var quiet = Seconds(random, 3, 8);
+            var kind = kinds[random.Next(kinds.Count)];
+            var fault = Seconds(random, 3, 8);
+            var plan = new FaultPlan(
+                Number: plans.Count + 1,
+                QuietBefore: quiet,
+                Kind: kind,
+                AtLeader: random.Next(2) == 0,
+                Targets: random.Next(1, minority + 1),
+                Shape: Shapes[random.Next(Shapes.Length)],
+                Duration: fault,
+                FailpointAfter: random.Next(1, 30),
+                Pick: random.Next());
+
+            // A fault must end (and heal) within the run.
+            if (elapsed + quiet + fault > duration)
+            {
+                return plans;
+            }
+
+            plans.Add(plan);
+            elapsed += quiet + fault;
+        }
+    }
+
+    private static TimeSpan Seconds(Random random, double min, double max) => TimeSpan.FromSeconds(min + (random.NextDouble() * (max - min)));
+}
