@@ -6,7 +6,8 @@ namespace ReplicatedKv.Chaos.Cluster;
 
 /// <summary>
 /// A cluster of real rkv-server processes on a <see cref="ClusterNetwork"/>: start, restart on the same data,
-/// kill -9, freeze, readiness, status. Disposing kills every node and removes the network, whatever state it is in.
+/// kill -9, freeze, readiness, status. Disposing kills every node, whatever state it is in; the network is the
+/// caller's to dispose, after the cluster.
 /// </summary>
 internal sealed class ChaosCluster : IAsyncDisposable
 {
@@ -171,7 +172,6 @@ internal sealed class ChaosCluster : IAsyncDisposable
             KillAllNow();
             await _statusClient.DisposeAsync().ConfigureAwait(false);
             _http.Dispose();
-            await Network.DisposeAsync().ConfigureAwait(false);
         }
     }
 

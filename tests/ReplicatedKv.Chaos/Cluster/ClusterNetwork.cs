@@ -38,14 +38,14 @@ internal abstract class ClusterNetwork : IAsyncDisposable
 
     /// <summary>
     /// Network namespaces when this process may make them (root, working <c>ip netns</c>, nft installed or
-    /// installable); otherwise loopback, saying why in <see cref="Description"/>.
+    /// installable) unless <paramref name="loopback"/> asks otherwise; else loopback, saying why in <see cref="Description"/>.
     /// </summary>
-    public static async Task<ClusterNetwork> CreateAsync(int nodes, TextWriter log)
+    public static async Task<ClusterNetwork> CreateAsync(int nodes, bool loopback, TextWriter log)
     {
         var slot = await RunSlot.ClaimAsync(log).ConfigureAwait(false);
         try
         {
-            var problem = await NamespaceNetwork.WhyUnavailableAsync(log).ConfigureAwait(false);
+            var problem = loopback ? "--loopback asked for it" : await NamespaceNetwork.WhyUnavailableAsync(log).ConfigureAwait(false);
             if (problem is null)
             {
                 return await NamespaceNetwork.CreateAsync(slot, nodes).ConfigureAwait(false);

@@ -8,7 +8,8 @@ namespace ReplicatedKv.Chaos.Nemesis;
 /// </summary>
 internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
 {
-    private static readonly TimeSpan DownAfterCrash = TimeSpan.FromMilliseconds(500);
+    /// <summary>Longest wait for an armed node to reach the log write that crashes it.</summary>
+    private static readonly TimeSpan CrashWait = TimeSpan.FromSeconds(5);
     private readonly List<string> _unexpectedExits = [];
 
     public FaultCounts Injected { get; } = new();
@@ -116,7 +117,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
 
             default:
                 var crashed = await CrashInFsyncAsync(plan, targets[0], leader, stop).ConfigureAwait(false);
-                return (() => RestartAsync(plan, crashed), crashed.Count > 0 ? DownAfterCrash : TimeSpan.Zero);
+                return (() => RestartAsync(plan, crashed), crashed.Count > 0 ? plan.Duration : TimeSpan.Zero);
         }
     }
 
@@ -132,7 +133,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         }
 
         log.Event($"fault #{plan.Number}: armed {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}");
-        if (await node.WaitForExitAsync(plan.Duration, stop).ConfigureAwait(false))
+        if (await node.WaitForExitAsync(CrashWait, stop).ConfigureAwait(false))
         {
             Injected.Add(FaultCounts.Key(FaultKind.FsyncCrash));
             log.Event($"fault #{plan.Number}: {node.Id} crashed inside a log write (exit code {node.ExitCode})");
@@ -142,7 +143,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         // No log write came in time (an idle or cut-off node): disarm, or it would crash at some random later moment.
         await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, "off", stop).ConfigureAwait(false);
         node.ExitExpected = false;
-        log.Event($"fault #{plan.Number}: {node.Id} did not reach write {plan.FailpointAfter} in {plan.Duration.TotalSeconds:0.0}s; disarmed");
+        log.Event($"fault #{plan.Number}: {node.Id} did not reach write {plan.FailpointAfter} in {CrashWait.TotalSeconds:0}s; disarmed");
         return [];
     }
 

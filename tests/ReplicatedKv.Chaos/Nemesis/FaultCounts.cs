@@ -24,13 +24,14 @@ internal sealed class FaultCounts
         }
     }
 
+    /// <summary>Every fault, not counting the per-shape breakdown of partitions ("partition:Bridge").</summary>
     public int Total
     {
         get
         {
             lock (_lock)
             {
-                return Enum.GetValues<FaultKind>().Sum(k => _counts.GetValueOrDefault(Key(k)));
+                return _counts.Where(c => !c.Key.Contains(':', StringComparison.Ordinal)).Sum(c => c.Value);
             }
         }
     }

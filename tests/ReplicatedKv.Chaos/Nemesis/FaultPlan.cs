@@ -13,7 +13,7 @@ namespace ReplicatedKv.Chaos.Nemesis;
 /// <param name="AtLeader">Aim at the current leader (else at random nodes).</param>
 /// <param name="Targets">How many nodes to kill or pause (at most a minority), or the minority's size.</param>
 /// <param name="Shape">For a partition: its shape.</param>
-/// <param name="Duration">How long the fault lasts (for a crash in fsync: the longest wait for the crash).</param>
+/// <param name="Duration">How long the fault lasts (for a crash in fsync: how long the node stays down after it).</param>
 /// <param name="FailpointAfter">For a crash in fsync: the log write, counted from arming, that crashes.</param>
 /// <param name="Pick">Seed of the choices made at injection time.</param>
 internal sealed record FaultPlan(

@@ -25,18 +25,20 @@ internal static class NemesisSchedule
                 AtLeader: random.Next(2) == 0,
                 Targets: random.Next(1, minority + 1),
                 Shape: Shapes[random.Next(Shapes.Length)],
-                Duration: fault,
+
+                // A crash in fsync ends by itself; what is left to choose is how long the node stays down.
+                Duration: kind == FaultKind.FsyncCrash ? fault / 4 : fault,
                 FailpointAfter: random.Next(1, 30),
                 Pick: random.Next());
 
             // A fault must end (and heal) within the run.
-            if (elapsed + quiet + fault > duration)
+            if (elapsed + quiet + plan.Duration > duration)
             {
                 return plans;
             }
 
             plans.Add(plan);
-            elapsed += quiet + fault;
+            elapsed += quiet + plan.Duration;
         }
     }
 
