@@ -34,6 +34,24 @@ public sealed class NemesisPlanningTests
     }
 
     [Fact]
+    public void Partition_shapes_take_turns_so_four_partitions_cover_them_all()
+    {
+        var plans = NemesisSchedule.Plan([FaultKind.Partition], seed: 99, nodes: 3, TimeSpan.FromMinutes(2));
+
+        plans.Should().HaveCountGreaterThanOrEqualTo(4);
+        plans.Take(4).Select(p => p.Shape).Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public void A_run_too_short_for_a_whole_interval_still_gets_one_fault()
+    {
+        var plans = NemesisSchedule.Plan([FaultKind.Kill], seed: 3, nodes: 3, TimeSpan.FromSeconds(4));
+
+        plans.Should().ContainSingle();
+        (plans[0].QuietBefore + plans[0].Duration).Should().BeCloseTo(TimeSpan.FromSeconds(4), TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
     public void Isolating_the_leader_cuts_it_from_everyone_both_ways()
     {
         var (cuts, _) = PartitionPlanner.Plan(PartitionShape.IsolateLeader, nodes: 3, leader: 1, minority: 1, new Random(7));

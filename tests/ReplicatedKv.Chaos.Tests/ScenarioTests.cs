@@ -27,12 +27,18 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     public Task Sigstop_of_leaders_and_followers() => PassesAsync(ScenarioKind.Pause, FaultKind.Pause, ChaosRuns.Seconds);
 
     [Fact]
-    public Task Network_partitions_of_every_shape() => PassesAsync(ScenarioKind.Partition, FaultKind.Partition, ChaosRuns.Seconds);
+    public async Task Network_partitions_of_every_shape()
+    {
+        var report = await PassesAsync(ScenarioKind.Partition, FaultKind.Partition, ChaosRuns.Seconds);
+
+        var shapes = Enum.GetValues<PartitionShape>().Count(shape => report.Faults.Of("partition:" + shape) > 0);
+        shapes.Should().Be(Math.Min(4, report.Faults.Of(FaultKind.Partition)), "shapes take turns: " + report.Faults);
+    }
 
     [Fact]
     public Task Crashes_inside_a_log_write_before_its_fsync() => PassesAsync(ScenarioKind.FsyncCrash, FaultKind.FsyncCrash, Math.Max(10, ChaosRuns.Seconds / 2));
 
-    private async Task PassesAsync(ScenarioKind scenario, FaultKind fault, int seconds)
+    private async Task<RunReport> PassesAsync(ScenarioKind scenario, FaultKind fault, int seconds)
     {
         var (report, text) = await ChaosRuns.RunAsync(scenario, seconds);
         output.WriteLine(text);
@@ -51,5 +57,6 @@ public sealed class ScenarioTests(ITestOutputHelper output)
         report.Operations.Count(OperationOutcome.Ok).Should().BeGreaterThan(500, "the cluster must have served through the faults" + because);
         report.Operations.OkWrites.Should().BeGreaterThan(200, because);
         report.Passed.Should().BeTrue(because);
+        return report;
     }
 }

@@ -10,6 +10,8 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
 {
     /// <summary>Longest wait for an armed node to reach the log write that crashes it.</summary>
     private static readonly TimeSpan CrashWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(30);
     private readonly List<string> _unexpectedExits = [];
 
     public FaultCounts Injected { get; } = new();
@@ -27,6 +29,14 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
             {
                 await Task.Delay(plan.QuietBefore, stop).ConfigureAwait(false);
                 NoteUnexpectedExits();
+
+                // A node restarted by the last heal may still be starting; faulting another one now could take down
+                // a majority, so the quiet interval lasts until every node is ready again.
+                if (!await cluster.WaitReadyAsync(ReadyWait, stop).ConfigureAwait(false))
+                {
+                    log.Event($"not every node ready {ReadyWait.TotalSeconds:0} s after the last heal; injecting anyway");
+                }
+
                 (heal, var hold) = await InjectAsync(plan, stop).ConfigureAwait(false);
                 await Task.Delay(hold, stop).ConfigureAwait(false);
             }
