@@ -48,7 +48,15 @@ internal abstract class ClusterNetwork : IAsyncDisposable
             var problem = loopback ? "--loopback asked for it" : await NamespaceNetwork.WhyUnavailableAsync(log).ConfigureAwait(false);
             if (problem is null)
             {
-                return await NamespaceNetwork.CreateAsync(slot, nodes).ConfigureAwait(false);
+                try
+                {
+                    return await NamespaceNetwork.CreateAsync(slot, nodes).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // E.g. root in a container without CAP_NET_ADMIN: `ip netns list` works, `ip netns add` does not.
+                    problem = "could not build the namespaces: " + ex.Message;
+                }
             }
 
             return LoopbackNetwork.Create(slot, nodes, problem);
