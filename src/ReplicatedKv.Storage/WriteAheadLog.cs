@@ -266,6 +266,11 @@ public sealed class WriteAheadLog : IAsyncDisposable
             return;
         }
 
+        if (Failpoints.Enabled && Failpoints.CrashesThisWalWrite())
+        {
+            Failpoints.CrashMidWrite(_active, _buffers, start);
+        }
+
         RandomAccess.Write(_active, _buffers, start);
         if (_options.WriteFault?.Invoke(segment.Path) is { } fault)
         {

@@ -115,6 +115,7 @@ public sealed class ServerHost : IAsyncDisposable
         app.MapGet("/readyz", (KvNode n) => n.View.SeesLiveQuorum
             ? Results.Text("ready\n")
             : Results.Text("not ready: no leader with a live quorum\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        FailpointEndpoints.MapIfEnabled(app, loggerFactory);
 
         try
         {

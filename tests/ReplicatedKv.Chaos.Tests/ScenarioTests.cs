@@ -1,0 +1,62 @@
+using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Chaos.Nemesis;
+using ReplicatedKv.Chaos.Scenarios;
+using Xunit.Abstractions;
+
+namespace ReplicatedKv.Chaos.Tests;
+
+/// <summary>One at a time: each run is a whole cluster of processes on a machine with few cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ChaosCollection
+{
+    public const string Name = "chaos runs";
+}
+
+/// <summary>
+/// Real rkv-server processes under real faults (kill -9, SIGSTOP, network partitions, a crash inside a log
+/// write) with concurrent clients; every run must be linearizable, keep every acknowledged write across a kill -9 of
+/// the whole cluster, and converge, and must really have injected its faults and served many operations.
+/// </summary>
+[Collection(ChaosCollection.Name)]
+public sealed class ScenarioTests(ITestOutputHelper output)
+{
+    [Fact]
+    public Task Kill_minus_nine_of_leaders_and_followers() => PassesAsync(ScenarioKind.Kill, FaultKind.Kill, ChaosRuns.Seconds);
+
+    [Fact]
+    public Task Sigstop_of_leaders_and_followers() => PassesAsync(ScenarioKind.Pause, FaultKind.Pause, ChaosRuns.Seconds);
+
+    [Fact]
+    public async Task Network_partitions_of_every_shape()
+    {
+        var report = await PassesAsync(ScenarioKind.Partition, FaultKind.Partition, ChaosRuns.Seconds);
+
+        var shapes = Enum.GetValues<PartitionShape>().Count(shape => report.Faults.Of("partition:" + shape) > 0);
+        shapes.Should().Be(Math.Min(4, report.Faults.Of(FaultKind.Partition)), "shapes take turns: " + report.Faults);
+    }
+
+    [Fact]
+    public Task Crashes_inside_a_log_write_before_its_fsync() => PassesAsync(ScenarioKind.FsyncCrash, FaultKind.FsyncCrash, Math.Max(10, ChaosRuns.Seconds / 2));
+
+    private async Task<RunReport> PassesAsync(ScenarioKind scenario, FaultKind fault, int seconds)
+    {
+        var (report, text) = await ChaosRuns.RunAsync(scenario, seconds);
+        output.WriteLine(text);
+        var because = Environment.NewLine + text;
+
+        (await Leftovers.OfAsync(report)).Should().BeEmpty(because);
+        report.Problems.Should().BeEmpty(because);
+        report.UnexpectedExits.Should().BeEmpty(because);
+        report.Linearizability.Should().NotBeNull(because);
+        report.Linearizability!.IsLinearizable.Should().BeTrue(because);
+        report.Durability.Should().NotBeNull(because);
+        report.Durability!.IsLinearizable.Should().BeTrue(because);
+        report.Convergence.Should().NotBeNull(because);
+        report.Convergence!.Converged.Should().BeTrue(because);
+        report.Faults.Of(fault).Should().BeGreaterThan(0, "the run must really have injected its faults" + because);
+        report.Operations.Count(OperationOutcome.Ok).Should().BeGreaterThan(500, "the cluster must have served through the faults" + because);
+        report.Operations.OkWrites.Should().BeGreaterThan(200, because);
+        report.Passed.Should().BeTrue(because);
+        return report;
+    }
+}

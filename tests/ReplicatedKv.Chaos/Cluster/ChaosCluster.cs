@@ -1,0 +1,194 @@
+using System.Globalization;
+using ReplicatedKv.Client;
+using ReplicatedKv.Protos.V1;
+
+namespace ReplicatedKv.Chaos.Cluster;
+
+/// <summary>
+/// A cluster of real rkv-server processes on a <see cref="ClusterNetwork"/>: start, restart on the same data,
+/// kill -9, freeze, readiness, status. Disposing kills every node, whatever state it is in; the network is the
+/// caller's to dispose, after the cluster.
+/// </summary>
+internal sealed class ChaosCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(1);
+    private readonly KvClient _statusClient;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly NodeSettings _settings;
+    private readonly TextWriter _log;
+
+    private ChaosCluster(ClusterNetwork network, IReadOnlyList<ChaosNode> nodes, NodeSettings settings, TextWriter log)
+    {
+        Network = network;
+        Nodes = nodes;
+        _settings = settings;
+        _log = log;
+        ClientUrls = nodes.Select(n => n.Address.ClientUrl).ToArray();
+        _statusClient = new KvClient(new KvClientOptions { Endpoints = ClientUrls, ConnectionsPerEndpoint = 1 });
+    }
+
+    public ClusterNetwork Network { get; }
+
+    public IReadOnlyList<ChaosNode> Nodes { get; }
+
+    public IReadOnlyList<Uri> ClientUrls { get; }
+
+    public int Majority => (Nodes.Count / 2) + 1;
+
+    public static ChaosCluster Create(ClusterNetwork network, ServerBinary binary, string folder, NodeSettings settings, TextWriter log)
+    {
+        var addresses = network.Nodes;
+        var peers = string.Join(',', addresses.Select(a => $"{a.Id}={a.PeerUrl}"));
+        var clusterId = "rkv-chaos-" + network.Slot.Number.ToString(CultureInfo.InvariantCulture);
+        var nodes = addresses.Select(a => new ChaosNode(a, Path.Combine(folder, a.Id), network.LaunchPrefix(a.Index), binary,
+        [
+            "--node-id", a.Id,
+            "--client-url", a.ClientUrl.ToString().TrimEnd('/'),
+            "--peer-url", a.PeerUrl.ToString().TrimEnd('/'),
+            "--admin-url", a.AdminUrl.ToString().TrimEnd('/'),
+            "--advertise-client-url", a.ClientUrl.ToString().TrimEnd('/'),
+            "--peers", peers,
+            "--cluster-id", clusterId,
+            .. settings.Flags(),
+        ])).ToArray();
+        return new ChaosCluster(network, nodes, settings, log);
+    }
+
+    /// <summary>
+    /// Starts every node that is not running. The first start of a brand-new cluster says so
+    /// (<c>--initial-cluster-state new</c>, as an operator would, saving the empty-disk probe's wait); later
+    /// starts find data on disk and the flag does not matter.
+    /// </summary>
+    public void StartAll()
+    {
+        foreach (var node in Nodes.Where(n => !n.IsRunning))
+        {
+            Start(node);
+        }
+    }
+
+    public void Start(ChaosNode node, IReadOnlyList<string>? extraFlags = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var environment = new Dictionary<string, string>();
+        if (_settings.EnableFailpoints)
+        {
+            environment[FailpointNames.EnvironmentVariable] = "on";
+        }
+
+        var flags = extraFlags ?? (node.Starts == 0 ? ["--initial-cluster-state", "new"] : []);
+        node.Start(flags, environment, Network.Slot.RecordNodePid);
+    }
+
+    /// <summary>True once every serving node answers <c>/readyz</c> with 200 (it sees a leader with a live quorum).</summary>
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var serving = Nodes.Where(n => n.IsServing).ToArray();
+            var answers = await Task.WhenAll(serving.Select(n => IsReadyAsync(n, cancellationToken))).ConfigureAwait(false);
+            if (serving.Length >= Majority && answers.All(ready => ready))
+            {
+                return true;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                var notReady = serving.Where((_, i) => !answers[i]).Select(n => n.Id);
+                await _log.WriteLineAsync($"rkv-chaos: not ready after {timeout.TotalSeconds:0} s: {string.Join(", ", notReady)}").ConfigureAwait(false);
+                return false;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One node's own view, or null when it does not answer within a second.</summary>
+    public async Task<StatusResponse?> StatusAsync(ChaosNode node, bool includeStateHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        try
+        {
+            return await _statusClient.StatusAsync(node.Address.ClientUrl, includeStateHash, StatusTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KvException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The node a majority of the serving nodes name as leader, or null while there is none.</summary>
+    public async Task<ChaosNode?> FindLeaderAsync(CancellationToken cancellationToken)
+    {
+        var serving = Nodes.Where(n => n.IsServing).ToArray();
+        var views = await Task.WhenAll(serving.Select(n => StatusAsync(n, includeStateHash: false, cancellationToken))).ConfigureAwait(false);
+        var named = views.Where(v => v is { LeaderId.Length: > 0 }).GroupBy(v => v!.LeaderId).MaxBy(g => g.Count());
+        return named is not null && named.Count() >= Majority ? Nodes.FirstOrDefault(n => n.Id == named.Key && n.IsServing) : null;
+    }
+
+    /// <summary>Arms a failpoint on a node started with them enabled; false if the node did not take it.</summary>
+    public async Task<bool> ArmFailpointAsync(ChaosNode node, string name, string spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        try
+        {
+            using var content = new StringContent(spec);
+            using var response = await _http.PutAsync(new Uri(node.Address.AdminUrl, "/failpoints/" + name), content, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public async Task KillAllAsync()
+    {
+        await Task.WhenAll(Nodes.Select(n => n.KillAsync())).ConfigureAwait(false);
+    }
+
+    /// <summary>Synchronous last resort (process exit, Ctrl+C): SIGKILL every node, no waiting.</summary>
+    public void KillAllNow()
+    {
+        foreach (var node in Nodes)
+        {
+            node.KillNow();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAllAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            KillAllNow();
+            await _statusClient.DisposeAsync().ConfigureAwait(false);
+            _http.Dispose();
+        }
+    }
+
+    private async Task<bool> IsReadyAsync(ChaosNode node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(node.Address.AdminUrl, "/readyz"), cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

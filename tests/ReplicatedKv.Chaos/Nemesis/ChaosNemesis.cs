@@ -1,0 +1,207 @@
+using ReplicatedKv.Chaos.Cluster;
+
+namespace ReplicatedKv.Chaos.Nemesis;
+
+/// <summary>
+/// Carries out a fault schedule against a running cluster: quiet, fault, heal, in turn, each step written to
+/// schedule.txt. Nodes that exit without being told to are findings, noted as they are discovered.
+/// </summary>
+internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
+{
+    /// <summary>Longest wait for an armed node to reach the log write that crashes it.</summary>
+    private static readonly TimeSpan CrashWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(30);
+    private readonly List<string> _unexpectedExits = [];
+
+    public FaultCounts Injected { get; } = new();
+
+    /// <summary>Nodes that exited on their own (a crash the harness did not cause), with their exit codes.</summary>
+    public IReadOnlyList<string> UnexpectedExits => _unexpectedExits;
+
+    public async Task RunAsync(IReadOnlyList<FaultPlan> plans, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(plans);
+        foreach (var plan in plans)
+        {
+            Func<Task>? heal = null;
+            try
+            {
+                await Task.Delay(plan.QuietBefore, stop).ConfigureAwait(false);
+                NoteUnexpectedExits();
+
+                // A node restarted by the last heal may still be starting; faulting another one now could take down
+                // a majority, so the quiet interval lasts until every node is ready again.
+                if (!await cluster.WaitReadyAsync(ReadyWait, stop).ConfigureAwait(false))
+                {
+                    log.Event($"not every node ready {ReadyWait.TotalSeconds:0} s after the last heal; injecting anyway");
+                }
+
+                (heal, var hold) = await InjectAsync(plan, stop).ConfigureAwait(false);
+                await Task.Delay(hold, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            finally
+            {
+                if (heal is not null)
+                {
+                    await heal().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Flushes every partition rule, thaws paused nodes, restarts dead ones, and waits for a ready cluster.</summary>
+    public async Task<bool> HealAllAsync(CancellationToken cancellationToken)
+    {
+        await cluster.Network.HealAsync().ConfigureAwait(false);
+        NoteUnexpectedExits();
+        foreach (var node in cluster.Nodes)
+        {
+            node.Resume();
+            if (!node.IsRunning)
+            {
+                cluster.Start(node);
+            }
+        }
+
+        var ready = await cluster.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        var leader = await cluster.FindLeaderAsync(cancellationToken).ConfigureAwait(false);
+        log.Event($"healed everything: {(ready ? "every node ready" : "NOT every node ready")}, leader {leader?.Id ?? "unknown"}");
+        return ready;
+    }
+
+    public void NoteUnexpectedExits()
+    {
+        foreach (var node in cluster.Nodes.Where(n => n is { IsRunning: false, ExitExpected: false, Starts: > 0 }))
+        {
+            var line = $"{node.Id} (pid {node.Pid}) exited on its own with code {node.ExitCode}";
+            if (!_unexpectedExits.Contains(line))
+            {
+                _unexpectedExits.Add(line);
+                log.Event("FINDING: " + line);
+            }
+        }
+    }
+
+    /// <summary>Injects the fault; returns how to undo it and how long to hold it first.</summary>
+    private async Task<(Func<Task> Heal, TimeSpan Hold)> InjectAsync(FaultPlan plan, CancellationToken stop)
+    {
+        var random = new Random(plan.Pick);
+        var leader = await cluster.FindLeaderAsync(stop).ConfigureAwait(false);
+        var targets = Targets(plan, leader, random);
+        switch (plan.Kind)
+        {
+            case FaultKind.Kill:
+                await Task.WhenAll(targets.Select(n => n.KillAsync())).ConfigureAwait(false);
+                Injected.Add(FaultCounts.Key(FaultKind.Kill));
+                log.Event($"fault #{plan.Number}: kill -9 {Describe(targets, leader)}");
+                return (() => RestartAsync(plan, targets), plan.Duration);
+
+            case FaultKind.Pause:
+                foreach (var node in targets)
+                {
+                    node.Pause();
+                }
+
+                Injected.Add(FaultCounts.Key(FaultKind.Pause));
+                log.Event($"fault #{plan.Number}: SIGSTOP {Describe(targets, leader)}");
+                return (() => ResumeAsync(plan, targets), plan.Duration);
+
+            case FaultKind.Partition:
+                if (!cluster.Network.CanPartition)
+                {
+                    log.Event($"fault #{plan.Number}: partition skipped: {cluster.Network.Description}");
+                    return (() => Task.CompletedTask, plan.Duration);
+                }
+
+                var (cuts, description) = PartitionPlanner.Plan(plan.Shape, cluster.Nodes.Count, leader is null ? null : IndexOf(leader), plan.Targets, random);
+                await cluster.Network.CutAsync(cuts).ConfigureAwait(false);
+                Injected.Add(FaultCounts.Key(FaultKind.Partition));
+                Injected.Add("partition:" + plan.Shape);
+                log.Event($"fault #{plan.Number}: partition {plan.Shape} {description} (leader was {leader?.Id ?? "unknown"})");
+                return (() => HealPartitionAsync(plan), plan.Duration);
+
+            default:
+                var crashed = await CrashInFsyncAsync(plan, targets[0], leader, stop).ConfigureAwait(false);
+                return (() => RestartAsync(plan, crashed), crashed.Count > 0 ? plan.Duration : TimeSpan.Zero);
+        }
+    }
+
+    private async Task<IReadOnlyList<ChaosNode>> CrashInFsyncAsync(FaultPlan plan, ChaosNode node, ChaosNode? leader, CancellationToken stop)
+    {
+        node.ExitExpected = true;
+        var spec = "after:" + plan.FailpointAfter;
+        if (!await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, spec, stop).ConfigureAwait(false))
+        {
+            node.ExitExpected = false;
+            log.Event($"fault #{plan.Number}: could not arm {FailpointNames.WalCrashMidBatch} on {node.Id} (are failpoints enabled?)");
+            return [];
+        }
+
+        log.Event($"fault #{plan.Number}: armed {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}");
+        if (await node.WaitForExitAsync(CrashWait, stop).ConfigureAwait(false))
+        {
+            Injected.Add(FaultCounts.Key(FaultKind.FsyncCrash));
+            log.Event($"fault #{plan.Number}: {node.Id} crashed inside a log write (exit code {node.ExitCode})");
+            return [node];
+        }
+
+        // No log write came in time (an idle or cut-off node): disarm, or it would crash at some random later moment.
+        await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, "off", stop).ConfigureAwait(false);
+        node.ExitExpected = false;
+        log.Event($"fault #{plan.Number}: {node.Id} did not reach write {plan.FailpointAfter} in {CrashWait.TotalSeconds:0}s; disarmed");
+        return [];
+    }
+
+    private Task RestartAsync(FaultPlan plan, IReadOnlyList<ChaosNode> nodes)
+    {
+        foreach (var node in nodes.Where(n => !n.IsRunning))
+        {
+            cluster.Start(node);
+            log.Event($"heal #{plan.Number}: restarted {node.Id} (pid {node.Pid})");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task ResumeAsync(FaultPlan plan, IReadOnlyList<ChaosNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            node.Resume();
+        }
+
+        log.Event($"heal #{plan.Number}: SIGCONT {string.Join(", ", nodes.Select(n => n.Id))}");
+        return Task.CompletedTask;
+    }
+
+    private async Task HealPartitionAsync(FaultPlan plan)
+    {
+        await cluster.Network.HealAsync().ConfigureAwait(false);
+        log.Event($"heal #{plan.Number}: partition rules flushed");
+    }
+
+    /// <summary>Up to a minority of serving nodes: the leader first when the plan aims at it, the rest at random.</summary>
+    private List<ChaosNode> Targets(FaultPlan plan, ChaosNode? leader, Random random)
+    {
+        var serving = cluster.Nodes.Where(n => n.IsServing).OrderBy(_ => random.Next()).ToList();
+        if (plan.AtLeader && leader is not null && serving.Remove(leader))
+        {
+            serving.Insert(0, leader);
+        }
+
+        // Never take down a majority, counting nodes already down: the cluster must stay able to make progress.
+        var down = cluster.Nodes.Count - serving.Count;
+        var count = Math.Max(1, Math.Min(plan.Targets, ((cluster.Nodes.Count - 1) / 2) - down));
+        return serving.Take(count).ToList();
+    }
+
+    private int IndexOf(ChaosNode node) => cluster.Nodes.ToList().IndexOf(node);
+
+    private static string Describe(IEnumerable<ChaosNode> nodes, ChaosNode? leader) =>
+        string.Join(", ", nodes.Select(n => $"{n.Id} (pid {n.Pid}{(n == leader ? ", leader" : "")})"));
+}

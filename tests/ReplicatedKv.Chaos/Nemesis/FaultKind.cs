@@ -1,0 +1,31 @@
+namespace ReplicatedKv.Chaos.Nemesis;
+
+internal enum FaultKind
+{
+    /// <summary>SIGKILL, restarted on the same data directory when the fault ends.</summary>
+    Kill,
+
+    /// <summary>SIGSTOP, SIGCONT when the fault ends: a node that stalls (GC, VM steal, swapped out) and comes back.</summary>
+    Pause,
+
+    /// <summary>nftables rules in the node namespaces; flushed when the fault ends.</summary>
+    Partition,
+
+    /// <summary>The wal-crash-mid-batch failpoint: the node SIGKILLs itself inside a log write, before its fsync.</summary>
+    FsyncCrash,
+}
+
+internal enum PartitionShape
+{
+    /// <summary>A random minority cut off from the majority.</summary>
+    MajorityMinority,
+
+    /// <summary>The leader alone on one side.</summary>
+    IsolateLeader,
+
+    /// <summary>Two halves that cannot see each other and one node that sees both.</summary>
+    Bridge,
+
+    /// <summary>Everything one node sends is lost; it still hears everyone.</summary>
+    OneWay,
+}

@@ -1,0 +1,59 @@
+using ReplicatedKv.Chaos.Cluster;
+
+namespace ReplicatedKv.Chaos.Nemesis;
+
+/// <summary>Turns a partition shape into the links to cut, for a cluster of <c>nodes</c> with the given leader (or none).</summary>
+internal static class PartitionPlanner
+{
+    public static (IReadOnlyCollection<LinkCut> Cuts, string Description) Plan(PartitionShape shape, int nodes, int? leader, int minority, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var order = Enumerable.Range(0, nodes).OrderBy(_ => random.Next()).ToList();
+        if (leader is { } l)
+        {
+            // The leader first, so "isolate the leader" and "one-way from the leader" aim at it.
+            order.Remove(l);
+            order.Insert(0, l);
+        }
+
+        switch (shape)
+        {
+            case PartitionShape.IsolateLeader:
+                return Split(order.Take(1), order.Skip(1));
+            case PartitionShape.Bridge:
+            {
+                // Halves of (n-1)/2 each and one node between them that sees both: with 3 nodes a | b | c.
+                var half = (nodes - 1) / 2;
+                var left = order.Take(half).ToArray();
+                var right = order.Skip(half + 1).Take(half).ToArray();
+                var cuts = LinkCut.Between(left, right).ToArray();
+                return (cuts, $"bridge: {Names(left)} | {Name(order[half])} | {Names(right)}");
+            }
+
+            case PartitionShape.OneWay:
+            {
+                var from = order[0];
+                var cuts = order.Skip(1).Select(to => new LinkCut(from, to)).ToArray();
+                return (cuts, $"one-way: everything {Name(from)} sends is lost");
+            }
+
+            default:
+            {
+                // Shuffle again so a majority/minority split is not always around the leader.
+                var shuffled = order.OrderBy(_ => random.Next()).ToArray();
+                return Split(shuffled.Take(minority), shuffled.Skip(minority));
+            }
+        }
+    }
+
+    private static (IReadOnlyCollection<LinkCut>, string) Split(IEnumerable<int> small, IEnumerable<int> large)
+    {
+        var a = small.ToArray();
+        var b = large.ToArray();
+        return (LinkCut.Between(a, b).ToArray(), $"{Names(a)} | {Names(b)}");
+    }
+
+    private static string Names(IEnumerable<int> nodes) => "{" + string.Join(",", nodes.Select(Name)) + "}";
+
+    private static string Name(int node) => "n" + (node + 1);
+}

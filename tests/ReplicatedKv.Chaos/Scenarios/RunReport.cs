@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using ReplicatedKv.Chaos.Checking;
+using ReplicatedKv.Chaos.Nemesis;
+
+namespace ReplicatedKv.Chaos.Scenarios;
+
+/// <summary>What a run did and what the checks found; <see cref="Passed"/> decides the exit code.</summary>
+internal sealed class RunReport(RunOptions options, string artifactsPath)
+{
+    public RunOptions Options { get; } = options;
+
+    public string ArtifactsPath { get; } = artifactsPath;
+
+    public string Network { get; set; } = "not set up";
+
+    /// <summary>What the run's namespaces are named after (rkvc{n}); tests check none is left behind.</summary>
+    public string? RunPrefix { get; set; }
+
+    public TimeSpan Duration { get; set; }
+
+    public OperationStats Operations { get; set; } = new([]);
+
+    public FaultCounts Faults { get; set; } = new();
+
+    /// <summary>(a) the history of the run itself.</summary>
+    public LinearizabilityResult? Linearizability { get; set; }
+
+    /// <summary>(b) the same history plus one read of every key after every node was killed and restarted.</summary>
+    public LinearizabilityResult? Durability { get; set; }
+
+    /// <summary>(c) applied slot and table hash equal on every node after healing.</summary>
+    public ConvergenceCheck.Result? Convergence { get; set; }
+
+    public IReadOnlyList<string> UnexpectedExits { get; set; } = [];
+
+    /// <summary>Anything that kept the run or a check from being made (each fails the run).</summary>
+    public List<string> Problems { get; } = [];
+
+    public bool Passed =>
+        Problems.Count == 0 && UnexpectedExits.Count == 0 &&
+        Linearizability is { IsLinearizable: true } && Durability is { IsLinearizable: true } &&
+        (Convergence is { Converged: true } || Options.Scenario == ScenarioKind.LostDiskUnsafe);
+
+    public string Summary()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"rkv-chaos {Options.Scenario.Name()} seed {Options.Seed}: {Options.Nodes} nodes on {Network}, {Options.Clients} clients, ");
+        text.Append(CultureInfo.InvariantCulture, $"{Options.Seconds} s of faults ({Duration.TotalSeconds:0} s in all). ");
+        text.Append(CultureInfo.InvariantCulture, $"{Operations}. Faults injected: {Faults} ({Faults.Total} in all). ");
+        text.Append(CultureInfo.InvariantCulture, $"Linearizable: {Verdict(Linearizability)}. ");
+        text.Append(CultureInfo.InvariantCulture, $"Durable (history plus a read of every key after the final restart): {Verdict(Durability)}. ");
+        text.Append(CultureInfo.InvariantCulture, $"Converged: {(Convergence is null ? "not checked" : (Convergence.Converged ? "yes, " : "NO, ") + Convergence.Detail)}.");
+        foreach (var exit in UnexpectedExits)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Node crash: {exit}.");
+        }
+
+        foreach (var problem in Problems)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Problem: {problem}.");
+        }
+
+        text.Append(Passed ? " PASS" : " FAIL");
+        return text.ToString();
+    }
+
+    /// <summary>Each violation's explanation, for the console and summary.txt.</summary>
+    public string ViolationDetails()
+    {
+        var text = new StringBuilder();
+        foreach (var (label, result) in new[] { ("linearizability", Linearizability), ("durability", Durability) })
+        {
+            foreach (var violation in result?.Violations.Take(5) ?? [])
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"--- {label} violation on key '{violation.Key}':");
+                text.AppendLine(violation.Explanation);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Verdict(LinearizabilityResult? result) => result switch
+    {
+        null => "not checked",
+        { Violations.Count: > 0 } => string.Create(CultureInfo.InvariantCulture,
+            $"NO, {result.Violations.Count} violation(s) on {string.Join(", ", result.Violations.Select(v => v.Key).Distinct().Take(5))}"),
+        { TimedOut: true } => string.Create(CultureInfo.InvariantCulture, $"INCONCLUSIVE, the checker ran out of time after {result.KeysChecked} keys"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"yes ({result.KeysChecked} keys, {result.OperationsChecked} operations)"),
+    };
+}

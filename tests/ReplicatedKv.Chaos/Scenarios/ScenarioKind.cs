@@ -1,0 +1,52 @@
+using ReplicatedKv.Chaos.Nemesis;
+
+namespace ReplicatedKv.Chaos.Scenarios;
+
+internal enum ScenarioKind
+{
+    Kill,
+    Pause,
+    Partition,
+    FsyncCrash,
+    Mixed,
+
+    /// <summary>
+    /// Deliberately unsafe, to prove the checks can fail: a node loses its data directory and is restarted with
+    /// <c>--initial-cluster-state new</c> (which README calls unsafe on a lost disk), so acknowledged writes vanish.
+    /// </summary>
+    LostDiskUnsafe,
+}
+
+internal static class ScenarioNames
+{
+    private static readonly Dictionary<string, ScenarioKind> ByName = new(StringComparer.Ordinal)
+    {
+        ["kill"] = ScenarioKind.Kill,
+        ["pause"] = ScenarioKind.Pause,
+        ["partition"] = ScenarioKind.Partition,
+        ["fsync-crash"] = ScenarioKind.FsyncCrash,
+        ["mixed"] = ScenarioKind.Mixed,
+        ["lost-disk-unsafe"] = ScenarioKind.LostDiskUnsafe,
+    };
+
+    public static IEnumerable<string> All => ByName.Keys;
+
+    public static bool TryParse(string name, out ScenarioKind kind) => ByName.TryGetValue(name, out kind);
+
+    public static string Name(this ScenarioKind kind) => ByName.First(p => p.Value == kind).Key;
+
+    /// <summary>The faults a scenario's nemesis draws from; partitions only where the network can make them.</summary>
+    public static IReadOnlyList<FaultKind> Faults(this ScenarioKind kind, bool canPartition) => kind switch
+    {
+        ScenarioKind.Kill => [FaultKind.Kill],
+        ScenarioKind.Pause => [FaultKind.Pause],
+        ScenarioKind.Partition => [FaultKind.Partition],
+        ScenarioKind.FsyncCrash => [FaultKind.FsyncCrash],
+        ScenarioKind.Mixed => canPartition
+            ? [FaultKind.Kill, FaultKind.Pause, FaultKind.Partition, FaultKind.FsyncCrash]
+            : [FaultKind.Kill, FaultKind.Pause, FaultKind.FsyncCrash],
+        _ => [],
+    };
+
+    public static bool NeedsFailpoints(this ScenarioKind kind) => kind is ScenarioKind.FsyncCrash or ScenarioKind.Mixed;
+}
