@@ -136,22 +136,26 @@ public sealed class KvClient : IAsyncDisposable
                 pending = call(new KeyValue.KeyValueClient(endpoint.Channel()), new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
                 var response = await pending.ResponseAsync.ConfigureAwait(false);
                 LearnLeader(await pending.ResponseHeadersAsync.ConfigureAwait(false));
-                endpoint.Answered = true;
                 return response;
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Internal
                 && !cancellationToken.IsCancellationRequested)
             {
                 last = ex;
-                if (await TryLearnLeaderAsync(pending).ConfigureAwait(false))
-                {
-                    endpoint.Answered = true;
-                }
+                await TryLearnLeaderAsync(pending).ConfigureAwait(false);
 
-                // A deadline that expired while connecting to a member that never answered sent nothing either.
-                maybeSent |= ex.StatusCode == StatusCode.DeadlineExceeded ? endpoint.Answered : !NeverSent(ex);
+                // Only a refused connection proves the request never left. A deadline proves nothing: a frozen
+                // process's kernel accepts the connection and buffers the request, and it applies the write when it
+                // wakes, whether or not that member ever answered this client before.
+                maybeSent |= ex.StatusCode == StatusCode.DeadlineExceeded || !NeverSent(ex);
                 if (DateTime.UtcNow + backoff >= deadline || ex.StatusCode == StatusCode.DeadlineExceeded)
                 {
+                    if (ex.StatusCode == StatusCode.DeadlineExceeded)
+                    {
+                        // The next call should not wait on the same silent member: start it at the next one.
+                        Interlocked.CompareExchange(ref _leader, (target + 1) % _endpoints.Length, target);
+                    }
+
                     throw write && maybeSent
                         ? new WriteOutcomeUnknownException($"no answer within the deadline; the write may or may not be applied (last: {ex.Status.Detail})", ex)
                         : new ClusterUnavailableException($"no member answered within the deadline (last: {endpoint.Url}: {ex.Status.Detail})", ex);
@@ -186,22 +190,20 @@ public sealed class KvClient : IAsyncDisposable
     internal Uri LeaderGuess => _endpoints[Volatile.Read(ref _leader)].Url;
 
     // A failed call may still carry the leader's name in its headers (the server writes them before failing).
-    private async Task<bool> TryLearnLeaderAsync<TResponse>(AsyncUnaryCall<TResponse>? pending)
+    private async Task TryLearnLeaderAsync<TResponse>(AsyncUnaryCall<TResponse>? pending)
     {
         if (pending is null)
         {
-            return false;
+            return;
         }
 
         try
         {
             LearnLeader(await pending.ResponseHeadersAsync.ConfigureAwait(false));
-            return true;
         }
         catch (RpcException)
         {
             // No headers came back: the call failed before reaching a server.
-            return false;
         }
     }
 
@@ -271,9 +273,6 @@ public sealed class KvClient : IAsyncDisposable
         }
 
         public Uri Url { get; }
-
-        /// <summary>Some call reached this member's server (it answered, if only with an error).</summary>
-        public bool Answered { get; set; }
 
         public GrpcChannel Channel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
 

@@ -129,4 +129,94 @@ public sealed class KvClientTests
         var write = async () => await client.SetAsync("k", Bytes("v"));
         await write.Should().ThrowAsync<WriteOutcomeUnknownException>();
     }
+
+    [Fact]
+    public async Task A_write_to_a_member_that_accepts_the_connection_but_never_answers_is_outcome_unknown_not_unavailable()
+    {
+        // A frozen (SIGSTOPped) server: its kernel accepts the connection and buffers the request, which the
+        // process applies when it wakes. The client cannot know the write was not applied.
+        using var silent = new SilentListener();
+        await using var client = new KvClient(new KvClientOptions { Endpoints = [silent.Url], DefaultTimeout = TimeSpan.FromMilliseconds(500) });
+
+        var write = async () => await client.SetAsync("k", Bytes("v"));
+        await write.Should().ThrowAsync<WriteOutcomeUnknownException>();
+        silent.Accepted.Should().BeGreaterThan(0, "the connection was made: the request may sit in the member's buffers");
+    }
+
+    [Fact]
+    public async Task After_a_member_stays_silent_past_the_deadline_the_next_call_starts_at_another_member()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        await cluster.WaitForLeaderAsync();
+        using var silent = new SilentListener();
+        await using var client = new KvClient(new KvClientOptions
+        {
+            Endpoints = [silent.Url, new Uri(cluster.Settings[0].AdvertiseClientUrl)],
+            DefaultTimeout = TimeSpan.FromMilliseconds(500),
+        });
+
+        var stuck = async () => await client.GetAsync("k");
+        await stuck.Should().ThrowAsync<ClusterUnavailableException>();
+        client.LeaderGuess.Should().Be(new Uri(cluster.Settings[0].AdvertiseClientUrl));
+
+        (await client.SetAsync("k", Bytes("v"), timeout: TimeSpan.FromSeconds(20))).Should().BeGreaterThan(0);
+    }
+
+    /// <summary>Accepts TCP connections and never reads or writes a byte.</summary>
+    private sealed class SilentListener : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+        private readonly List<System.Net.Sockets.Socket> _accepted = [];
+        private readonly CancellationTokenSource _stop = new();
+
+        public SilentListener()
+        {
+            _listener.Start();
+            _ = AcceptAsync();
+        }
+
+        public Uri Url => new($"http://127.0.0.1:{((System.Net.IPEndPoint)_listener.LocalEndpoint).Port}");
+
+        public int Accepted
+        {
+            get
+            {
+                lock (_accepted)
+                {
+                    return _accepted.Count;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            lock (_accepted)
+            {
+                _accepted.ForEach(s => s.Dispose());
+            }
+
+            _stop.Dispose();
+        }
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+                    lock (_accepted)
+                    {
+                        _accepted.Add(socket);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // Stopped.
+            }
+        }
+    }
 }
