@@ -14,10 +14,11 @@ namespace ReplicatedKv.Chaos.Checking;
 /// explained without the unknowns, the common case, never explore them.
 /// </para>
 /// <para>
-/// Beyond Porcupine, four shortcuts keep a key with many clients and unknowns tractable, each dropping only
-/// choices that another explored choice covers: a read-only candidate that fits is taken alone (reads commute);
-/// writes with known versions go in version order; of interchangeable unknowns only the earliest unused is tried;
-/// an unknown that returns the key to a state it had since the last required operation is not tried.
+/// Beyond Porcupine, shortcuts keep a key with many clients and unknowns tractable, each dropping only choices
+/// that some explored choice covers: a read-only candidate that fits is taken alone (reads commute); writes with
+/// known versions go in version order; of interchangeable unknowns only the earliest unused is tried, and a guarded
+/// one before an unguarded one that would do the same; an unknown is not tried where it brings back a state seen
+/// since the last required operation or makes the unknown before it pointless.
 /// </para>
 /// </remarks>
 internal sealed class LinearizationSearch
