@@ -42,50 +42,37 @@ internal static class HistoryMutation
     }
 
     /// <summary>
-    /// Makes a read return the value before the one an earlier read saw: read R1 saw write Wb, R1 completed before
-    /// read R2 was invoked, and R2 now sees Wa, the set just before Wb in version order. Every linearization orders
-    /// Wa, Wb (versions), R1 (it saw Wb), R2 (real time), so R2 cannot see Wa. Only cases where no newer write had
-    /// completed before R2 was invoked are chosen: those the version-order pre-check cannot see, so the search
-    /// must find them. Returns null when the history has no such case.
+    /// Makes a read find the key absent between two reads that returned the same write: R1 returned before R was
+    /// invoked, R returned before R2 was invoked, and R1 and R2 saw the same write W. W was current from R1 to R2
+    /// and cannot take effect twice, so the key was present throughout and R cannot find it absent. Versions say
+    /// nothing about an absent read, so only the search can catch this. Returns null when there is no such triple.
     /// </summary>
-    public static (List<Operation> History, Operation BackwardsRead)? MakeReadsGoBackwards(IReadOnlyList<Operation> history, Random random)
+    public static (List<Operation> History, Operation MissingRead)? MakeReadMissAPresentKey(IReadOnlyList<Operation> history, Random random)
     {
-        var readsSeen = history
-            .Where(o => o is { Kind: OperationKind.Get, Outcome: OperationOutcome.Ok, Found: true })
-            .ToLookup(o => o.ReadValue!);
-        var writes = history
-            .Where(o => o.Kind is OperationKind.Set or OperationKind.Remove)
-            .Select(o => (Write: o, Version: o.Outcome == OperationOutcome.Ok ? o.Version : readsSeen[o.Value ?? ""].FirstOrDefault()?.Version ?? 0, Returned: EffectiveReturn(o, readsSeen)))
-            .Where(w => w.Version != 0)
-            .ToLookup(w => w.Write.Key);
-        foreach (var late in history.Where(o => o is { Kind: OperationKind.Get, Outcome: OperationOutcome.Ok }).OrderBy(_ => random.Next()))
+        var readsByKey = history
+            .Where(o => o is { Kind: OperationKind.Get, Outcome: OperationOutcome.Ok })
+            .OrderBy(o => o.InvokeNanos)
+            .ToLookup(o => o.Key);
+        foreach (var reads in readsByKey.OrderBy(_ => random.Next()))
         {
-            var earlier = history
-                .Where(o => o is { Kind: OperationKind.Get, Outcome: OperationOutcome.Ok, Found: true } && o.Key == late.Key && o.CompleteNanos < late.InvokeNanos)
-                .MaxBy(o => o.Version);
-            if (earlier is null)
+            var list = reads.ToList();
+            for (var i = 0; i < list.Count; i++)
             {
-                continue;
-            }
+                var (first, middle) = (list[i], list.Skip(i + 1).FirstOrDefault(r => r.InvokeNanos > list[i].CompleteNanos));
+                if (!first.Found || middle is null || !middle.Found)
+                {
+                    continue;
+                }
 
-            var keyWrites = writes[late.Key].OrderBy(w => w.Version).ToList();
-            var previous = keyWrites.LastOrDefault(w => w.Version < earlier.Version && w.Write is { Kind: OperationKind.Set, Outcome: OperationOutcome.Ok });
-            if (previous.Write is null
-                || previous.Write.Value == late.ReadValue
-                || keyWrites.Any(w => w.Version > previous.Version && w.Returned < late.InvokeNanos))
-            {
-                continue;
+                var last = list.FirstOrDefault(r => r.InvokeNanos > middle.CompleteNanos && r.Found && r.ReadValue == first.ReadValue);
+                if (last is not null)
+                {
+                    var missing = middle with { Found = false, ReadValue = null, Version = 0 };
+                    return (history.Select(o => ReferenceEquals(o, middle) ? missing : o).ToList(), missing);
+                }
             }
-
-            var backwards = late with { Found = true, ReadValue = previous.Write.Value, Version = previous.Version };
-            return (history.Select(o => ReferenceEquals(o, late) ? backwards : o).ToList(), backwards);
         }
 
         return null;
     }
-
-    private static long EffectiveReturn(Operation write, ILookup<string, Operation> readsSeen) =>
-        write.Outcome == OperationOutcome.Ok
-            ? write.CompleteNanos!.Value
-            : readsSeen[write.Value ?? ""].Select(r => r.CompleteNanos!.Value).DefaultIfEmpty(long.MaxValue).Min();
 }

@@ -149,17 +149,32 @@ public sealed class SequentialAndConcurrentHistoryTests
     {
         var h = new HistoryBuilder();
         h.Set("k", "a", 0, 10, version: 1);
-        h.Set("k", "b", 20, 100, version: 2);
-        var last = h.Get("k", 30, 40, "b", 2);
-        var stale = h.Get("k", 50, 60, "a", 1);
+        var last = h.Get("k", 20, 30, "a", 1);
+        var missing = h.GetAbsent("k", 40, 50);
+        h.Get("k", 60, 70, "a", 1);
 
         var explanation = h.Check().Violations.Single().Explanation;
 
         explanation.Should().Be(
-            "Not linearizable: at most 3 of the 4 operations with known outcomes can be put in an order that fits every reply.\n" +
-            $"The longest linearizable prefix (3 operations) ends with #{last.Id} (client 3) get → \"b\" (version 2) [0.030000s, 0.040000s], " +
-            "and then the key holds \"b\" from #2 (version 2).\n" +
-            $"Next must come #{stale.Id} (client 4) get → \"a\" (version 1) [0.050000s, 0.060000s], but it read \"a\" while the key holds \"b\" from #2 (version 2).");
+            "Not linearizable: at most 2 of the 4 operations with known outcomes can be put in an order that fits every reply.\n" +
+            $"The longest linearizable prefix (2 operations) ends with #{last.Id} (client 2) get → \"a\" (version 1) [0.020000s, 0.030000s], " +
+            "and then the key holds \"a\" from #1 (version 1).\n" +
+            $"Next must come #{missing.Id} (client 3) get → absent [0.040000s, 0.050000s], but it found the key absent while the key holds \"a\" from #1 (version 1).");
+    }
+
+    [Fact]
+    public void Reads_that_go_back_to_an_older_version_are_a_violation_however_slow_the_newer_write()
+    {
+        var h = new HistoryBuilder();
+        h.Set("k", "a", 0, 10, version: 1);
+        h.Set("k", "b", 20, 1000, version: 2);
+        var newer = h.Get("k", 30, 40, "b", 2);
+        var older = h.Get("k", 50, 60, "a", 1);
+
+        var violation = h.Check().Violations.Should().ContainSingle().Subject;
+
+        violation.Operations.Should().Equal(older, newer);
+        violation.Explanation.Should().StartWith($"Versions went backwards: #{older.Id}");
     }
 
     [Fact]

@@ -23,8 +23,8 @@ namespace ReplicatedKv.Chaos.Checking;
 /// </para>
 /// <para>
 /// Order of work: every key first gets the checks that need no search (<see cref="KeyCompiler"/>: reads of values
-/// nobody wrote, conflicting versions; <see cref="VersionOrderCheck"/>: stale reads and lost writes that versions
-/// alone expose), which are O(n log n) and name the contradicting operations. The remaining keys are then searched
+/// nobody wrote, conflicting versions; <see cref="VersionOrderCheck"/>: stale reads, lost writes and reads going
+/// backwards, which versions alone expose), which are O(n log n) and name the contradicting operations. The remaining keys are then searched
 /// (<see cref="LinearizationSearch"/>), smallest first, until the time budget runs out.
 /// </para>
 /// </remarks>

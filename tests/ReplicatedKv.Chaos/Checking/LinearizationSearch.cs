@@ -14,10 +14,11 @@ namespace ReplicatedKv.Chaos.Checking;
 /// explained without the unknowns, the common case, never explore them.
 /// </para>
 /// <para>
-/// Beyond Porcupine, four shortcuts keep a key with many clients and unknowns tractable, each dropping only
-/// choices that another explored choice covers: a read-only candidate that fits is taken alone (reads commute);
-/// writes with known versions go in version order; of interchangeable unknowns only the earliest unused is tried;
-/// an unknown that returns the key to a state it had since the last required operation is not tried.
+/// Beyond Porcupine, shortcuts keep a key with many clients and unknowns tractable, each dropping only choices
+/// that some explored choice covers: a read-only candidate that fits is taken alone (reads commute); writes with
+/// known versions go in version order; of interchangeable unknowns only the earliest unused is tried, and a guarded
+/// one before an unguarded one that would do the same; an unknown is not tried where it brings back a state seen
+/// since the last required operation or makes the unknown before it pointless.
 /// </para>
 /// </remarks>
 internal sealed class LinearizationSearch
@@ -28,18 +29,17 @@ internal sealed class LinearizationSearch
     private readonly KeyModel _model;
     private readonly int _requiredCount;
     private readonly CallReturnList _list;
-    private readonly ulong[] _requiredBits;
     private readonly ulong[] _optionalBits;
-    private readonly ulong[] _zobristKeys;
+    private readonly UInt128[] _zobristKeys;
     private readonly FailedConfigurations _failed;
     private readonly SearchFrame[] _stack;
-    private readonly int[] _earlierTwin;
+    private readonly InterchangeableUnknowns _unknowns;
     private readonly int[] _versionRank;
     private readonly DeepestConfiguration _deepest;
     private int _nextVersionRank;
     private int _depth;
     private KeyState _state = KeyState.Initial;
-    private ulong _requiredHash;
+    private UInt128 _requiredFingerprint;
     private int _requiredLeft;
 
     public LinearizationSearch(CompiledKey key)
@@ -49,12 +49,11 @@ internal sealed class LinearizationSearch
         _requiredCount = key.RequiredCount;
         _requiredLeft = key.RequiredCount;
         _list = new CallReturnList(key);
-        _requiredBits = new ulong[WordsFor(_requiredCount)];
         _optionalBits = new ulong[WordsFor(key.OptionalCount)];
         _zobristKeys = SearchTables.ZobristKeys(_requiredCount);
-        _failed = new FailedConfigurations(_requiredBits.Length, _optionalBits.Length);
+        _failed = new FailedConfigurations(_optionalBits.Length);
         _stack = new SearchFrame[key.Operations.Length];
-        _earlierTwin = SearchTables.EarlierTwins(key);
+        _unknowns = new InterchangeableUnknowns(key);
         _versionRank = SearchTables.RankByVersion(key);
         _deepest = new DeepestConfiguration(key);
     }
@@ -202,7 +201,7 @@ internal sealed class LinearizationSearch
             }
 
             cursor++;
-            if (!IsLinearized(operation) && !HasAnUnusedTwin(operation) && TryLinearize(operation, forced: false))
+            if (_unknowns.IsNextOfItsGroup(operation) && !HasAGuardedStandIn(operation, boundary) && TryLinearize(operation, forced: false))
             {
                 return true;
             }
@@ -212,15 +211,26 @@ internal sealed class LinearizationSearch
     }
 
     /// <summary>
-    /// Whether an earlier optional operation with the same effect is still unused. Both can take effect from now
-    /// on (invoked before the boundary, and the boundary only moves later), so using either leaves the same choices;
-    /// trying only the earliest means the unknowns of one kind that are used are always the earliest ones, and
-    /// orders that differ only in which twin they used are never explored twice.
+    /// Whether an unguarded unknown has a guarded twin that fits here without learning anything and leaves the
+    /// same state. The guarded one can do less later (only while the key has its guard's version), so spending it
+    /// now and keeping the unguarded one never loses an order; trying both would double the search at every point
+    /// where some unknown must have taken effect.
     /// </summary>
-    private bool HasAnUnusedTwin(int operation)
+    private bool HasAGuardedStandIn(int operation, long boundary)
     {
-        var twin = _earlierTwin[operation - _requiredCount];
-        return twin >= 0 && !IsLinearized(_requiredCount + twin);
+        var effect = _key.Operations[operation];
+        if (effect.Guard is not null
+            || (_state.IsPresent && _state.CurrentVersion == 0)
+            || _model.Step(effect, _state, out var next) != Refusal.None)
+        {
+            return false;
+        }
+
+        var standIn = _unknowns.NextWithEffect(effect with { Guard = _state.IsPresent ? _state.CurrentVersion : 0 });
+        return standIn >= 0
+            && _key.InvokeNanos[standIn] <= boundary
+            && _model.Step(_key.Operations[standIn], _state, out var standInNext) == Refusal.None
+            && standInNext == next;
     }
 
     private bool TryLinearize(int operation, bool forced)
@@ -243,23 +253,35 @@ internal sealed class LinearizationSearch
             return false;
         }
 
-        var hash = required ? _requiredHash ^ _zobristKeys[operation] : _requiredHash;
-        Flip(operation);
-        if (_failed.Dominates(_requiredBits, _optionalBits, hash, next))
+        var fingerprint = required ? _requiredFingerprint ^ _zobristKeys[operation] : _requiredFingerprint;
+        if (!required)
         {
-            Flip(operation);
+            FlipOptional(operation);
+        }
+
+        if (_failed.Dominates(fingerprint, _optionalBits, next))
+        {
+            if (!required)
+            {
+                FlipOptional(operation);
+            }
+
             return false;
         }
 
         _stack[_depth++] = new SearchFrame(operation, _state, forced);
         _state = next;
-        _requiredHash = hash;
+        _requiredFingerprint = fingerprint;
         if (required)
         {
             _list.Lift(operation);
             _requiredLeft--;
             _nextVersionRank += _versionRank[operation] >= 0 ? 1 : 0;
             _deepest.Reached(_requiredCount - _requiredLeft);
+        }
+        else
+        {
+            _unknowns.Use(operation);
         }
 
         return true;
@@ -307,39 +329,30 @@ internal sealed class LinearizationSearch
     /// <summary>Marks the current configuration hopeless and undoes the last linearization.</summary>
     private SearchFrame Backtrack()
     {
-        _failed.Add(_requiredBits, _optionalBits, _requiredHash, _state);
+        _failed.Add(_requiredFingerprint, _optionalBits, _state);
         var frame = _stack[--_depth];
         _deepest.Popped(_depth);
         _state = frame.StateBefore;
-        Flip(frame.Operation);
         if (frame.Operation < _requiredCount)
         {
             _list.Unlift(frame.Operation);
             _requiredLeft++;
             _nextVersionRank -= _versionRank[frame.Operation] >= 0 ? 1 : 0;
-            _requiredHash ^= _zobristKeys[frame.Operation];
+            _requiredFingerprint ^= _zobristKeys[frame.Operation];
+        }
+        else
+        {
+            FlipOptional(frame.Operation);
+            _unknowns.Unuse(frame.Operation);
         }
 
         return frame;
     }
 
-    private void Flip(int operation)
-    {
-        if (operation < _requiredCount)
-        {
-            _requiredBits[operation >> 6] ^= 1UL << operation;
-        }
-        else
-        {
-            var optional = operation - _requiredCount;
-            _optionalBits[optional >> 6] ^= 1UL << optional;
-        }
-    }
-
-    private bool IsLinearized(int operation)
+    private void FlipOptional(int operation)
     {
         var optional = operation - _requiredCount;
-        return (_optionalBits[optional >> 6] & (1UL << optional)) != 0;
+        _optionalBits[optional >> 6] ^= 1UL << optional;
     }
 
     private static int WordsFor(int bits) => (bits + 63) / 64;

@@ -24,30 +24,20 @@ internal static class SearchTables
         return ranks;
     }
 
-    /// <summary>For each optional operation, the latest earlier one with the same model operation, or -1.</summary>
-    public static int[] EarlierTwins(CompiledKey key)
+    /// <summary>
+    /// Zobrist keys: the fingerprint of the linearized set changes by one XOR per lift, not by rehashing a bitset.
+    /// Fixed seeds, so a check is repeatable.
+    /// </summary>
+    public static UInt128[] ZobristKeys(int count)
     {
-        var twins = new int[key.OptionalCount];
-        var latestByEffect = new Dictionary<ModelOperation, int>();
-        for (var optional = 0; optional < twins.Length; optional++)
-        {
-            var effect = key.Operations[key.RequiredCount + optional];
-            twins[optional] = latestByEffect.TryGetValue(effect, out var twin) ? twin : -1;
-            latestByEffect[effect] = optional;
-        }
-
-        return twins;
-    }
-
-    /// <summary>Zobrist keys: the hash of the linearized set changes by one XOR per lift, not by rehashing the bitset.</summary>
-    public static ulong[] ZobristKeys(int count)
-    {
-        var keys = new ulong[count];
+        var keys = new UInt128[count];
         var seed = 0x2545F4914F6CDD1DUL;
         for (var i = 0; i < keys.Length; i++)
         {
             seed += 0x9E3779B97F4A7C15UL;
-            keys[i] = KeyState.Mix(seed);
+            var high = KeyState.Mix(seed);
+            seed += 0x9E3779B97F4A7C15UL;
+            keys[i] = new UInt128(high, KeyState.Mix(seed));
         }
 
         return keys;

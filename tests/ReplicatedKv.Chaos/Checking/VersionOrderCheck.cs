@@ -4,11 +4,12 @@ namespace ReplicatedKv.Chaos.Checking;
 
 /// <summary>
 /// Necessary conditions that follow from versions alone, checked in O(n log n) before any search. Writes with
-/// known versions take effect in version order, so: a write that completed before another was invoked has the
-/// lower version; an operation that saw the key at some write's version (a read, a mismatch reply, a guard that
-/// held) cannot have been invoked after a write with a higher version completed, nor have returned before a write
-/// with a lower version was invoked. These catch stale reads and lost writes directly, however many clients
-/// overlap, and name the operations that contradict each other.
+/// known versions take effect in version order and the current write's version never goes down, so: a write that
+/// completed before another was invoked has the lower version; an operation that saw the key at some version (a
+/// read, a mismatch reply, a guard that held) cannot have been invoked after a write with a higher version
+/// completed, nor have returned before a write with a lower version was invoked, nor see a lower version than an
+/// operation that returned before it was invoked. These catch stale reads, lost writes and reads going backwards
+/// directly, however many clients overlap, and name the operations that contradict each other.
 /// </summary>
 internal static class VersionOrderCheck
 {
@@ -17,7 +18,8 @@ internal static class VersionOrderCheck
         var writes = WritesInVersionOrder(key);
         return WriteAgainstEarlierWrite(key, writes)
             ?? ObservationAfterNewerWrite(key, writes)
-            ?? ObservationBeforeOlderWrite(key, writes);
+            ?? ObservationBeforeOlderWrite(key, writes)
+            ?? ObservationAgainstEarlierObservation(key);
     }
 
     /// <summary>Required writes whose version the history tells, by version.</summary>
@@ -128,6 +130,42 @@ internal static class VersionOrderCheck
                     $"{OperationText.Describe(observer)} saw the key at version {seen}, but {OperationText.Describe(write)}, with the lower " +
                     $"version {write.Version}, was invoked after it returned, and versions only grow, so that write came too late to be older.",
                     [observer, write, key.Sources[writes[rank]]]);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Whatever write is current when an operation takes effect was applied no earlier than the one current for an
+    /// operation that returned before it was invoked, so the versions operations see never go down in real time.
+    /// </summary>
+    private static KeyViolation? ObservationAgainstEarlierObservation(CompiledKey key)
+    {
+        var observers = Enumerable.Range(0, key.RequiredCount).Where(o => ObservedVersion(key.Operations[o]) is not null).ToArray();
+        var byInvoke = observers.OrderBy(o => key.InvokeNanos[o]).ToArray();
+        var byReturn = observers.OrderBy(o => key.ReturnNanos[o]).ToArray();
+        var highestReturned = -1;
+        var returned = 0;
+        foreach (var observer in byInvoke)
+        {
+            for (; returned < byReturn.Length && key.ReturnNanos[byReturn[returned]] < key.InvokeNanos[observer]; returned++)
+            {
+                if (highestReturned < 0 || ObservedVersion(key.Operations[byReturn[returned]]) > ObservedVersion(key.Operations[highestReturned]))
+                {
+                    highestReturned = byReturn[returned];
+                }
+            }
+
+            if (highestReturned >= 0 && ObservedVersion(key.Operations[highestReturned]) > ObservedVersion(key.Operations[observer]))
+            {
+                var earlier = key.Sources[highestReturned];
+                var later = key.Sources[observer];
+                return new KeyViolation(
+                    key.Key,
+                    $"Versions went backwards: {OperationText.Describe(later)} saw the key at version {ObservedVersion(key.Operations[observer])}, " +
+                    $"but {OperationText.Describe(earlier)} had already seen version {ObservedVersion(key.Operations[highestReturned])} before it was invoked.",
+                    [later, earlier]);
             }
         }
 

@@ -16,12 +16,10 @@ public static class HistoryFile
     public static async Task WriteAsync(string path, IEnumerable<Operation> operations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operations);
-        await using var writer = new StreamWriter(path, append: false, Utf8);
+        await using var writer = new StreamWriter(path, append: false, Utf8) { NewLine = "\n" };
         foreach (var operation in operations)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await writer.WriteAsync(ToJsonLine(operation));
-            await writer.WriteAsync('\n');
+            await writer.WriteLineAsync(ToJsonLine(operation).AsMemory(), cancellationToken);
         }
 
         await writer.FlushAsync(cancellationToken);
