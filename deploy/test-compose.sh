@@ -35,8 +35,10 @@ elif ! docker image inspect mcr.microsoft.com/dotnet/sdk:10.0 mcr.microsoft.com/
   "$docker_up"
 fi
 
-compose3() { docker-compose -p "$p3" -f deploy/docker-compose.yml "$@"; }
-compose5() { docker-compose -p "$p5" -f deploy/docker-compose.5.yml "$@"; }
+# Compose v1 (Debian's docker-compose) where it is installed, else the v2 plugin: the files suit both.
+if command -v docker-compose >/dev/null; then compose=(docker-compose); else compose=(docker compose); fi
+compose3() { "${compose[@]}" -p "$p3" -f deploy/docker-compose.yml "$@"; }
+compose5() { "${compose[@]}" -p "$p5" -f deploy/docker-compose.5.yml "$@"; }
 # 'up' is idempotent; the engine now and then fails to start one container of a fresh project (seen once, not
 # reproduced), so a second 'up' starts what the first left behind, as an operator would.
 up() { # compose function
