@@ -127,23 +127,23 @@ internal sealed class ChaosCluster : IAsyncDisposable
         return named is not null && named.Count() >= Majority ? Nodes.FirstOrDefault(n => n.Id == named.Key && n.IsServing) : null;
     }
 
-    /// <summary>Arms a failpoint on a node started with them enabled; false if the node did not take it.</summary>
-    public async Task<bool> ArmFailpointAsync(ChaosNode node, string name, string spec, CancellationToken cancellationToken)
+    /// <summary>Arms a failpoint on a node started with them enabled.</summary>
+    public async Task<FailpointArming> ArmFailpointAsync(ChaosNode node, string name, string spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         try
         {
             using var content = new StringContent(spec);
             using var response = await _http.PutAsync(new Uri(node.Address.AdminUrl, "/failpoints/" + name), content, cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
+            return response.IsSuccessStatusCode ? FailpointArming.Armed : FailpointArming.Refused;
         }
         catch (HttpRequestException)
         {
-            return false;
+            return FailpointArming.NoAnswer;
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return FailpointArming.NoAnswer;
         }
     }
 

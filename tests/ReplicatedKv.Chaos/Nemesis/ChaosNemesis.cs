@@ -135,14 +135,17 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
     {
         node.ExitExpected = true;
         var spec = "after:" + plan.FailpointAfter;
-        if (!await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, spec, stop).ConfigureAwait(false))
+        var arming = await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, spec, stop).ConfigureAwait(false);
+        if (arming == FailpointArming.Refused)
         {
             node.ExitExpected = false;
-            log.Event($"fault #{plan.Number}: could not arm {FailpointNames.WalCrashMidBatch} on {node.Id} (are failpoints enabled?)");
+            log.Event($"fault #{plan.Number}: {node.Id} refused to arm {FailpointNames.WalCrashMidBatch} (are failpoints enabled?)");
             return [];
         }
 
-        log.Event($"fault #{plan.Number}: armed {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}");
+        log.Event(arming == FailpointArming.Armed
+            ? $"fault #{plan.Number}: armed {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}"
+            : $"fault #{plan.Number}: no answer arming {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}; treated as armed");
         if (await node.WaitForExitAsync(CrashWait, stop).ConfigureAwait(false))
         {
             Injected.Add(FaultCounts.Key(FaultKind.FsyncCrash));
