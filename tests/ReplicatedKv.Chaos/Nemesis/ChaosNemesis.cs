@@ -146,7 +146,20 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         log.Event(arming == FailpointArming.Armed
             ? $"fault #{plan.Number}: armed {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}"
             : $"fault #{plan.Number}: no answer arming {FailpointNames.WalCrashMidBatch}={spec} on {Describe([node], leader)}; treated as armed");
-        if (await node.WaitForExitAsync(CrashWait, stop).ConfigureAwait(false))
+        bool crashed;
+        try
+        {
+            crashed = await node.WaitForExitAsync(CrashWait, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The fault period ended while waiting: a node left armed would crash during the checks, unnoticed.
+            await DisarmAsync(node).ConfigureAwait(false);
+            log.Event($"fault #{plan.Number}: cut short by the end of the faults; {node.Id} disarmed");
+            throw;
+        }
+
+        if (crashed)
         {
             Injected.Add(FaultCounts.Key(FaultKind.FsyncCrash));
             log.Event($"fault #{plan.Number}: {node.Id} crashed inside a log write (exit code {node.ExitCode})");
@@ -154,10 +167,28 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         }
 
         // No log write came in time (an idle or cut-off node): disarm, or it would crash at some random later moment.
-        await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, "off", stop).ConfigureAwait(false);
-        node.ExitExpected = false;
+        await DisarmAsync(node).ConfigureAwait(false);
+        if (!node.IsRunning)
+        {
+            Injected.Add(FaultCounts.Key(FaultKind.FsyncCrash));
+            log.Event($"fault #{plan.Number}: {node.Id} crashed inside a log write just before the disarm (exit code {node.ExitCode})");
+            return [node];
+        }
+
         log.Event($"fault #{plan.Number}: {node.Id} did not reach write {plan.FailpointAfter} in {CrashWait.TotalSeconds:0}s; disarmed");
         return [];
+    }
+
+    // Not cancellable: whoever stops the nemesis still needs the node disarmed. The HTTP call has its own timeout.
+    private async Task DisarmAsync(ChaosNode node)
+    {
+        if (node.IsRunning)
+        {
+            await cluster.ArmFailpointAsync(node, FailpointNames.WalCrashMidBatch, "off", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // A crash that raced the disarm is still the failpoint's, not a finding.
+        node.ExitExpected = !node.IsRunning;
     }
 
     private Task RestartAsync(FaultPlan plan, IReadOnlyList<ChaosNode> nodes)
