@@ -26,8 +26,8 @@ internal sealed class WorkloadClient(int id, IReadOnlyList<Uri> endpoints, KeySp
             Remember(op);
             if (op.Outcome is OperationOutcome.Unknown or OperationOutcome.Failed)
             {
-                // A KvClient keeps sending to the member it last took for the leader, even one that is frozen or cut
-                // off; a fresh one, starting at the next member, finds the live leader instead of timing out again.
+                // KvClient itself starts its next call at another member after a deadline; a fresh client also drops
+                // its connections to a frozen or cut-off member, so no later call queues behind them.
                 await DropClientAsync().ConfigureAwait(false);
             }
         }
