@@ -1,0 +1,6 @@
+namespace ReplicatedKv.Transport.Tests;
+
+/// <summary>Placeholder until the first test lands; removed with it.</summary>
+internal static class Placeholder
+{
+}
