@@ -1,4 +1,5 @@
 using Grpc.Core;
+using ReplicatedKv.NodeCore;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Node;
 using ReplicatedKv.Server.Settings;
@@ -100,13 +101,14 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         }
         catch (TimeoutException)
         {
-            read.Result.TrySetCanceled();
+            var reason = new RpcException(new Status(StatusCode.Unavailable, $"read not confirmed by a quorum within the deadline ({LeaderText()})"));
+            node.Abandon(read, reason);
             await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"read not confirmed by a quorum within the deadline ({LeaderText()})"));
+            throw reason;
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            read.Result.TrySetCanceled();
+            node.Abandon(read, new OperationCanceledException());
             throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
         }
         catch (Exception ex) when (ex is OverloadedException or ObjectDisposedException or InvalidOperationException)

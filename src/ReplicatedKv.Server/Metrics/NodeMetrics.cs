@@ -113,9 +113,9 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
 
     internal void Forwarded(int commands) => _forwardedCommands.Add(commands);
 
-    internal void SlotApplied(int commands)
+    internal void Applied(long slots, long commands)
     {
-        _appliedSlots.Add(1);
+        _appliedSlots.Add(slots);
         _appliedCommands.Add(commands);
     }
 

@@ -1,59 +1,64 @@
 using ReplicatedKv.Consensus;
+using ReplicatedKv.NodeCore;
 using ReplicatedKv.Storage;
 using ReplicatedKv.Transport;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Server.Node;
 
-// The event loop: drain inputs, hand the batch to the replica, then act on its Ready in the contract's order.
+// The loop: drain inputs into the core, let the Ready processor carry out what the core asks, publish.
 public sealed partial class KvNode
 {
     private const int MaxInputsPerRound = 8192;
-    private readonly long[] _lastHeard;
-    private long _ticks;
+    private long _reportedProposed;
+    private long _reportedForwarded;
+    private long _reportedAppliedSlots;
+    private long _reportedAppliedCommands;
 
-    private async Task RunLoopAsync()
+    private void RunLoop()
     {
         var reader = _inputs.Reader;
         try
         {
             // Slots decided before a restart are applied before anything else is looked at.
-            while (_replica.HasReady)
-            {
-                await ProcessReadyAsync(_replica.GetReady()).ConfigureAwait(false);
-            }
-
-            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            _processor.ProcessAll();
+            while (WaitForInput(reader))
             {
                 // Everything queued while the last fsync ran goes into the next Ready: this is where batching comes from.
                 for (var n = 0; n < MaxInputsPerRound && reader.TryRead(out var input); n++)
                 {
-                    await HandleAsync(input).ConfigureAwait(false);
+                    Handle(input);
                 }
 
-                FlushRouting();
-                while (_replica.HasReady)
-                {
-                    await ProcessReadyAsync(_replica.GetReady()).ConfigureAwait(false);
-                }
-
-                ServeAppliedReads();
+                _processor.ProcessAll();
                 PublishView();
                 PublishMetrics();
                 MaybeStartSnapshot();
             }
+
+            _loopDone.TrySetResult();
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            _loopDone.TrySetResult();
         }
+#pragma warning disable CA1031 // The loop's death must reach every waiter and Completion, whatever killed it.
         catch (Exception ex)
+#pragma warning restore CA1031
         {
             LogLoopDied(_logger, ex);
             _inputs.Writer.TryComplete();
             FailQueuedInputs(new InvalidOperationException("the node stopped: " + ex.Message));
             FailEverything(new InvalidOperationException("the node stopped: " + ex.Message));
-            throw;
+            _loopDone.TrySetException(ex);
         }
+    }
+
+    /// <summary>Blocks the loop thread until an input is queued; false once the queue is closed.</summary>
+    private bool WaitForInput(System.Threading.Channels.ChannelReader<NodeInput> reader)
+    {
+        var wait = reader.WaitToReadAsync(_stop.Token);
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Answers whatever was still queued when the loop ended, so no caller waits for a loop that is gone.</summary>
@@ -69,7 +74,7 @@ public sealed partial class KvNode
                     break;
                 case ClientReadInput r:
                     Release(r.Read);
-                    r.Read.Result.TrySetException(reason);
+                    Abandon(r.Read, reason);
                     break;
                 case StatusInput s:
                     s.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
@@ -95,39 +100,43 @@ public sealed partial class KvNode
         }
     }
 
-    private async Task HandleAsync(NodeInput input)
+    private void Handle(NodeInput input)
     {
         switch (input)
         {
             case TickInput:
-                _ticks++;
-                _replica.Tick();
-                if (_ticks % _settings.ElectionTicks == 0)
-                {
-                    RetryLostReadRequests();
-                    RetryLostForwards();
-                }
-
+                _core.Tick();
                 break;
             case PeerBatchInput p:
                 HandlePeerBatch(p.From, p.Batch);
                 break;
             case ClientWriteInput w:
                 Release(w.Write);
-                RouteWrite(w.Write);
+                if (_calls.ContainsKey(w.Write.Caller))
+                {
+                    _core.SubmitWrite(w.Write.Caller, w.Command);
+                }
+
                 break;
             case ClientReadInput r:
                 Release(r.Read);
-                AdmitRead(r.Read);
+                if (_calls.ContainsKey(r.Read.Caller))
+                {
+                    _core.SubmitRead(r.Read.Caller, r.Key, r.Kind, r.Linearizable);
+                }
+
+                break;
+            case AbandonInput a:
+                _core.Abandon(a.Caller);
                 break;
             case StatusInput s:
                 ReplyStatus(s);
                 break;
             case WantsSnapshotInput w:
-                w.Reply.TrySetResult(_replica.WantsSnapshot(w.Slot));
+                w.Reply.TrySetResult(_core.WantsSnapshot(w.Slot));
                 break;
             case InstallSnapshotInput i:
-                await InstallReceivedSnapshotAsync(i).ConfigureAwait(false);
+                InstallReceivedSnapshot(i);
                 break;
             case SnapshotSavedInput s:
                 OnSnapshotSaved(s);
@@ -147,137 +156,54 @@ public sealed partial class KvNode
             return;
         }
 
-        _lastHeard[from] = _ticks;
         foreach (var message in batch.Messages)
         {
-            switch (message.BodyCase)
+            if (RoutingWireCodec.FromWire(from, message) is { } routing)
             {
-                case Wire.PeerMessage.BodyOneofCase.Forward:
-                    OnForwardedProposal(from, message.Forward);
-                    break;
-                case Wire.PeerMessage.BodyOneofCase.ForwardRejected:
-                    OnForwardRejected(message.ForwardRejected);
-                    break;
-                case Wire.PeerMessage.BodyOneofCase.ReadIndexRequest:
-                    OnReadIndexRequest(from, message.ReadIndexRequest.ReadId);
-                    break;
-                case Wire.PeerMessage.BodyOneofCase.ReadIndexReply:
-                    OnReadIndexReply(message.ReadIndexReply.ReadId, message.ReadIndexReply.Index, message.ReadIndexReply.NotLeader);
-                    break;
-                default:
-                    if (PeerWireCodec.FromWire(from, message) is { } consensus)
-                    {
-                        var result = _replica.Step(consensus);
-                        if (result != PaxosReplica.StepResult.Handled)
-                        {
-                            LogRejectedMessage(_logger, _members.NameOf(from), consensus.GetType().Name, result.ToString());
-                        }
-                    }
-
-                    break;
+                var result = _core.Step(routing);
+                if (result != PaxosReplica.StepResult.Handled)
+                {
+                    LogRejectedMessage(_logger, _members.NameOf(from), routing.GetType().Name, result.ToString());
+                }
+            }
+            else if (PeerWireCodec.FromWire(from, message) is { } consensus)
+            {
+                var result = _core.Step(consensus);
+                if (result != PaxosReplica.StepResult.Handled)
+                {
+                    LogRejectedMessage(_logger, _members.NameOf(from), consensus.GetType().Name, result.ToString());
+                }
             }
         }
     }
-
-    /// <summary>The host side of the Ready contract (see <see cref="Ready"/>): the order here is what makes it safe.</summary>
-    private async Task ProcessReadyAsync(Ready ready)
-    {
-        SendAll(ready.Messages);
-        await PersistWithRetryAsync(ready).ConfigureAwait(false);
-        SendAll(ready.MessagesAfterPersist);
-        if (ready.SoftState is { } soft)
-        {
-            OnSoftState(soft);
-        }
-
-        // Before applying, which answers clients: whoever sees an answer and then scrapes finds the slot counted.
-        PublishMetrics();
-        Apply(ready.Decided);
-        foreach (var dropped in ready.DroppedProposals)
-        {
-            OnDroppedProposals(dropped);
-        }
-
-        foreach (var state in ready.ReadStates)
-        {
-            OnReadState(state);
-        }
-
-        foreach (var dropped in ready.DroppedReads)
-        {
-            OnDroppedReads(dropped);
-        }
-
-        foreach (var peer in ready.SnapshotRequests)
-        {
-            StartSnapshotTransfer(peer);
-        }
-
-        _replica.Advance();
-    }
-
-    private Task PersistWithRetryAsync(Ready ready) => RetryStorageAsync(() => _storage.PersistAsync(ready));
 
     /// <summary>
     /// Runs a storage write until the disk takes it. Nothing may leave or be applied before it is durable, so a
     /// refusing disk (full, failing) stops the node's progress, loudly, rather than being skipped.
     /// </summary>
-    private async Task RetryStorageAsync(Func<Task> write)
+    private void RetryStorage(Func<Task> write)
     {
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
             try
             {
-                await write().ConfigureAwait(false);
+                write().GetAwaiter().GetResult();
                 return;
             }
             catch (StorageUnavailableException ex)
             {
                 LogStorageRetry(_logger, ex.Message, delay.TotalMilliseconds);
-                await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+                Task.Delay(delay, _time, _stop.Token).GetAwaiter().GetResult();
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
     }
 
-    /// <summary>Removes and returns the ids in <paramref name="sentAt"/> sent more than two election timeouts ago.</summary>
-    private List<long> TakeOverdue(Dictionary<long, long> sentAt)
-    {
-        var overdue = new List<long>();
-        foreach (var (id, tick) in sentAt)
-        {
-            if (_ticks - tick > 2 * _settings.ElectionTicks)
-            {
-                overdue.Add(id);
-            }
-        }
-
-        foreach (var id in overdue)
-        {
-            sentAt.Remove(id);
-        }
-
-        return overdue;
-    }
-
-    private void SendAll(IReadOnlyList<PeerMessage> messages)
-    {
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var message = messages[i];
-            if (_links.TryGetValue(message.To, out var link) && !IsCutOff(message.To))
-            {
-                link.Send(PeerWireCodec.ToWire(message));
-            }
-        }
-    }
-
-    private void SendHost(int to, Wire.PeerMessage message)
+    private void SendToPeer(int to, Wire.PeerMessage message)
     {
         if (_links.TryGetValue(to, out var link) && !IsCutOff(to))
         {
-            message.To = to;
             link.Send(message);
         }
     }
@@ -299,30 +225,36 @@ public sealed partial class KvNode
                 _metrics.LeaderChanged();
             }
         }
-
-        // A leader became known: whatever waited for one can go now.
-        if (soft.LeaderId is not null)
-        {
-            _rerouteParked = true;
-        }
     }
 
     private int? _lastLeader;
     private JoinState _lastJoinState = JoinState.Voter;
 
+    private void Answer(IReadOnlyList<Answer> answers)
+    {
+        // Counted before callers are answered: whoever sees an answer and then scrapes finds the slot counted.
+        PublishMetrics();
+        for (var i = 0; i < answers.Count; i++)
+        {
+            var answer = answers[i];
+            if (_calls.TryRemove(answer.Caller, out var call))
+            {
+                call.Complete(answer);
+            }
+        }
+    }
+
     private void PublishView()
     {
-        var leader = _replica.LeaderId;
-        var isLeader = _replica.Role == Role.Leader;
-
-        // A leader steps down by itself without a majority; a follower trusts its leader while it hears from it.
-        var live = isLeader || (leader is int l && l != _members.SelfId && _ticks - _lastHeard[l] <= _settings.ElectionTicks);
+        var replica = _core.Replica;
+        var leader = replica.LeaderId;
+        var isLeader = replica.Role == Role.Leader;
         var view = new NodeView(
             leader is int id ? _members.NameOf(id) : null,
             leader is int id2 ? (id2 == _members.SelfId ? _settings.AdvertiseClientUrl : _members.ClientUrlOf(id2)) : null,
             isLeader,
-            live,
-            IsVoter);
+            _core.SeesLiveLeader,
+            replica.IsVoter);
         if (view != _view)
         {
             _view = view;
@@ -330,17 +262,55 @@ public sealed partial class KvNode
         }
     }
 
-    /// <summary>Hands the gauges this moment's numbers; the replica and state machine are not safe to read elsewhere.</summary>
-    private void PublishMetrics() =>
-        _metrics.PublishLoopState(_replica.DecidedIndex, _stateMachine.AppliedSlot, _replica.Role, _replica.SoftState.Ballot.Round);
+    /// <summary>Hands the metrics this moment's numbers; the core is not safe to read elsewhere.</summary>
+    private void PublishMetrics()
+    {
+        var replica = _core.Replica;
+        _metrics.PublishLoopState(replica.DecidedIndex, _core.StateMachine.AppliedSlot, replica.Role, replica.SoftState.Ballot.Round);
+        if (_core.ProposedCommands != _reportedProposed)
+        {
+            _metrics.Proposed((int)(_core.ProposedCommands - _reportedProposed));
+            _reportedProposed = _core.ProposedCommands;
+        }
+
+        if (_core.ForwardedCommands != _reportedForwarded)
+        {
+            _metrics.Forwarded((int)(_core.ForwardedCommands - _reportedForwarded));
+            _reportedForwarded = _core.ForwardedCommands;
+        }
+
+        if (_core.AppliedSlots != _reportedAppliedSlots)
+        {
+            _metrics.Applied(_core.AppliedSlots - _reportedAppliedSlots, _core.AppliedCommands - _reportedAppliedCommands);
+            _reportedAppliedSlots = _core.AppliedSlots;
+            _reportedAppliedCommands = _core.AppliedCommands;
+        }
+    }
 
     private void FailEverything(Exception reason)
     {
-        foreach (var write in _pendingWrites.Values)
+        foreach (var call in _calls.Values)
         {
-            Abandon(write, reason);
+            if (_calls.TryRemove(call.Caller, out _))
+            {
+                call.Fail(reason);
+            }
         }
+    }
 
-        FailAllReads(reason);
+    /// <summary>The server's world for the Ready processor: the WAL, the peer links, the waiting callers.</summary>
+    private sealed class LoopHost(KvNode node) : INodeHost
+    {
+        public void Send(PeerMessage message) => node.SendToPeer(message.To, PeerWireCodec.ToWire(message));
+
+        public void Send(RoutingMessage message) => node.SendToPeer(message.To, RoutingWireCodec.ToWire(message));
+
+        public void Persist(Ready ready) => node.RetryStorage(() => node._storage.PersistAsync(ready));
+
+        public void OnSoftStateChanged(SoftState state) => node.OnSoftState(state);
+
+        public void Answer(IReadOnlyList<Answer> answers) => node.Answer(answers);
+
+        public void SendSnapshot(int peer) => node.StartSnapshotTransfer(peer);
     }
 }

@@ -13,13 +13,13 @@ public sealed partial class KvNode
 
     private void MaybeStartSnapshot()
     {
-        if (_snapshotting || !_storage.SnapshotDue || _stateMachine.AppliedSlot <= 0)
+        if (_snapshotting || !_storage.SnapshotDue || _core.StateMachine.AppliedSlot <= 0)
         {
             return;
         }
 
         // The view is a copy of the table's entries taken here, on the loop; writing it out happens elsewhere.
-        var view = _stateMachine.CreateSnapshotView();
+        var view = _core.StateMachine.CreateSnapshotView();
         _snapshotting = true;
         _snapshotTask = Task.Run(async () =>
         {
@@ -49,11 +49,7 @@ public sealed partial class KvNode
         }
 
         LogSnapshotSaved(_logger, saved.Slot);
-        var compactTo = Math.Min(saved.Slot - _settings.CatchUpEntries, _replica.HandedOutIndex);
-        if (compactTo > _replica.FirstSlot)
-        {
-            _replica.Compact(compactTo);
-        }
+        _core.SnapshotSaved(saved.Slot, _settings.CatchUpEntries);
     }
 
     private void StartSnapshotTransfer(int peer)
@@ -119,52 +115,48 @@ public sealed partial class KvNode
             }
         }
 
+        // Restored here, off the loop; the loop only swaps the table in if the snapshot is still wanted.
+        KeyValueStateMachine restored;
+        try
+        {
+            var payload = snapshot.OpenPayload();
+            await using (payload.ConfigureAwait(false))
+            {
+                restored = await KeyValueStateMachine.RestoreAsync(payload, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SnapshotFormatException or IOException or InvalidDataException)
+        {
+            LogInstallFailed(_logger, slot, ex.Message);
+            throw new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} could not be read: {ex.Message}"));
+        }
+
+        if (restored.AppliedSlot != slot)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot claims slot {slot} but holds state through slot {restored.AppliedSlot}"));
+        }
+
         var installed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inputs.Writer.TryWrite(new InstallSnapshotInput(snapshot, installed));
+        _inputs.Writer.TryWrite(new InstallSnapshotInput(slot, restored, installed));
         if (!await installed.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} was overtaken while it arrived"));
         }
     }
 
-    private async Task InstallReceivedSnapshotAsync(InstallSnapshotInput input)
+    private void InstallReceivedSnapshot(InstallSnapshotInput input)
     {
-        var slot = input.Snapshot.Slot;
-        if (!_replica.WantsSnapshot(slot))
+        if (!_core.WantsSnapshot(input.Slot))
         {
             input.Reply.TrySetResult(false);
             return;
         }
 
-        KeyValueStateMachine restored;
-        try
-        {
-            var payload = input.Snapshot.OpenPayload();
-            await using (payload.ConfigureAwait(false))
-            {
-                restored = await KeyValueStateMachine.RestoreAsync(payload, _stateMachine.Options, _stop.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is SnapshotFormatException or IOException or InvalidDataException)
-        {
-            LogInstallFailed(_logger, slot, ex.Message);
-            input.Reply.TrySetException(new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot} could not be read: {ex.Message}")));
-            return;
-        }
+        _core.InstallSnapshot(input.Slot, input.Restored);
 
-        if (restored.AppliedSlot != slot)
-        {
-            input.Reply.TrySetException(new RpcException(new Status(StatusCode.InvalidArgument, $"snapshot claims slot {slot} but holds state through slot {restored.AppliedSlot}")));
-            return;
-        }
-
-        // Writes of ours inside the snapshot's slots were applied elsewhere; their callers' outcome is now
-        // unknown here and they time out (a client with a request id retries and gets the first result).
-        _stateMachine = restored;
-        _replica.InstallSnapshot(slot);
-        // The replica already continues from the snapshot: like a Ready, its record must be durable before anything else.
-        await RetryStorageAsync(() => _storage.RecordSnapshotAsync(slot)).ConfigureAwait(false);
-        LogSnapshotInstalled(_logger, slot);
+        // The core already continues from the snapshot: like a Ready, its record must be durable before anything else.
+        RetryStorage(() => _storage.RecordSnapshotAsync(input.Slot));
+        LogSnapshotInstalled(_logger, input.Slot);
         input.Reply.TrySetResult(true);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class KvNode
             return;
         }
 
-        var view = _stateMachine.CreateSnapshotView();
+        var view = _core.StateMachine.CreateSnapshotView();
         _ = Task.Run(() =>
         {
             status.StateHash = view.ComputeStateHash();
@@ -29,13 +29,15 @@ public sealed partial class KvNode
 
     private StatusResponse BuildStatus()
     {
-        var leader = _replica.LeaderId;
+        var replica = _core.Replica;
+        var stateMachine = _core.StateMachine;
+        var leader = replica.LeaderId;
         var status = new StatusResponse
         {
             NodeId = _members.SelfName,
             ClusterId = _members.ClusterId,
             ClientUrl = _settings.AdvertiseClientUrl,
-            Role = _replica.Role switch
+            Role = replica.Role switch
             {
                 Role.Leader => NodeRole.Leader,
                 Role.Candidate => NodeRole.Candidate,
@@ -43,18 +45,23 @@ public sealed partial class KvNode
             },
             LeaderId = leader is int l ? _members.NameOf(l) : "",
             LeaderClientUrl = _view.LeaderClientUrl ?? "",
-            Ballot = _replica.SoftState.Ballot.ToString(),
-            FirstSlot = _replica.FirstSlot,
-            DecidedSlot = _replica.DecidedIndex,
-            AppliedSlot = _stateMachine.AppliedSlot,
-            Revision = _stateMachine.Revision,
-            KeyCount = _stateMachine.Count,
-            Voting = VotingState,
+            Ballot = replica.SoftState.Ballot.ToString(),
+            FirstSlot = replica.FirstSlot,
+            DecidedSlot = replica.DecidedIndex,
+            AppliedSlot = stateMachine.AppliedSlot,
+            Revision = stateMachine.Revision,
+            KeyCount = stateMachine.Count,
+            Voting = replica.JoinState switch
+            {
+                JoinState.Learner => VotingState.Learner,
+                JoinState.Probing => VotingState.Probing,
+                _ => VotingState.Voter,
+            },
             Version = Version,
         };
 
-        var decidedByPeer = _replica.PeerDecidedIndexes;
-        var isLeader = _replica.Role == Role.Leader;
+        var decidedByPeer = replica.PeerDecidedIndexes;
+        var isLeader = replica.Role == Role.Leader;
         foreach (var id in _members.Ids)
         {
             if (id == _members.SelfId)
@@ -70,8 +77,8 @@ public sealed partial class KvNode
                 ClientUrl = _members.ClientUrlOf(id) ?? "",
                 Reachable = _links[id].Reachable,
                 DecidedSlot = peerDecided,
-                Lag = peerDecided >= 0 ? Math.Max(0, _replica.DecidedIndex - peerDecided) : -1,
-                LastHeardMs = _lastHeard[id] == long.MinValue ? -1 : (long)((_ticks - _lastHeard[id]) * _settings.TickInterval.TotalMilliseconds),
+                Lag = peerDecided >= 0 ? Math.Max(0, replica.DecidedIndex - peerDecided) : -1,
+                LastHeardMs = _core.TicksSinceHeard(id) is long ticks ? (long)(ticks * _settings.TickInterval.TotalMilliseconds) : -1,
             });
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using ReplicatedKv.Consensus;
+using ReplicatedKv.NodeCore;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Metrics;
 using ReplicatedKv.Server.Settings;
@@ -13,9 +14,11 @@ using Wire = ReplicatedKv.Protos.Peer.V1;
 namespace ReplicatedKv.Server.Node;
 
 /// <summary>
-/// One node: the consensus replica, its storage and state machine, owned by a single loop. Other threads talk to
-/// it only through its input queue, so nothing here needs a lock. The loop's order is the durability contract:
-/// persist, then send what depended on it, then apply decided slots in order, then answer clients.
+/// The shell around one node core (<see cref="NodeCore.NodeCore"/>): it owns the input queue, the ticker, storage,
+/// the peer links, admission limits, snapshot files, metrics and the published view, and decides nothing. The
+/// core decides where every request goes and when it is answered; <see cref="ReadyProcessor"/> carries out its
+/// effects in the durability order (persist, then send what depended on it, then apply, then answer). One loop
+/// thread owns the core, so nothing here needs a lock.
 /// </summary>
 public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 {
@@ -24,17 +27,18 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly NodeStorage _storage;
-    private readonly PaxosReplica _replica;
+    private readonly NodeCore.NodeCore _core;
+    private readonly ReadyProcessor _processor;
     private readonly NodeMetrics _metrics;
     private readonly Dictionary<int, PeerLink> _links = [];
     private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, PendingWrite> _pendingWrites = new();
+    private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly uint _incarnation = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
-    private KeyValueStateMachine _stateMachine;
-    private long _nextProposal;
+    private long _nextCaller;
     private int _pendingRequests;
-    private Task? _loop;
+    private Thread? _loopThread;
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _ticker;
     private volatile NodeView _view = NodeView.Starting;
     private int _disposed;
@@ -45,11 +49,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _settings = settings;
         _members = members;
         _storage = storage;
-        _stateMachine = stateMachine;
         _metrics = metrics;
         _time = time;
         _logger = loggers.CreateLogger("ReplicatedKv.Node");
-        _replica = new PaxosReplica(ReplicaConfigFor(settings, members), storage.State);
+        _core = new NodeCore.NodeCore(
+            new NodeCoreConfig { Replica = ReplicaConfigFor(settings, members), Incarnation = _incarnation },
+            storage.State,
+            stateMachine);
+        _processor = new ReadyProcessor(_core, new LoopHost(this));
         var linkOptions = new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge };
         foreach (var id in members.Ids)
         {
@@ -59,9 +66,6 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             }
         }
 
-        _nextReadId = (long)_incarnation << 24;
-        _lastHeard = new long[members.Count + 1];
-        Array.Fill(_lastHeard, long.MinValue);
         metrics.TrackPeers(_links.Values.Select(link => (members.NameOf(link.Peer), (Func<bool>)(() => link.Reachable))).ToArray());
         PublishMetrics();
     }
@@ -75,7 +79,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     public event Action<NodeView>? ViewChanged;
 
     /// <summary>Completes when the loop stops; faults if it died (broken invariant, storage gone).</summary>
-    public Task Completion => _loop ?? Task.CompletedTask;
+    public Task Completion => _loopThread is null ? Task.CompletedTask : _loopDone.Task;
 
     /// <summary>
     /// Opens the data directory, restores the state machine, and builds the replica. Does not start the loop.
@@ -152,9 +156,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
     public void Start()
     {
-        LogStarting(_logger, _members.SelfName, _members.SelfId, _replica.DecidedIndex, _stateMachine.AppliedSlot);
+        LogStarting(_logger, _members.SelfName, _members.SelfId, _core.Replica.DecidedIndex, _core.StateMachine.AppliedSlot);
         _metrics.ReportZeros();
-        _loop = Task.Run(RunLoopAsync);
+
+        // A thread of its own: a blocking fdatasync must not sit on a thread-pool thread that Kestrel needs.
+        _loopThread = new Thread(RunLoop) { IsBackground = true, Name = "rkv-node-loop" };
+        _loopThread.Start();
         _ticker = Task.Run(RunTickerAsync);
     }
 
@@ -166,31 +173,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             return null;
         }
 
-        var proposal = Interlocked.Increment(ref _nextProposal);
-        var envelope = CommandEnvelope.Wrap(_members.SelfId, _incarnation, proposal, CommandCodec.GetEncodedLength(command), out var body);
-        CommandCodec.Encode(command, body.Span);
-        var write = new PendingWrite(proposal, envelope, command.RequestId is not null);
-        _pendingWrites[proposal] = write;
-        write.Result.Task.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, (AdmittedRequest)write), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        if (!_inputs.Writer.TryWrite(new ClientWriteInput(write)))
-        {
-            Abandon(write, new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
-            Release(write);
-        }
-
+        var write = new PendingWrite(Interlocked.Increment(ref _nextCaller));
+        Enqueue(write, new ClientWriteInput(write, command));
         return write;
     }
 
-    /// <summary>Gives up on a write at its deadline: it may still be applied, but nobody waits for it.</summary>
-    internal void Abandon(PendingWrite write, Exception reason)
-    {
-        if (_pendingWrites.TryRemove(write.Proposal, out _))
-        {
-            write.Result.TrySetException(reason);
-        }
-    }
-
+    /// <summary>Admits a client read; linearizable reads complete once a quorum confirmed the leader's index and it is applied here.</summary>
     internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable)
     {
         if (!TryAdmit())
@@ -198,16 +186,31 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             return null;
         }
 
-        var read = new PendingRead(key, kind, linearizable);
-        read.Result.Task.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, (AdmittedRequest)read), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        if (!_inputs.Writer.TryWrite(new ClientReadInput(read)))
-        {
-            read.Result.TrySetException(new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
-            Release(read);
-        }
-
+        var read = new PendingRead(Interlocked.Increment(ref _nextCaller));
+        Enqueue(read, new ClientReadInput(read, key, kind, linearizable));
         return read;
+    }
+
+    /// <summary>Gives up on a request at its deadline: a write may still be applied, but nobody waits for it.</summary>
+    internal void Abandon(PendingCall call, Exception reason)
+    {
+        if (_calls.TryRemove(call.Caller, out _))
+        {
+            call.Fail(reason);
+            _inputs.Writer.TryWrite(new AbandonInput(call.Caller));
+        }
+    }
+
+    private void Enqueue(PendingCall call, NodeInput input)
+    {
+        _calls[call.Caller] = call;
+        call.Completion.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, call), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (!_inputs.Writer.TryWrite(input))
+        {
+            Abandon(call, new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
+            Release(call);
+        }
     }
 
     internal Task<StatusResponse> StatusAsync(bool includeStateHash)
@@ -237,12 +240,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
     private static void ReleaseAdmission(object? state)
     {
-        var (node, request) = ((KvNode, AdmittedRequest))state!;
+        var (node, request) = ((KvNode, PendingCall))state!;
         node.Release(request);
     }
 
-    /// <summary>One of a request's two holds on its admission place is done (see <see cref="AdmittedRequest"/>).</summary>
-    private void Release(AdmittedRequest request)
+    /// <summary>One of a request's two holds on its admission place is done (see <see cref="PendingCall"/>).</summary>
+    private void Release(PendingCall request)
     {
         if (request.Release())
         {
@@ -261,7 +264,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         _inputs.Writer.TryComplete();
-        foreach (var task in new[] { _loop, _ticker })
+        foreach (var task in new[] { _loopThread is null ? null : _loopDone.Task, _ticker })
         {
             if (task is not null)
             {

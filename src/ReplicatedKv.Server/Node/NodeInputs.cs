@@ -1,6 +1,6 @@
+using ReplicatedKv.NodeCore;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.StateMachine;
-using ReplicatedKv.Storage;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Server.Node;
@@ -15,71 +15,86 @@ internal sealed record TickInput : NodeInput
 
 internal sealed record PeerBatchInput(int From, Wire.PeerBatch Batch) : NodeInput;
 
-internal sealed record ClientWriteInput(PendingWrite Write) : NodeInput;
+internal sealed record ClientWriteInput(PendingWrite Write, KvCommand Command) : NodeInput;
 
-internal sealed record ClientReadInput(PendingRead Read) : NodeInput;
+internal sealed record ClientReadInput(PendingRead Read, string Key, ReadKind Kind, bool Linearizable) : NodeInput;
+
+internal sealed record AbandonInput(long Caller) : NodeInput;
 
 internal sealed record StatusInput(bool IncludeStateHash, TaskCompletionSource<StatusResponse> Reply) : NodeInput;
 
 internal sealed record WantsSnapshotInput(long Slot, TaskCompletionSource<bool> Reply) : NodeInput;
 
-internal sealed record InstallSnapshotInput(SnapshotReader Snapshot, TaskCompletionSource<bool> Reply) : NodeInput;
+internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, TaskCompletionSource<bool> Reply) : NodeInput;
 
 internal sealed record SnapshotSavedInput(long Slot, Exception? Error) : NodeInput;
 
 internal sealed record SnapshotSentInput(int Peer) : NodeInput;
 
 /// <summary>
-/// A client request's place in the node's admission limit. It is held by the caller's wait and by the request's
-/// entry in the loop's queue: the place frees only when both are done, so callers that time out while the loop
-/// is stalled (a full disk) cannot pile unbounded work into the queue.
+/// A client request waiting for the node core's answer, under the caller number the core knows it by. Its place in
+/// the node's admission limit is held by the caller's wait and by the request's entry in the loop's queue: the
+/// place frees only when both are done, so callers that time out while the loop is stalled (a full disk) cannot
+/// pile unbounded work into the queue.
 /// </summary>
-internal abstract class AdmittedRequest
+internal abstract class PendingCall(long caller)
 {
     private int _holds = 2;
 
+    public long Caller { get; } = caller;
+
     /// <summary>True for the second of the two releases: the request no longer counts against the limit.</summary>
     public bool Release() => Interlocked.Decrement(ref _holds) == 0;
+
+    /// <summary>Completes the caller's wait with <paramref name="answer"/>.</summary>
+    public abstract void Complete(in Answer answer);
+
+    /// <summary>Fails the caller's wait.</summary>
+    public abstract void Fail(Exception reason);
+
+    public abstract Task Completion { get; }
 }
 
 /// <summary>A client write waiting for its slot to be applied on this node.</summary>
-internal sealed class PendingWrite(long proposal, byte[] envelope, bool hasRequestId) : AdmittedRequest
+internal sealed class PendingWrite(long caller) : PendingCall(caller)
 {
-    public long Proposal { get; } = proposal;
-
-    public ReadOnlyMemory<byte> Envelope { get; } = envelope;
-
-    /// <summary>
-    /// With a client request id, the state machine applies the command once however often it is decided, so the
-    /// node may safely propose it again after a leader change. Without one, a command that may already sit in a
-    /// slot is never proposed twice; the client learns the outcome, or that it is unknown at the deadline.
-    /// </summary>
-    public bool HasRequestId { get; } = hasRequestId;
-
     public TaskCompletionSource<CommandResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool IsDone => Result.Task.IsCompleted;
-}
+    public override Task Completion => Result.Task;
 
-internal enum ReadKind
-{
-    Get,
-    Contains,
-}
+    public override void Complete(in Answer answer)
+    {
+        if (answer.Kind == AnswerKind.WriteApplied)
+        {
+            Result.TrySetResult(answer.Write);
+        }
+        else
+        {
+            Result.TrySetException(new OverloadedException(answer.Reason ?? "overloaded"));
+        }
+    }
 
-/// <summary>The answer to a read: found or not, and the value and version when found.</summary>
-internal readonly record struct ReadResult(bool Found, ReadOnlyMemory<byte> Value, ulong Version);
+    public override void Fail(Exception reason) => Result.TrySetException(reason);
+}
 
 /// <summary>A client read; linearizable ones wait for a read index and for the applied slot to reach it.</summary>
-internal sealed class PendingRead(string key, ReadKind kind, bool linearizable) : AdmittedRequest
+internal sealed class PendingRead(long caller) : PendingCall(caller)
 {
-    public string Key { get; } = key;
-
-    public ReadKind Kind { get; } = kind;
-
-    public bool Linearizable { get; } = linearizable;
-
     public TaskCompletionSource<ReadResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public bool IsDone => Result.Task.IsCompleted;
+    public override Task Completion => Result.Task;
+
+    public override void Complete(in Answer answer)
+    {
+        if (answer.Kind == AnswerKind.ReadServed)
+        {
+            Result.TrySetResult(answer.Read);
+        }
+        else
+        {
+            Result.TrySetException(new OverloadedException(answer.Reason ?? "overloaded"));
+        }
+    }
+
+    public override void Fail(Exception reason) => Result.TrySetException(reason);
 }

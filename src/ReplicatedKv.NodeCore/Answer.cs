@@ -1,0 +1,29 @@
+using ReplicatedKv.StateMachine;
+
+namespace ReplicatedKv.NodeCore;
+
+/// <summary>What a read asks: the value and version, or only whether the key exists.</summary>
+public enum ReadKind
+{
+    Get,
+    Contains,
+}
+
+/// <summary>The answer to a read: found or not, and the value and version when found.</summary>
+public readonly record struct ReadResult(bool Found, ReadOnlyMemory<byte> Value, ulong Version);
+
+/// <summary>How a caller's request ended.</summary>
+public enum AnswerKind
+{
+    /// <summary>The write was applied here; <see cref="Answer.Write"/> is the state machine's result.</summary>
+    WriteApplied,
+
+    /// <summary>The read was served; <see cref="Answer.Read"/> holds it.</summary>
+    ReadServed,
+
+    /// <summary>Refused for load (the leader's queue or the read-index table is full); nothing was applied.</summary>
+    Overloaded,
+}
+
+/// <summary>One answer to one caller, named by the number the host gave the request when it submitted it.</summary>
+public readonly record struct Answer(long Caller, AnswerKind Kind, CommandResult Write = default, ReadResult Read = default, string? Reason = null);

@@ -1,0 +1,42 @@
+using ReplicatedKv.StateMachine;
+
+namespace ReplicatedKv.NodeCore;
+
+// Snapshots: the host writes and reads the files; the core decides whether one is wanted and swaps the table.
+public sealed partial class NodeCore
+{
+    /// <summary>True when a snapshot through <paramref name="slot"/> would move this node forward (see PaxosReplica.WantsSnapshot).</summary>
+    public bool WantsSnapshot(long slot) => _outstanding is null && _replica.WantsSnapshot(slot);
+
+    /// <summary>
+    /// Continues from a received snapshot the host restored into <paramref name="restored"/> after
+    /// <see cref="WantsSnapshot"/> said yes. The host must make the snapshot's record durable before it processes
+    /// the next Ready. Writes of this node inside the snapshot's slots were applied elsewhere: their outcome is now
+    /// unknown here, and their callers time out (a client with a request id retries and gets the first result).
+    /// </summary>
+    public void InstallSnapshot(long slot, KeyValueStateMachine restored)
+    {
+        ArgumentNullException.ThrowIfNull(restored);
+        if (restored.AppliedSlot != slot)
+        {
+            throw new ArgumentException($"snapshot claims slot {slot} but holds state through slot {restored.AppliedSlot}", nameof(restored));
+        }
+
+        _replica.InstallSnapshot(slot);
+        _stateMachine = restored;
+        ServeAppliedReads();
+    }
+
+    /// <summary>
+    /// A snapshot through <paramref name="slot"/> is durably saved: the log may forget slots up to
+    /// <paramref name="keepEntries"/> before it, so peers slightly behind still catch up from the log.
+    /// </summary>
+    public void SnapshotSaved(long slot, long keepEntries)
+    {
+        var compactTo = Math.Min(slot - keepEntries, _replica.HandedOutIndex);
+        if (compactTo > _replica.FirstSlot)
+        {
+            _replica.Compact(compactTo);
+        }
+    }
+}
