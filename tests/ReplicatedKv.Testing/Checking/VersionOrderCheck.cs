@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Necessary conditions that follow from versions alone, checked in O(n log n) before any search. Writes with

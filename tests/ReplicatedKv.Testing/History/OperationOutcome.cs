@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.History;
+namespace ReplicatedKv.Testing.History;
 
 /// <summary>How an operation ended, as far as the client can know.</summary>
 public enum OperationOutcome

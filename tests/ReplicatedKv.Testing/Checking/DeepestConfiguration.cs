@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// The deepest configuration the search reached (most required operations linearized), kept to explain a failure

@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Optional operations (unknown outcomes no read saw) grouped by effect: within a group they differ only in invoke

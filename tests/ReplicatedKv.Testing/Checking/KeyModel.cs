@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// The sequential specification of one key: which operations may take effect in a state, and the state after.

@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Rejects histories the harness could not have recorded correctly (as opposed to histories the store got wrong):

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace ReplicatedKv.Chaos.History;
+namespace ReplicatedKv.Testing.History;
 
 /// <summary>
 /// Source-generated (no reflection at run time) JSON for history lines. Enums are written as names and nulls are

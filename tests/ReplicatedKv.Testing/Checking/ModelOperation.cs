@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>What an operation requires of the key and does to it, reduced to what the model needs.</summary>
 internal enum ModelOperationKind

@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// The verdict on a history. <see cref="IsLinearizable"/> is true only when every key was proven linearizable.

@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.History;
+namespace ReplicatedKv.Testing.History;
 
 /// <summary>
 /// One client call as the history records it (one JSON line each). Times are from one monotonic clock in the

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace ReplicatedKv.Chaos.History;
+namespace ReplicatedKv.Testing.History;
 
 /// <summary>
 /// A history as JSON lines: one <see cref="Operation"/> per line, in the order given. A failed run keeps its file as

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Words for a failed search, after Porcupine's partial linearizations but shorter: how far the longest

@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>One linearized operation on the search stack.</summary>
 /// <param name="Operation">The operation linearized.</param>

@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Versions are cluster-wide revisions, so one version names one write across all keys. Per-key checking cannot

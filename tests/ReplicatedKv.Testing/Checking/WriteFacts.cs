@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// What one key's history says about each of its writes regardless of order: its version (from its own reply or

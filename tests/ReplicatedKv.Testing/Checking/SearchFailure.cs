@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 internal enum SearchVerdict
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>When the whole check must give up; <see cref="None"/> never expires.</summary>
 internal readonly struct Deadline

@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>
 /// Wing &amp; Gong's search with Lowe's memoization, as Porcupine does it, over one key. The candidates to take

@@ -1,7 +1,7 @@
 using System.Globalization;
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Chaos.Checking;
+namespace ReplicatedKv.Testing.Checking;
 
 /// <summary>Operations in words for violation explanations: one line each, with id, client, reply and times.</summary>
 internal static class OperationText
