@@ -6,7 +6,7 @@ using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Hosting;
 using ReplicatedKv.Server.Settings;
 
-namespace ReplicatedKv.Server.Tests;
+namespace ReplicatedKv.Testing.Clusters;
 
 /// <summary>
 /// A cluster of real rkv-server hosts in this process, each with its own loopback ports and data directory.
