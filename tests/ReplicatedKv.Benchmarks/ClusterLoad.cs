@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -9,6 +7,7 @@ using HdrHistogram;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Hosting;
 using ReplicatedKv.Server.Settings;
+using ReplicatedKv.Testing.Ports;
 
 namespace ReplicatedKv.Benchmarks;
 
@@ -122,18 +121,7 @@ internal static class ClusterLoad
 
     private static async Task<ServerHost[]> StartClusterAsync(int size, string root)
     {
-        var listeners = Enumerable.Range(0, 2 * size).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        foreach (var l in listeners)
-        {
-            l.Start();
-        }
-
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners)
-        {
-            l.Stop();
-        }
-
+        var ports = FreePorts.Pick(2 * size);
         var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
         var hosts = new List<ServerHost>();
         for (var i = 0; i < size; i++)

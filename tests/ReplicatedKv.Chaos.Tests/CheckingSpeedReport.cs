@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using ReplicatedKv.Chaos.Checking;
+using ReplicatedKv.Testing.Checking;
 using Xunit.Abstractions;
 
 namespace ReplicatedKv.Chaos.Tests;

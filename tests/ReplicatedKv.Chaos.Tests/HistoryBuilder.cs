@@ -1,5 +1,5 @@
-using ReplicatedKv.Chaos.Checking;
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.Checking;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Tests;
 

@@ -1,4 +1,4 @@
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Tests;
 

@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Chaos.Nemesis;
 using ReplicatedKv.Chaos.Scenarios;
+using ReplicatedKv.Testing.History;
 using Xunit.Abstractions;
 
 namespace ReplicatedKv.Chaos.Tests;

@@ -1,4 +1,4 @@
-using ReplicatedKv.Chaos.Checking;
+using ReplicatedKv.Testing.Checking;
 
 namespace ReplicatedKv.Chaos.Tests;
 

@@ -1,6 +1,6 @@
-using ReplicatedKv.Chaos.Checking;
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Chaos.Scenarios;
+using ReplicatedKv.Testing.Checking;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ReplicatedKv.Server.Tests;
+using ReplicatedKv.Testing.Clusters;
 
 namespace ReplicatedKv.Cli.Tests;
 

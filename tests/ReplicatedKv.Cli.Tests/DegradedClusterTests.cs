@@ -1,4 +1,4 @@
-using ReplicatedKv.Server.Tests;
+using ReplicatedKv.Testing.Clusters;
 
 namespace ReplicatedKv.Cli.Tests;
 

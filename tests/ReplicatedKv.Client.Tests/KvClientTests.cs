@@ -1,6 +1,6 @@
 using System.Text;
 using ReplicatedKv.Protos.V1;
-using ReplicatedKv.Server.Tests;
+using ReplicatedKv.Testing.Clusters;
 
 namespace ReplicatedKv.Client.Tests;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using ReplicatedKv.Testing.Processes;
 
 namespace ReplicatedKv.LocalCluster.Tests;
 
@@ -9,10 +10,8 @@ namespace ReplicatedKv.LocalCluster.Tests;
 /// rkv-local running as a real process (<c>dotnet rkv-local.dll ...</c>), its stdout and stderr captured line by line.
 /// Disposing kills whatever is left of it and of the nodes it reported, so a failed test leaks no processes.
 /// </summary>
-internal sealed partial class LauncherProcess : IDisposable
+internal sealed class LauncherProcess : IDisposable
 {
-    private const int SigInt = 2;
-
     private readonly Process _process;
     private readonly StringBuilder _transcript = new();
     private readonly Lock _gate = new();
@@ -102,7 +101,7 @@ internal sealed partial class LauncherProcess : IDisposable
     /// <summary>SIGINT, as Ctrl-C would send it, but to the launcher alone: stopping the nodes is its job.</summary>
     public void Interrupt()
     {
-        if (kill(_process.Id, SigInt) != 0)
+        if (!PosixSignals.Send(_process.Id, PosixSignals.SigInt))
         {
             throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
         }
@@ -167,9 +166,6 @@ internal sealed partial class LauncherProcess : IDisposable
     {
         // "SigIgn:\t0000000000001006": a mask of ignored signals, bit n-1 for signal n.
         var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (PosixSignals.SigInt - 1))) != 0;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using ReplicatedKv.Testing.Ports;
 
 namespace ReplicatedKv.LocalCluster.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ReplicatedKv.Testing.Processes;
 
 namespace ReplicatedKv.Chaos.Cluster;
 

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using ReplicatedKv.Testing.Ports;
 
 namespace ReplicatedKv.Chaos.Cluster;
 
@@ -23,7 +22,7 @@ internal sealed class LoopbackNetwork : ClusterNetwork
 
     public static LoopbackNetwork Create(RunSlot slot, int nodes, string why)
     {
-        var ports = FreePorts(nodes * 3);
+        var ports = FreePorts.Pick(nodes * 3);
         var addresses = Enumerable.Range(0, nodes)
             .Select(i => new NodeAddress(i, "127.0.0.1", ports[i * 3], ports[(i * 3) + 1], ports[(i * 3) + 2]))
             .ToArray();
@@ -34,27 +33,4 @@ internal sealed class LoopbackNetwork : ClusterNetwork
 
     public override Task CutAsync(IReadOnlyCollection<LinkCut> cuts) =>
         cuts.Count == 0 ? Task.CompletedTask : throw new NotSupportedException($"partitions need network namespaces: {_why}");
-
-    // Holding every listener until all are chosen keeps the ports distinct; a race with another program is possible
-    // but shows up at once as a node that cannot listen.
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        try
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Start();
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
 }

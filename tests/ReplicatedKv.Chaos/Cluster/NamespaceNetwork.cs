@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ReplicatedKv.Testing.Processes;
 
 namespace ReplicatedKv.Chaos.Cluster;
 

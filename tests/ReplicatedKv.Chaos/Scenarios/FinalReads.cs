@@ -1,7 +1,7 @@
 using System.Globalization;
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Chaos.Workload;
 using ReplicatedKv.Client;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 

@@ -1,6 +1,7 @@
 using ReplicatedKv.Chaos.Cluster;
 using ReplicatedKv.Chaos.Nemesis;
 using ReplicatedKv.Chaos.Workload;
+using ReplicatedKv.Testing.Checking;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 
@@ -50,7 +51,7 @@ internal static class LostDiskScript
         }
 
         schedule.Event("workload stopped");
-        report.Linearizability = await Task.Run(() => Checking.LinearizabilityChecker.Check(history.Snapshot(), TimeSpan.FromSeconds(60)), cancellationToken)
+        report.Linearizability = await Task.Run(() => LinearizabilityChecker.Check(history.Snapshot(), TimeSpan.FromSeconds(60)), cancellationToken)
             .ConfigureAwait(false);
 
         await Task.WhenAll(survivors.Append(leader).Select(n => n.KillAsync())).ConfigureAwait(false);

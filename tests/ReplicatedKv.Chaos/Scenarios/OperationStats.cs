@@ -1,5 +1,5 @@
 using System.Globalization;
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 

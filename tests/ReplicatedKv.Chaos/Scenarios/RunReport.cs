@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using ReplicatedKv.Chaos.Checking;
 using ReplicatedKv.Chaos.Nemesis;
+using ReplicatedKv.Testing.Checking;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 

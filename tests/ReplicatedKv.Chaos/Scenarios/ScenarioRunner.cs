@@ -1,8 +1,8 @@
-using ReplicatedKv.Chaos.Checking;
 using ReplicatedKv.Chaos.Cluster;
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Chaos.Nemesis;
 using ReplicatedKv.Chaos.Workload;
+using ReplicatedKv.Testing.Checking;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ReplicatedKv.Chaos.History;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Workload;
 

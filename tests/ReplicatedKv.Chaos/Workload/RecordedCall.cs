@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Client;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Workload;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using ReplicatedKv.Chaos.History;
 using ReplicatedKv.Client;
+using ReplicatedKv.Testing.History;
 
 namespace ReplicatedKv.Chaos.Workload;
 

@@ -1,0 +1,172 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Server.Hosting;
+using ReplicatedKv.Server.Settings;
+
+namespace ReplicatedKv.Testing.Clusters;
+
+/// <summary>
+/// A cluster of real rkv-server hosts in this process, each with its own loopback ports and data directory.
+/// Nodes can be stopped (abruptly: the host is torn down without draining), wiped and restarted.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly ServerHost?[] _hosts;
+    private readonly GrpcChannel[] _channels;
+    private readonly string _root;
+
+    private TestCluster(ServerSettings[] settings, string root)
+    {
+        Settings = settings;
+        _root = root;
+        _hosts = new ServerHost?[settings.Length];
+        _channels = settings.Select(s => GrpcChannel.ForAddress(s.AdvertiseClientUrl)).ToArray();
+    }
+
+    public ServerSettings[] Settings { get; }
+
+    public int Size => Settings.Length;
+
+    /// <summary>Starts <paramref name="size"/> nodes with test-sized timings, each changed by <paramref name="adjust"/> if given.</summary>
+    /// <param name="size">Number of nodes.</param>
+    /// <param name="adjust">Changes to each node's settings.</param>
+    /// <param name="withAdminPorts">Also give each node an HTTP/1.1 admin port (/healthz, /readyz, /metrics): <see cref="AdminUrl"/>.</param>
+    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+        var ports = FreePorts(3 * size);
+        var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
+        var settings = new ServerSettings[size];
+        for (var i = 0; i < size; i++)
+        {
+            var s = new ServerSettings
+            {
+                NodeId = $"n{i + 1}",
+                ClientUrl = new Uri($"http://127.0.0.1:{ports[2 * i]}"),
+                PeerUrl = new Uri($"http://127.0.0.1:{ports[(2 * i) + 1]}"),
+                AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
+                AdminUrl = withAdminPorts ? new Uri($"http://127.0.0.1:{ports[(2 * size) + i]}") : null,
+                Peers = peers,
+                DataDir = Path.Combine(root, $"n{i + 1}"),
+                TickInterval = TimeSpan.FromMilliseconds(30),
+                RequestTimeout = TimeSpan.FromSeconds(5),
+                LogLevel = "Warning",
+                ShutdownTimeout = TimeSpan.FromSeconds(2),
+
+                // Short, so a node with an empty disk (every node at first start) waits only 1.5 s before it votes.
+                MaxMessageAge = TimeSpan.FromMilliseconds(500),
+            };
+            settings[i] = adjust?.Invoke(s) ?? s;
+        }
+
+        var cluster = new TestCluster(settings, root);
+        await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartNodeAsync));
+        return cluster;
+    }
+
+    public bool IsRunning(int node) => _hosts[node] is not null;
+
+    public ServerHost Host(int node) => _hosts[node] ?? throw new InvalidOperationException($"node {node} is stopped");
+
+    public KeyValue.KeyValueClient Client(int node) => new(_channels[node]);
+
+    public Cluster.ClusterClient Ops(int node) => new(_channels[node]);
+
+    public Uri AdminUrl(int node) => Settings[node].AdminUrl ?? throw new InvalidOperationException("started without admin ports");
+
+    public async Task StartNodeAsync(int node)
+    {
+        _hosts[node] = await ServerHost.StartAsync(Settings[node]);
+    }
+
+    public async Task StopNodeAsync(int node)
+    {
+        if (_hosts[node] is { } host)
+        {
+            _hosts[node] = null;
+            await host.DisposeAsync();
+        }
+    }
+
+    public void WipeData(int node)
+    {
+        if (Directory.Exists(Settings[node].DataDir))
+        {
+            Directory.Delete(Settings[node].DataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Waits until every running node names the same leader, and returns its index.</summary>
+    public async Task<int> WaitForLeaderAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var leaders = new HashSet<string>();
+            var running = 0;
+            for (var i = 0; i < Size; i++)
+            {
+                if (_hosts[i] is { } host)
+                {
+                    running++;
+                    leaders.Add(host.Node.View.SeesLiveQuorum ? host.Node.View.LeaderName ?? "" : "");
+                }
+            }
+
+            if (leaders.Count == 1 && leaders.Single() is { Length: > 0 } name && running > 0)
+            {
+                var index = Array.FindIndex(Settings, s => s.NodeId == name);
+                if (_hosts[index] is not null)
+                {
+                    return index;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no agreed leader within the timeout; views: {string.Join(", ", leaders)}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Retries a call through UNAVAILABLE (leader changes, restarts) until it succeeds or time runs out.</summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public static CallOptions Deadline(double seconds = 10) => new(deadline: DateTime.UtcNow.AddSeconds(seconds));
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = 0; i < Size; i++)
+        {
+            await StopNodeAsync(i);
+            _channels[i].Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static int[] FreePorts(int count) => Ports.FreePorts.Pick(count);
+}
