@@ -15,7 +15,11 @@ public sealed class OsStorageFiles : IStorageFiles
     /// What the log uses when no files are given: the real disk, wrapped in the failpoints when a build that
     /// carries them (see <c>Failpoints</c>) runs with RKV_FAILPOINTS set.
     /// </summary>
-    internal static IStorageFiles Default { get; } = CreateDefault();
+    internal static IStorageFiles Default { get; } =
+#if RKV_FAULT_INJECTION
+        Failpoints.Enabled ? Failpoints.Wrap(Instance) :
+#endif
+        Instance;
 
     public void CreateDirectory(string directory) => Directory.CreateDirectory(directory);
 
@@ -38,17 +42,6 @@ public sealed class OsStorageFiles : IStorageFiles
     public void Delete(string path) => File.Delete(path);
 
     public void SyncDirectory(string directory) => FileSync.SyncDirectory(directory);
-
-    private static IStorageFiles CreateDefault()
-    {
-#if RKV_FAULT_INJECTION
-        if (Failpoints.Enabled)
-        {
-            return Failpoints.Wrap(Instance);
-        }
-#endif
-        return Instance;
-    }
 
     private sealed class OsFile(string path, SafeFileHandle handle) : IStorageFile
     {
