@@ -15,7 +15,7 @@ namespace ReplicatedKv.Storage;
 /// <remarks>
 /// <para>
 /// Threads. The log has one owner, the writer: in the server, the node loop's thread. Only the writer may call
-/// <see cref="Append"/>, <see cref="Sync"/>, <see cref="CompactThrough"/>, <see cref="SegmentCount"/> and
+/// <see cref="Append"/>, <see cref="Sync"/>, <see cref="CompactThrough"/>, <see cref="SegmentCount"/>, <see cref="HasUnsynced"/> and
 /// <see cref="Dispose"/>/<see cref="DisposeAsync"/>, one call at a time; none of them is safe to call from
 /// another thread, and none blocks on anything but the disk. <see cref="Syncs"/> and <see cref="BytesWritten"/>
 /// are plain counters the writer updates; reading them elsewhere (a benchmark's report, a metrics scrape) gives
