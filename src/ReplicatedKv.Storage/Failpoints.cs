@@ -1,6 +1,6 @@
+#if RKV_FAULT_INJECTION
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace ReplicatedKv.Storage;
 
@@ -9,8 +9,14 @@ namespace ReplicatedKv.Storage;
 /// unless the process starts with <c>RKV_FAILPOINTS</c> set (any value; <c>on</c> just enables them). Once enabled,
 /// <c>wal-crash-mid-batch=after:N</c> (in the variable, or armed later with <see cref="Arm"/>, which rkv-server
 /// exposes on its admin port) makes the Nth log write from then on put only part of its bytes in the segment file
-/// and SIGKILL the process before the fsync: a crash that lands inside a group commit. Never set it in production.
+/// and SIGKILL the process before the fsync: a crash that lands inside a log write. Never set it in production.
 /// </summary>
+/// <remarks>
+/// Compiled only where <c>RKV_FAULT_INJECTION</c> is defined: every configuration but Release (Directory.Build.props),
+/// so the Debug builds the chaos runs start carry it, and the Release binaries, among them the deploy/Dockerfile
+/// image (it publishes Release), contain no such type and no admin route to arm it. It works as a decorator over the
+/// log's file seam (<see cref="Wrap"/>, chosen by <see cref="OsStorageFiles.Default"/>), not as a check in the log.
+/// </remarks>
 public static partial class Failpoints
 {
     public const string EnvironmentVariable = "RKV_FAILPOINTS";
@@ -22,7 +28,7 @@ public static partial class Failpoints
     /// <summary>Read once at start. While false (always, outside tests) the log's check is a constant the JIT removes.</summary>
     public static readonly bool Enabled = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable));
 
-    // Log writes left until the crash; 0 = disarmed. Counted down by the single flusher.
+    // Log writes left until the crash; 0 = disarmed. Counted down by the log's single writer, armed from the admin route.
     private static int _walWritesUntilCrash = Enabled ? ArmedAtStart(Environment.GetEnvironmentVariable(EnvironmentVariable)!) : 0;
 
     /// <summary>
@@ -49,20 +55,17 @@ public static partial class Failpoints
         return left > 0 && Interlocked.Decrement(ref _walWritesUntilCrash) == 0;
     }
 
+    /// <summary>The files the log writes through, with the crash points in the segment appends.</summary>
+    internal static IStorageFiles Wrap(IStorageFiles inner) => new FailpointFiles(inner);
+
     /// <summary>
-    /// Writes about the first half of <paramref name="buffers"/> (whole frames) at <paramref name="offset"/>, moved
+    /// Writes about the first half of <paramref name="bytes"/> (whole frames) at <paramref name="offset"/>, moved
     /// off a frame boundary so one record is torn, then SIGKILLs this process: no fsync, no cleanup, no return.
     /// </summary>
-    internal static void CrashMidWrite(SafeFileHandle file, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long offset)
+    internal static void CrashMidWrite(IStorageFile file, ReadOnlyMemory<byte> bytes, long offset)
     {
-        var bytes = new List<byte>();
-        foreach (var buffer in buffers)
-        {
-            bytes.AddRange(buffer.Span);
-        }
-
         var all = bytes.ToArray();
-        RandomAccess.Write(file, all.AsSpan(0, TornLength(all)), offset);
+        file.Write(offset, all.AsMemory(0, TornLength(all)));
         _ = NativeMethods.kill(Environment.ProcessId, SigKill);
 
         // SIGKILL cannot be caught; this only runs where there is no kill(2).
@@ -131,4 +134,49 @@ public static partial class Failpoints
         [LibraryImport("libc", SetLastError = true)]
         internal static partial int kill(int pid, int signal);
     }
+
+    /// <summary>Passes everything through; appends to a segment (<c>*.wal</c>, not a segment being created) count towards the armed crash.</summary>
+    private sealed class FailpointFiles(IStorageFiles inner) : IStorageFiles
+    {
+        public void CreateDirectory(string directory) => inner.CreateDirectory(directory);
+
+        public IReadOnlyList<string> List(string directory, string suffix) => inner.List(directory, suffix);
+
+        public byte[] ReadAll(string path) => inner.ReadAll(path);
+
+        public IStorageFile Create(string path) => Watch(inner.Create(path));
+
+        public IStorageFile OpenExisting(string path) => Watch(inner.OpenExisting(path));
+
+        public void Move(string source, string destination) => inner.Move(source, destination);
+
+        public void Delete(string path) => inner.Delete(path);
+
+        public void SyncDirectory(string directory) => inner.SyncDirectory(directory);
+
+        private static IStorageFile Watch(IStorageFile file) =>
+            file.Path.EndsWith(".wal", StringComparison.Ordinal) ? new FailpointFile(file) : file;
+    }
+
+    private sealed class FailpointFile(IStorageFile inner) : IStorageFile
+    {
+        public string Path => inner.Path;
+
+        public void Write(long offset, ReadOnlyMemory<byte> bytes)
+        {
+            if (CrashesThisWalWrite())
+            {
+                CrashMidWrite(inner, bytes, offset);
+            }
+
+            inner.Write(offset, bytes);
+        }
+
+        public void DataSync() => inner.DataSync();
+
+        public void SetLength(long length) => inner.SetLength(length);
+
+        public void Dispose() => inner.Dispose();
+    }
 }
+#endif

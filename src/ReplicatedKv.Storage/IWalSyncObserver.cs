@@ -1,8 +1,8 @@
 namespace ReplicatedKv.Storage;
 
 /// <summary>
-/// Told about every group-commit fdatasync of the log, so a host can measure the disk without the storage library
-/// depending on a metrics package. Called on the flushing thread before the synced batches are reported durable:
+/// Told about every fdatasync of appended log records, so a host can measure the disk without the storage library
+/// depending on a metrics package. Called on the log's writer thread, inside <see cref="WriteAheadLog.Sync"/>:
 /// keep it short and never throw.
 /// </summary>
 public interface IWalSyncObserver

@@ -8,16 +8,28 @@ namespace ReplicatedKv.Storage;
 /// The durable state of one replica: what <see cref="Ready"/> asks to persist goes to the write-ahead log;
 /// snapshots go to <see cref="SnapshotStore"/>. Restart = newest intact snapshot, then the log after it.
 /// </summary>
-public sealed class NodeStorage : IAsyncDisposable
+/// <remarks>
+/// Threads: the node loop is the writer (see <see cref="WriteAheadLog"/>): it calls <see cref="Persist"/>,
+/// <see cref="RecordSnapshot"/>, <see cref="SnapshotDue"/> and disposes. <see cref="SaveSnapshotAsync"/> runs off
+/// the loop, on any one thread at a time, and touches only the snapshot folder and <c>_savedSnapshot</c>.
+/// </remarks>
+public sealed class NodeStorage : IDisposable, IAsyncDisposable
 {
     private readonly StorageOptions _options;
+
+    // Writer-owned: log growth since the last recorded snapshot, and the newest snapshot recorded in the log.
     private long _entriesSinceSnapshot;
     private long _bytesSinceSnapshot;
+    private long _recordedSnapshot;
+
+    // The newest snapshot file SaveSnapshotAsync made durable; written off the loop, read by the writer.
+    private long _savedSnapshot;
 
     private NodeStorage(StorageOptions options, WriteAheadLog log, SnapshotStore snapshots, PersistentState state, SnapshotReader? snapshot)
     {
         _options = options;
         _entriesSinceSnapshot = state.Entries.Count;
+        _recordedSnapshot = _savedSnapshot = snapshot?.Slot ?? 0;
         Log = log;
         Snapshots = snapshots;
         State = state;
@@ -36,11 +48,13 @@ public sealed class NodeStorage : IAsyncDisposable
 
     /// <summary>
     /// True once the log grew past <see cref="StorageOptions.SnapshotEveryEntries"/> entries or
-    /// <see cref="StorageOptions.SnapshotEveryBytes"/> bytes since the last snapshot: time to take one.
+    /// <see cref="StorageOptions.SnapshotEveryBytes"/> bytes since the last recorded snapshot, and no snapshot
+    /// saved since waits to be recorded: time to take one. Writer thread only.
     /// </summary>
     public bool SnapshotDue =>
-        (_options.SnapshotEveryEntries > 0 && Interlocked.Read(ref _entriesSinceSnapshot) >= _options.SnapshotEveryEntries) ||
-        (_options.SnapshotEveryBytes > 0 && Interlocked.Read(ref _bytesSinceSnapshot) >= _options.SnapshotEveryBytes);
+        Volatile.Read(ref _savedSnapshot) <= _recordedSnapshot &&
+        ((_options.SnapshotEveryEntries > 0 && _entriesSinceSnapshot >= _options.SnapshotEveryEntries) ||
+         (_options.SnapshotEveryBytes > 0 && _bytesSinceSnapshot >= _options.SnapshotEveryBytes));
 
     /// <summary>
     /// Opens the data directory and recovers. Throws <see cref="WalCorruptionException"/> (one line naming the
@@ -56,7 +70,7 @@ public sealed class NodeStorage : IAsyncDisposable
             Directory = Path.Combine(options.DataDirectory, "wal"),
             SegmentBytes = options.SegmentBytes,
             SyncObserver = options.SyncObserver,
-            WriteFault = options.WriteFault,
+            Files = options.Files,
         };
         var log = WriteAheadLog.Open(walOptions, out var contents, logger);
         try
@@ -75,21 +89,22 @@ public sealed class NodeStorage : IAsyncDisposable
         }
         catch
         {
-            log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            log.Dispose();
             throw;
         }
     }
 
     /// <summary>
-    /// Writes a Ready's entries, then its hard state, in one batch, and completes once they are durable.
-    /// Faults with <see cref="StorageUnavailableException"/> when the disk refuses; retry the same Ready.
+    /// Writes a Ready's entries, then its hard state, as one batch, and when <see cref="Ready.MustSync"/> makes them
+    /// durable with one fsync before returning. Throws <see cref="StorageUnavailableException"/> when the disk
+    /// refuses; persist the same Ready again. Writer thread only (the node loop): see <see cref="WriteAheadLog"/>.
     /// </summary>
-    public Task PersistAsync(Ready ready)
+    public void Persist(Ready ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
         if (ready.Entries.Count == 0 && ready.HardState is null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         var size = ready.HardState is null ? 0 : WalFormat.HardStateFrameSize;
@@ -109,32 +124,111 @@ public sealed class NodeStorage : IAsyncDisposable
             batch.AddHardState(hardState);
         }
 
-        Interlocked.Add(ref _entriesSinceSnapshot, ready.Entries.Count);
-        Interlocked.Add(ref _bytesSinceSnapshot, batch.Length);
-        return Log.CommitAsync(batch);
+        var length = batch.Length;
+        Log.Append(batch);
+        if (ready.MustSync)
+        {
+            Log.Sync();
+        }
+
+        _entriesSinceSnapshot += ready.Entries.Count;
+        _bytesSinceSnapshot += length;
     }
 
     /// <summary>
-    /// Takes a snapshot through <paramref name="slot"/> (the payload written by <paramref name="writePayload"/>),
-    /// records it in the log, then drops log segments and snapshots it makes unnecessary.
+    /// Records in the log that a snapshot through <paramref name="slot"/> is durable on disk (saved by
+    /// <see cref="SaveSnapshotAsync"/>, or received from a peer and completed), with one fsync; then resets
+    /// <see cref="SnapshotDue"/>, drops the log segments and the old snapshots it makes unnecessary. Call it only
+    /// after the snapshot file is durable. Throws <see cref="StorageUnavailableException"/> when the marker cannot
+    /// be written (call again), or the <see cref="IOException"/> of a failed compaction. Writer thread only.
     /// </summary>
-    public async Task SaveSnapshotAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
-    {
-        await Snapshots.SaveAsync(slot, writePayload, cancellationToken).ConfigureAwait(false);
-        await RecordSnapshotAsync(slot).ConfigureAwait(false);
-    }
-
-    /// <summary>After a snapshot received from a peer was completed: record it, then compact behind it.</summary>
-    public async Task RecordSnapshotAsync(long slot)
+    public void RecordSnapshot(long slot)
     {
         var marker = new WalBatch();
         marker.AddSnapshotMarker(slot);
-        await Log.CommitAsync(marker).ConfigureAwait(false);
-        Interlocked.Exchange(ref _entriesSinceSnapshot, 0);
-        Interlocked.Exchange(ref _bytesSinceSnapshot, 0);
+        Log.Append(marker);
+        Log.Sync();
+        _recordedSnapshot = Math.Max(_recordedSnapshot, slot);
+        _entriesSinceSnapshot = 0;
+        _bytesSinceSnapshot = 0;
         Log.CompactThrough(slot);
         Snapshots.Prune();
     }
 
+    /// <summary>
+    /// Writes a snapshot file through <paramref name="slot"/> (the payload written by <paramref name="writePayload"/>)
+    /// and returns once it is durable under its final name. Runs on any thread, off the node loop: it does not touch
+    /// the log. The loop then calls <see cref="RecordSnapshot"/> with the same slot.
+    /// </summary>
+    public async Task SaveSnapshotAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
+    {
+        await Snapshots.SaveAsync(slot, writePayload, cancellationToken).ConfigureAwait(false);
+        InterlockedMax(ref _savedSnapshot, slot);
+    }
+
+    /// <summary>
+    /// LEGACY, for the current node loop only; remove once the loop calls <see cref="Persist"/> and
+    /// <see cref="RecordSnapshot"/> itself. Records a snapshot saved since the last call (what
+    /// <see cref="SaveSnapshotAsync"/> used to do from its own thread), then <see cref="Persist"/>s, synchronously:
+    /// the returned task is already complete, or faulted with <see cref="StorageUnavailableException"/>.
+    /// </summary>
+    public Task PersistAsync(Ready ready)
+    {
+        try
+        {
+            RecordSavedSnapshot();
+            Persist(ready);
+            return Task.CompletedTask;
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// LEGACY, for the current node loop only; remove once the loop calls <see cref="RecordSnapshot"/>. Runs it
+    /// synchronously: the returned task is already complete, or faulted with <see cref="StorageUnavailableException"/>.
+    /// </summary>
+    public Task RecordSnapshotAsync(long slot)
+    {
+        try
+        {
+            RecordSnapshot(slot);
+            return Task.CompletedTask;
+        }
+        catch (StorageUnavailableException e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    public void Dispose() => Log.Dispose();
+
     public ValueTask DisposeAsync() => Log.DisposeAsync();
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        var current = Volatile.Read(ref location);
+        while (current < value)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    // LEGACY (goes with PersistAsync): what the old loop never records itself.
+    private void RecordSavedSnapshot()
+    {
+        var saved = Volatile.Read(ref _savedSnapshot);
+        if (saved > _recordedSnapshot)
+        {
+            RecordSnapshot(saved);
+        }
+    }
 }

@@ -8,7 +8,7 @@ public sealed record StorageOptions
 
     public long SegmentBytes { get; init; } = 64L << 20;
 
-    /// <summary>Passed to the log: told the duration and size of each group-commit fsync.</summary>
+    /// <summary>Passed to the log: told the duration and size of each fsync of appended records.</summary>
     public IWalSyncObserver? SyncObserver { get; init; }
 
     /// <summary>Snapshots kept on disk; older ones are deleted after each new one.</summary>
@@ -20,6 +20,9 @@ public sealed record StorageOptions
     /// <summary>A snapshot is due once this many log bytes were written since the last one (0 disables the size).</summary>
     public long SnapshotEveryBytes { get; init; } = 256L << 20;
 
-    /// <summary>Test hook passed to the log: simulates a full disk or failing device.</summary>
-    internal Func<string, IOException?>? WriteFault { get; init; }
+    /// <summary>
+    /// The files the write-ahead log is kept in: the real disk unless a test substitutes a twin (see
+    /// <see cref="IStorageFiles"/>). Snapshot files always go to the real disk under <see cref="DataDirectory"/>.
+    /// </summary>
+    public IStorageFiles Files { get; init; } = OsStorageFiles.Default;
 }

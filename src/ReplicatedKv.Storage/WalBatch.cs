@@ -3,8 +3,8 @@ using ReplicatedKv.Consensus;
 namespace ReplicatedKv.Storage;
 
 /// <summary>
-/// Records that become durable together: usually everything one Ready asks to persist. A batch is used
-/// once: its pooled buffer goes back to the pool when the commit completes.
+/// Records appended together: usually everything one Ready asks to persist. A batch is used once: its pooled
+/// buffer goes back to the pool when <see cref="WriteAheadLog.Append"/> returns (or throws).
 /// </summary>
 public sealed class WalBatch
 {
@@ -15,8 +15,6 @@ public sealed class WalBatch
     {
         _buffer = new PooledBufferWriter(capacity);
     }
-
-    internal TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal ReadOnlyMemory<byte> Bytes => _buffer.WrittenMemory;
 

@@ -9,12 +9,9 @@ public sealed record WalOptions
     /// <summary>A segment rolls over once appending would take it past this size.</summary>
     public long SegmentBytes { get; init; } = 64L << 20;
 
-    /// <summary>Told the duration and size of each group-commit fsync; null to measure nothing.</summary>
+    /// <summary>Told the duration and size of each fsync of appended records; null to measure nothing.</summary>
     public IWalSyncObserver? SyncObserver { get; init; }
 
-    /// <summary>Test hook, called with the file after a write and before its fsync: a non-null result fails the write like a full disk.</summary>
-    internal Func<string, IOException?>? WriteFault { get; init; }
-
-    /// <summary>Test hook, called with a segment file just before compaction deletes it: a non-null result stops compaction there, as a crash would.</summary>
-    internal Func<string, IOException?>? DeleteFault { get; init; }
+    /// <summary>The files the log is kept in: the real disk unless a test substitutes a twin (see <see cref="IStorageFiles"/>).</summary>
+    public IStorageFiles Files { get; init; } = OsStorageFiles.Default;
 }

@@ -9,18 +9,17 @@ namespace ReplicatedKv.Storage;
 /// </summary>
 internal static partial class WalRecovery
 {
-    public static WalContents Read(string directory, ILogger logger)
+    public static WalContents Read(IStorageFiles files, string directory, ILogger logger)
     {
         var contents = new WalContents();
-        foreach (var stale in Directory.GetFiles(directory, "*.wal.tmp"))
+        foreach (var stale in files.List(directory, ".wal.tmp"))
         {
             // A segment whose creation a crash interrupted: it was never renamed into place, so never used.
-            File.Delete(stale);
+            files.Delete(stale);
         }
 
-        var paths = Array.FindAll(Directory.GetFiles(directory, "*.wal"), p => p.EndsWith(".wal", StringComparison.Ordinal));
-        Array.Sort(paths, StringComparer.Ordinal);
-        for (var i = 0; i < paths.Length; i++)
+        var paths = files.List(directory, ".wal");
+        for (var i = 0; i < paths.Count; i++)
         {
             var path = paths[i];
             if (!long.TryParse(Path.GetFileNameWithoutExtension(path), out var index))
@@ -29,16 +28,16 @@ internal static partial class WalRecovery
             }
 
             var segment = new WalSegment(index, path);
-            ReadSegment(segment, isNewest: i == paths.Length - 1, contents, logger);
+            ReadSegment(files, segment, isNewest: i == paths.Count - 1, contents, logger);
             contents.Segments.Add(segment);
         }
 
         return contents;
     }
 
-    private static void ReadSegment(WalSegment segment, bool isNewest, WalContents contents, ILogger logger)
+    private static void ReadSegment(IStorageFiles files, WalSegment segment, bool isNewest, WalContents contents, ILogger logger)
     {
-        var bytes = File.ReadAllBytes(segment.Path);
+        var bytes = files.ReadAll(segment.Path);
         var offset = 0;
         while (offset < bytes.Length)
         {
@@ -50,7 +49,7 @@ internal static partial class WalRecovery
                     throw new WalCorruptionException($"{segment.Path}: corrupt record at offset {offset}");
                 }
 
-                TruncateTornTail(segment.Path, offset, bytes.Length - offset, logger);
+                TruncateTornTail(files, segment.Path, offset, bytes.Length - offset, logger);
                 contents.TruncatedBytes = bytes.Length - offset;
                 break;
             }
@@ -107,12 +106,12 @@ internal static partial class WalRecovery
         return false;
     }
 
-    private static void TruncateTornTail(string path, long offset, long length, ILogger logger)
+    private static void TruncateTornTail(IStorageFiles files, string path, long offset, long length, ILogger logger)
     {
         LogTornTail(logger, path, offset, length);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
-        RandomAccess.SetLength(handle, offset);
-        FileSync.DataSync(handle);
+        using var file = files.OpenExisting(path);
+        file.SetLength(offset);
+        file.DataSync();
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Write-ahead log {Path} ends in a torn record at offset {Offset}; cutting off {Length} bytes that were never reported durable")]

@@ -1,307 +1,269 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Win32.SafeHandles;
 using ReplicatedKv.Consensus;
 
 namespace ReplicatedKv.Storage;
 
 /// <summary>
-/// An append-only log of segment files with group commit. <see cref="CommitAsync"/> queues a batch; whoever
-/// finds no flush running becomes the flusher: it writes every batch queued so far with one vectored write
-/// and one fdatasync, completes them all, and goes on while more are queued. Batches committed while an
-/// fsync runs gather for the next one, so throughput grows with load instead of paying one fsync per
-/// request, and an idle log pays no thread hand-off. Nothing is reported durable before its fsync returns.
+/// An append-only log of segment files, written and synced synchronously by one thread. <see cref="Append"/>
+/// writes a batch after the last one (rolling to a new segment when the current one is full); <see cref="Sync"/>
+/// makes everything appended so far durable with one fdatasync. Nothing appended is durable before a
+/// <see cref="Sync"/> returns. There is no queue, no lock and no hand-off: batching is the caller's business
+/// (the node loop appends what one turn produced, then syncs once).
 /// </summary>
-public sealed class WriteAheadLog : IAsyncDisposable
+/// <remarks>
+/// <para>
+/// Threads. The log has one owner, the writer: in the server, the node loop's thread. Only the writer may call
+/// <see cref="Append"/>, <see cref="Sync"/>, <see cref="CompactThrough"/>, <see cref="SegmentCount"/>, <see cref="HasUnsynced"/> and
+/// <see cref="Dispose"/>/<see cref="DisposeAsync"/>, one call at a time; none of them is safe to call from
+/// another thread, and none blocks on anything but the disk. <see cref="Syncs"/> and <see cref="BytesWritten"/>
+/// are plain counters the writer updates; reading them elsewhere (a benchmark's report, a metrics scrape) gives
+/// a value that may lag, never a torn one. Snapshot files are written elsewhere (<see cref="SnapshotStore"/>);
+/// their marker goes into this log from the writer, after the file is durable (<see cref="NodeStorage.RecordSnapshot"/>).
+/// </para>
+/// <para>
+/// Failures. A failed append or sync throws <see cref="StorageUnavailableException"/> and leaves no partial
+/// record behind: a failed append is cut back off; a failed sync cuts the segment back to the end of the last
+/// successful sync, so records appended since then are gone as a crash would have lost them. The caller
+/// retries the same records (re-writing them is harmless) until they succeed.
+/// </para>
+/// </remarks>
+public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
 {
     private readonly WalOptions _options;
-    private readonly ConcurrentQueue<WalBatch> _queue = new();
-    private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private readonly IStorageFiles _files;
     private readonly List<WalSegment> _segments;
-    private readonly List<WalBatch> _gathered = [];
-    private readonly List<ReadOnlyMemory<byte>> _buffers = [];
-    private SafeFileHandle _active;
+    private IStorageFile _active;
+
+    // Newest hard state and snapshot marker appended, and the same as of the last successful sync (a failed sync
+    // falls back to those). Each new segment opens with them.
     private HardState _hardState;
     private long _snapshotMarker;
+    private HardState _syncedHardState;
+    private long _syncedSnapshotMarker;
+
+    // End of the active segment as of the last successful sync; the segment's Length is where the next append goes.
+    private long _syncedLength;
+    private int _unsyncedCommands;
     private long _syncs;
     private long _bytesWritten;
-    private volatile bool _disposed;
+    private bool _disposed;
 
     private WriteAheadLog(WalOptions options, WalContents contents)
     {
         _options = options;
+        _files = options.Files;
         _segments = contents.Segments;
-        _hardState = contents.HardState;
-        _snapshotMarker = contents.SnapshotMarker;
+        _hardState = _syncedHardState = contents.HardState;
+        _snapshotMarker = _syncedSnapshotMarker = contents.SnapshotMarker;
         if (_segments.Count == 0)
         {
             _segments.Add(CreateSegment(1, _hardState, _snapshotMarker));
         }
 
-        _active = File.OpenHandle(_segments[^1].Path, FileMode.Open, FileAccess.ReadWrite);
+        _active = _files.OpenExisting(_segments[^1].Path);
+        _syncedLength = _segments[^1].Length;
     }
 
-    /// <summary>fdatasync calls so far: how well group commit is batching.</summary>
-    public long Syncs => Interlocked.Read(ref _syncs);
+    /// <summary>fdatasync calls so far (segment creations included).</summary>
+    public long Syncs => Volatile.Read(ref _syncs);
 
-    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    /// <summary>Bytes of appended records made durable so far.</summary>
+    public long BytesWritten => Volatile.Read(ref _bytesWritten);
 
-    /// <summary>Opens (creating if needed) the log and recovers what it holds.</summary>
+    /// <summary>Number of segment files on disk.</summary>
+    public int SegmentCount => _segments.Count;
+
+    /// <summary>True when records were appended since the last successful <see cref="Sync"/>.</summary>
+    public bool HasUnsynced => _segments[^1].Length > _syncedLength;
+
+    /// <summary>Opens (creating if needed) the log and recovers what it holds. The calling thread becomes the writer.</summary>
     public static WriteAheadLog Open(WalOptions options, out WalContents contents, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        System.IO.Directory.CreateDirectory(options.Directory);
-        contents = WalRecovery.Read(options.Directory, logger ?? NullLogger.Instance);
+        options.Files.CreateDirectory(options.Directory);
+        contents = WalRecovery.Read(options.Files, options.Directory, logger ?? NullLogger.Instance);
         return new WriteAheadLog(options, contents);
     }
 
     /// <summary>
-    /// Queues a batch; the task completes once it is durable, or faults with <see cref="StorageUnavailableException"/>
-    /// when it could not be written. A failed batch leaves no partial record behind, but may have reached the
-    /// disk in part: the caller retries the same records (re-writing them is harmless) until they succeed.
-    /// When no flush is running, the calling thread writes and syncs before this returns.
+    /// Writes <paramref name="batch"/> after the last appended record; not durable until <see cref="Sync"/>. When
+    /// the batch does not fit the current segment, what was appended so far is synced and a new segment started
+    /// first. Throws <see cref="StorageUnavailableException"/> when the disk refuses; the batch's buffer goes back
+    /// to the pool either way.
     /// </summary>
-    public Task CommitAsync(WalBatch batch)
+    public void Append(WalBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var segment = _segments[^1];
+            if (segment.Length > 0 && segment.Length + batch.Length > _options.SegmentBytes)
+            {
+                // The new segment opens with the current hard state: all before it must be durable first.
+                Sync();
+                segment = Roll(segment);
+            }
+
+            var start = segment.Length;
+            try
+            {
+                _active.Write(start, batch.Bytes);
+            }
+            catch (IOException e)
+            {
+                // Leave no partial record behind: the next append starts where this one did.
+                TryTruncate(start);
+                throw Unavailable("write", e);
+            }
+
+            segment.Length = start + batch.Length;
+            segment.MaxSlot = Math.Max(segment.MaxSlot, batch.MaxSlot);
+            _hardState = batch.HardState ?? _hardState;
+            _snapshotMarker = Math.Max(_snapshotMarker, batch.SnapshotMarker);
+            _unsyncedCommands += batch.CommandCount;
+        }
+        finally
+        {
+            batch.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes everything appended so far durable with one fdatasync (nothing when nothing is pending). Throws
+    /// <see cref="StorageUnavailableException"/> when the disk refuses; then every record appended since the last
+    /// successful sync is cut off, and the caller appends them again.
+    /// </summary>
+    public void Sync()
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _queue.Enqueue(batch);
-        FlushWhileQueued(stopAfter: batch);
-        return batch.Durable.Task;
+        var segment = _segments[^1];
+        var bytes = segment.Length - _syncedLength;
+        if (bytes == 0)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _active.DataSync();
+        }
+        catch (IOException e)
+        {
+            // After a failed fdatasync the unsynced bytes may or may not be on disk: cut back to what is known durable.
+            TryTruncate(_syncedLength);
+            segment.Length = _syncedLength;
+            _hardState = _syncedHardState;
+            _snapshotMarker = _syncedSnapshotMarker;
+            _unsyncedCommands = 0;
+            throw Unavailable("fdatasync", e);
+        }
+
+        _options.SyncObserver?.OnSynced(Stopwatch.GetElapsedTime(started), _unsyncedCommands, bytes);
+        Volatile.Write(ref _syncs, _syncs + 1);
+        Volatile.Write(ref _bytesWritten, _bytesWritten + bytes);
+        _syncedLength = segment.Length;
+        _syncedHardState = _hardState;
+        _syncedSnapshotMarker = _snapshotMarker;
+        _unsyncedCommands = 0;
     }
 
     /// <summary>
     /// Deletes every closed segment whose entries all lie at or below <paramref name="slot"/>. Call only once a
     /// snapshot through that slot is durable. Safe for hard state: each segment starts with the current one.
+    /// A failed deletion throws the <see cref="IOException"/> and leaves the log whole from some segment on.
     /// </summary>
     public int CompactThrough(long slot)
     {
-        lock (_segments)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // Deleting a segment is safe only when a later one that stays opens with the then-current hard
+        // state; otherwise the newest promise could go with it. That is decided from the newest down.
+        var doomed = new List<WalSegment>();
+        var laterHeader = _segments[^1].HasHeader;
+        for (var i = _segments.Count - 2; i >= 0; i--)
         {
-            // Deleting a segment is safe only when a later one that stays opens with the then-current hard
-            // state; otherwise the newest promise could go with it. That is decided from the newest down.
-            var doomed = new List<WalSegment>();
-            var laterHeader = _segments[^1].HasHeader;
-            for (var i = _segments.Count - 2; i >= 0; i--)
+            if (_segments[i].MaxSlot <= slot && laterHeader)
             {
-                if (_segments[i].MaxSlot <= slot && laterHeader)
-                {
-                    doomed.Add(_segments[i]);
-                }
-                else
-                {
-                    laterHeader |= _segments[i].HasHeader;
-                }
+                doomed.Add(_segments[i]);
             }
-
-            // Deleted from the oldest up: a crash part-way through leaves the log whole from some segment on,
-            // never with a hole inside what it keeps.
-            for (var i = doomed.Count - 1; i >= 0; i--)
+            else
             {
-                if (_options.DeleteFault?.Invoke(doomed[i].Path) is { } fault)
-                {
-                    throw fault;
-                }
-
-                File.Delete(doomed[i].Path);
-                _segments.Remove(doomed[i]);
-            }
-
-            if (doomed.Count > 0)
-            {
-                FileSync.SyncDirectory(_options.Directory);
-            }
-
-            return doomed.Count;
-        }
-    }
-
-    /// <summary>Number of segment files on disk.</summary>
-    public int SegmentCount
-    {
-        get
-        {
-            lock (_segments)
-            {
-                return _segments.Count;
+                laterHeader |= _segments[i].HasHeader;
             }
         }
+
+        // Deleted from the oldest up: a crash part-way through leaves the log whole from some segment on,
+        // never with a hole inside what it keeps.
+        for (var i = doomed.Count - 1; i >= 0; i--)
+        {
+            _files.Delete(doomed[i].Path);
+            _segments.Remove(doomed[i]);
+        }
+
+        if (doomed.Count > 0)
+        {
+            _files.SyncDirectory(_options.Directory);
+        }
+
+        return doomed.Count;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Syncs what is pending (best effort: it was never reported durable) and closes the active segment.</summary>
+    public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            Sync();
+        }
+        catch (StorageUnavailableException)
+        {
+            // Nothing unsynced was reported durable; recovery sees the log as a crash would have left it.
+        }
+
         _disposed = true;
-        await _flushLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            FlushQueued();
-            _active.Dispose();
-        }
-        finally
-        {
-            _flushLock.Release();
-        }
+        _active.Dispose();
     }
 
-    /// <summary>
-    /// Takes the flusher's role if it is free and flushes until the queue is empty, or, once
-    /// <paramref name="stopAfter"/> is durable, hands what is left to a pool thread so the caller is not held
-    /// hostage by other writers. Whoever finds the role taken leaves: the holder re-checks the queue after it
-    /// lets go, so no batch is stranded.
-    /// </summary>
-    private void FlushWhileQueued(WalBatch? stopAfter)
+    public ValueTask DisposeAsync()
     {
-        while (!_queue.IsEmpty && _flushLock.Wait(0))
-        {
-            try
-            {
-                FlushQueued();
-            }
-            finally
-            {
-                _flushLock.Release();
-            }
-
-            if (stopAfter is not null && stopAfter.Durable.Task.IsCompleted && !_queue.IsEmpty)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static log => log.FlushWhileQueued(null), this, preferLocal: false);
-                return;
-            }
-        }
+        Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>One flush round: everything queued now, one write, one fsync. Caller holds the flush lock.</summary>
-    private void FlushQueued()
-    {
-        while (_queue.TryDequeue(out var batch))
-        {
-            _gathered.Add(batch);
-        }
-
-        if (_gathered.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            WriteGathered();
-            foreach (var batch in _gathered)
-            {
-                batch.Release();
-                batch.Durable.TrySetResult();
-            }
-        }
-        catch (Exception e)
-        {
-            // Every gathered batch fails, whatever went wrong: none may wait forever for a flush that died.
-            var failure = new StorageUnavailableException($"write-ahead log write failed: {e.Message}", e);
-            foreach (var batch in _gathered)
-            {
-                batch.Release();
-                batch.Durable.TrySetException(failure);
-            }
-        }
-        finally
-        {
-            _gathered.Clear();
-            _buffers.Clear();
-        }
-    }
-
-    private void WriteGathered()
-    {
-        WalSegment segment;
-        lock (_segments)
-        {
-            segment = _segments[^1];
-        }
-
-        var start = segment.Length;
-        var position = start;
-        var maxSlot = segment.MaxSlot;
-        var hardState = _hardState;
-        var marker = _snapshotMarker;
-        var commands = 0;
-        _buffers.Clear();
-        try
-        {
-            foreach (var batch in _gathered)
-            {
-                if (position > 0 && position + batch.Length > _options.SegmentBytes)
-                {
-                    WriteAndSync(segment, start, position, maxSlot, commands);
-                    segment = Roll(segment, hardState, marker);
-                    start = position = segment.Length;
-                    maxSlot = segment.MaxSlot;
-                    commands = 0;
-                }
-
-                _buffers.Add(batch.Bytes);
-                position += batch.Length;
-                maxSlot = Math.Max(maxSlot, batch.MaxSlot);
-                hardState = batch.HardState ?? hardState;
-                marker = Math.Max(marker, batch.SnapshotMarker);
-                commands += batch.CommandCount;
-            }
-
-            WriteAndSync(segment, start, position, maxSlot, commands);
-            _hardState = hardState;
-            _snapshotMarker = marker;
-        }
-        catch (Exception)
-        {
-            // Leave no partial record behind: the next batch starts where the last durable one ended.
-            TryTruncate(segment.Length);
-            throw;
-        }
-    }
-
-    private void WriteAndSync(WalSegment segment, long start, long end, long maxSlot, int commands)
-    {
-        if (end == start)
-        {
-            return;
-        }
-
-        if (Failpoints.Enabled && Failpoints.CrashesThisWalWrite())
-        {
-            Failpoints.CrashMidWrite(_active, _buffers, start);
-        }
-
-        RandomAccess.Write(_active, _buffers, start);
-        if (_options.WriteFault?.Invoke(segment.Path) is { } fault)
-        {
-            throw fault;
-        }
-
-        var syncStarted = Stopwatch.GetTimestamp();
-        FileSync.DataSync(_active);
-        _options.SyncObserver?.OnSynced(Stopwatch.GetElapsedTime(syncStarted), commands, end - start);
-        Interlocked.Increment(ref _syncs);
-        Interlocked.Add(ref _bytesWritten, end - start);
-        segment.Length = end;
-        segment.MaxSlot = maxSlot;
-        _buffers.Clear();
-    }
+    private static StorageUnavailableException Unavailable(string what, Exception e) =>
+        new($"write-ahead log {what} failed: {e.Message}", e);
 
     /// <summary>
     /// Switches to a new segment that opens with the current hard state and snapshot marker. The new file is
     /// complete and durable before anything points at it; if making it fails, the current segment stays active.
     /// </summary>
-    private WalSegment Roll(WalSegment previous, HardState hardState, long marker)
+    private WalSegment Roll(WalSegment previous)
     {
-        var next = CreateSegment(previous.Index + 1, hardState, marker);
-        var handle = File.OpenHandle(next.Path, FileMode.Open, FileAccess.ReadWrite);
-        _active.Dispose();
-        _active = handle;
-        lock (_segments)
+        WalSegment next;
+        IStorageFile file;
+        try
         {
-            _segments.Add(next);
+            next = CreateSegment(previous.Index + 1, _hardState, _snapshotMarker);
+            file = _files.OpenExisting(next.Path);
+        }
+        catch (IOException e)
+        {
+            throw Unavailable("segment roll", e);
         }
 
+        _active.Dispose();
+        _active = file;
+        _segments.Add(next);
+        _syncedLength = next.Length;
         return next;
     }
 
@@ -322,26 +284,21 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 header.AddSnapshotMarker(marker);
             }
 
-            using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.ReadWrite))
+            using (var file = _files.Create(temporary))
             {
-                RandomAccess.Write(handle, header.Bytes.Span, 0);
-                if (_options.WriteFault?.Invoke(temporary) is { } fault)
-                {
-                    throw fault;
-                }
-
-                FileSync.DataSync(handle);
+                file.Write(0, header.Bytes);
+                file.DataSync();
             }
 
             // Overwrite: an earlier attempt whose directory sync failed may have left this (untracked, header-only) file.
-            File.Move(temporary, path, overwrite: true);
-            FileSync.SyncDirectory(_options.Directory);
-            Interlocked.Increment(ref _syncs);
+            _files.Move(temporary, path);
+            _files.SyncDirectory(_options.Directory);
+            Volatile.Write(ref _syncs, _syncs + 1);
             return new WalSegment(index, path) { Length = header.Length, HasHeader = true };
         }
         catch
         {
-            File.Delete(temporary);
+            _files.Delete(temporary);
             throw;
         }
         finally
@@ -354,7 +311,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
     {
         try
         {
-            RandomAccess.SetLength(_active, length);
+            _active.SetLength(length);
         }
         catch (IOException)
         {

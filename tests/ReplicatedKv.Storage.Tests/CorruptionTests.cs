@@ -7,7 +7,7 @@ public sealed class CorruptionTests
     public async Task A_bit_flip_in_a_middle_record_is_refused_naming_file_and_offset()
     {
         using var dir = new TempDirectory();
-        var ends = await WalTestKit.WriteEntriesAsync(dir.Path, count: 10);
+        var ends = WalTestKit.WriteEntries(dir.Path, count: 10);
         var path = WalTestKit.SegmentPath(dir.Path);
         var bytes = await File.ReadAllBytesAsync(path);
         var damagedRecordStart = ends[3];
@@ -24,7 +24,7 @@ public sealed class CorruptionTests
     public async Task A_bit_flip_in_the_last_record_is_treated_as_a_torn_tail()
     {
         using var dir = new TempDirectory();
-        var ends = await WalTestKit.WriteEntriesAsync(dir.Path, count: 10);
+        var ends = WalTestKit.WriteEntries(dir.Path, count: 10);
         var path = WalTestKit.SegmentPath(dir.Path);
         var bytes = await File.ReadAllBytesAsync(path);
         bytes[ends[^2] + 15] ^= 0x01;
@@ -45,7 +45,7 @@ public sealed class CorruptionTests
             {
                 var batch = new WalBatch();
                 batch.AddEntry(WalTestKit.Entry(slot, size: 60));
-                await log.CommitAsync(batch);
+                log.Commit(batch);
             }
 
             log.SegmentCount.Should().BeGreaterThan(2);

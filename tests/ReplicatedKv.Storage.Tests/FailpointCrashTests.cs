@@ -1,3 +1,4 @@
+#if RKV_FAULT_INJECTION
 using System.Diagnostics;
 using System.Globalization;
 
@@ -6,6 +7,7 @@ namespace ReplicatedKv.Storage.Tests;
 /// <summary>
 /// The chaos harness's crash-in-fsync failpoint, on the storage crash harness: the armed process dies by SIGKILL
 /// inside a log write, leaving a torn record that recovery cuts off, and everything it reported durable is kept.
+/// Only where the failpoints are compiled in (every configuration but Release).
 /// </summary>
 public sealed class FailpointCrashTests
 {
@@ -42,3 +44,4 @@ public sealed class FailpointCrashTests
         Path.Combine(AppContext.BaseDirectory.Replace("ReplicatedKv.Storage.Tests", "ReplicatedKv.Storage.CrashHarness", StringComparison.Ordinal),
             "ReplicatedKv.Storage.CrashHarness.dll");
 }
+#endif

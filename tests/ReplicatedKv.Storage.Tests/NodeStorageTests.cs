@@ -1,4 +1,5 @@
 using ReplicatedKv.Consensus;
+using ReplicatedKv.Testing.Files;
 
 namespace ReplicatedKv.Storage.Tests;
 
@@ -16,11 +17,11 @@ public sealed class NodeStorageTests
         {
             var replica = new PaxosReplica(config, storage.State);
             replica.Campaign();
-            await Drive(replica, storage);
+            Drive(replica, storage);
             for (var i = 0; i < 5; i++)
             {
                 replica.Propose(new byte[] { (byte)i });
-                await Drive(replica, storage);
+                Drive(replica, storage);
             }
 
             replica.DecidedIndex.Should().Be(5);
@@ -49,12 +50,12 @@ public sealed class NodeStorageTests
             var ready = replica.GetReady();
             ready.HardState.Should().Be(new HardState(Ballot.Zero, 0, Rejoining: true));
             ready.MustSync.Should().BeTrue();
-            await storage.PersistAsync(ready);
+            storage.Persist(ready);
             replica.Advance();
 
             // A leader's heartbeat raises the learner's promise; the flag stays with it in the same record.
             replica.Step(new Heartbeat(1, 2, leader, 0, 0));
-            await Drive(replica, storage);
+            Drive(replica, storage);
         }
 
         PersistentState persisted;
@@ -76,7 +77,7 @@ public sealed class NodeStorageTests
             replica.Step(new Accept(1, 2, leader, 0, [new LogEntry(1, leader, SlotValue.NoOp)]));
             replica.Step(new Heartbeat(1, 2, leader, 1, 0));
             replica.IsVoter.Should().BeFalse("it votes only once the cleared flag is durable");
-            await Drive(replica, storage);
+            Drive(replica, storage);
             replica.IsVoter.Should().BeTrue();
         }
 
@@ -95,6 +96,7 @@ public sealed class NodeStorageTests
         await using (var storage = NodeStorage.Open(options))
         {
             await storage.SaveSnapshotAsync(7, (s, ct) => s.WriteAsync(new byte[] { 1, 2, 3 }, ct).AsTask());
+            storage.RecordSnapshot(7);
         }
 
         File.Delete(Directory.GetFiles(Path.Combine(dir.Path, "snap"), "*.snap").Single());
@@ -110,25 +112,121 @@ public sealed class NodeStorageTests
         await using var storage = NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path, SnapshotEveryEntries = 3, SnapshotEveryBytes = 0 });
         var replica = new PaxosReplica(config, storage.State);
         replica.Campaign();
-        await Drive(replica, storage);
+        Drive(replica, storage);
         storage.SnapshotDue.Should().BeFalse();
         for (var i = 0; i < 3; i++)
         {
             replica.Propose(new byte[] { (byte)i });
-            await Drive(replica, storage);
+            Drive(replica, storage);
         }
 
         storage.SnapshotDue.Should().BeTrue();
         await storage.SaveSnapshotAsync(replica.HandedOutIndex, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask());
+        storage.SnapshotDue.Should().BeFalse("a snapshot was taken; the loop has yet to record it");
+        storage.RecordSnapshot(replica.HandedOutIndex);
         storage.SnapshotDue.Should().BeFalse();
+        replica.Propose(new byte[] { 9 });
+        Drive(replica, storage);
+        storage.SnapshotDue.Should().BeFalse("one entry since the snapshot");
     }
 
-    private static async Task Drive(PaxosReplica replica, NodeStorage storage)
+    [Fact]
+    public void Persist_syncs_exactly_the_readies_that_must_be_durable()
+    {
+        using var dir = new TempDirectory();
+        var files = new InMemoryFiles();
+        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
+        using var storage = NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path, Files = files });
+        var replica = new PaxosReplica(config, storage.State);
+        replica.Campaign();
+        var synced = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            replica.Propose(new byte[] { (byte)i });
+            while (replica.HasReady)
+            {
+                var ready = replica.GetReady();
+                var syncsBefore = files.Counts.GetValueOrDefault(FileOperation.DataSync);
+                storage.Persist(ready);
+                var syncs = files.Counts.GetValueOrDefault(FileOperation.DataSync) - syncsBefore;
+                syncs.Should().Be(ready.MustSync && (ready.Entries.Count > 0 || ready.HardState is not null) ? 1 : 0);
+                synced += syncs;
+                replica.Advance();
+            }
+        }
+
+        synced.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Saving_a_snapshot_file_leaves_the_log_alone_until_the_loop_records_it()
+    {
+        using var dir = new TempDirectory();
+        var files = new InMemoryFiles();
+        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
+        using var storage = NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path, Files = files, SegmentBytes = 256 });
+        var replica = new PaxosReplica(config, storage.State);
+        replica.Campaign();
+        Drive(replica, storage);
+        for (var i = 0; i < 20; i++)
+        {
+            replica.Propose(new byte[50]);
+            Drive(replica, storage);
+        }
+
+        var before = files.Counts;
+        var segments = storage.Log.SegmentCount;
+        await Task.Run(() => storage.SaveSnapshotAsync(replica.HandedOutIndex, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask()));
+        files.Counts.Should().Equal(before, "the snapshot file is written off the loop and never touches the log");
+
+        storage.RecordSnapshot(replica.HandedOutIndex);
+        storage.Log.SegmentCount.Should().BeLessThan(segments, "recording the snapshot compacts the log behind it");
+        files.Counts[FileOperation.DataSync].Should().BeGreaterThan(before[FileOperation.DataSync], "the marker is synced");
+    }
+
+    [Fact]
+    public async Task The_legacy_PersistAsync_records_a_snapshot_saved_since_it_last_ran()
+    {
+        // What the current node loop relies on until it calls RecordSnapshot itself.
+        using var dir = new TempDirectory();
+        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
+        var options = new StorageOptions { DataDirectory = dir.Path, SnapshotEveryEntries = 3, SnapshotEveryBytes = 0 };
+        await using (var storage = NodeStorage.Open(options))
+        {
+            var replica = new PaxosReplica(config, storage.State);
+            replica.Campaign();
+            for (var i = 0; i < 4; i++)
+            {
+                replica.Propose(new byte[] { (byte)i });
+                await DriveLegacy(replica, storage);
+            }
+
+            await storage.SaveSnapshotAsync(replica.HandedOutIndex, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask());
+            replica.Propose(new byte[] { 9 });
+            await DriveLegacy(replica, storage);
+            storage.SnapshotDue.Should().BeFalse();
+        }
+
+        File.Delete(Directory.GetFiles(Path.Combine(dir.Path, "snap"), "*.snap").Single());
+        FluentActions.Invoking(() => NodeStorage.Open(options)).Should().Throw<WalCorruptionException>("the marker was recorded");
+    }
+
+    private static async Task DriveLegacy(PaxosReplica replica, NodeStorage storage)
     {
         while (replica.HasReady)
         {
             var ready = replica.GetReady();
             await storage.PersistAsync(ready);
+            replica.Advance();
+        }
+    }
+
+    private static void Drive(PaxosReplica replica, NodeStorage storage)
+    {
+        while (replica.HasReady)
+        {
+            var ready = replica.GetReady();
+            storage.Persist(ready);
             replica.Advance();
         }
     }

@@ -1,4 +1,5 @@
 using ReplicatedKv.Consensus;
+using ReplicatedKv.Testing.Files;
 
 namespace ReplicatedKv.Storage.Tests;
 
@@ -20,7 +21,7 @@ public sealed class SegmentAndCompactionTests
                     batch.AddHardState(hardState);
                 }
 
-                await log.CommitAsync(batch);
+                log.Commit(batch);
             }
 
             log.SegmentCount.Should().BeGreaterThan(5);
@@ -39,31 +40,26 @@ public sealed class SegmentAndCompactionTests
     }
 
     [Fact]
-    public async Task A_compaction_cut_short_leaves_no_hole_in_the_log()
+    public void A_compaction_cut_short_leaves_no_hole_in_the_log()
     {
         // Found by the kill -9 test, which kills the writer right after it announces a compaction: deleting the
         // newest eligible segments first left older ones behind newer ones that were gone.
-        using var dir = new TempDirectory();
+        var files = new InMemoryFiles();
         var deletes = 0;
-        var options = new WalOptions
-        {
-            Directory = dir.Path,
-            SegmentBytes = 256,
-            DeleteFault = _ => ++deletes == 3 ? new IOException("crash during compaction") : null,
-        };
-        await using (var log = WriteAheadLog.Open(options, out _))
+        using (var log = WalTestKit.Open(Wal, out _, segmentBytes: 256, files: files))
         {
             for (var slot = 1; slot <= 40; slot++)
             {
-                var batch = new WalBatch();
-                batch.AddEntry(WalTestKit.Entry(slot, size: 50));
-                await log.CommitAsync(batch);
+                log.CommitEntry(slot, size: 50);
             }
 
+            files.Fault = (operation, _) => operation == FileOperation.Delete && ++deletes == 3 ? new IOException("crash during compaction") : null;
             FluentActions.Invoking(() => log.CompactThrough(30)).Should().Throw<IOException>();
+            files.Fault = null;
         }
 
-        await using (WalTestKit.Open(dir.Path, out var contents, segmentBytes: 256))
+        // The process died there (kill -9, not a power cut): the deletions done so far stay.
+        using (WalTestKit.Open(Wal, out var contents, segmentBytes: 256, files: files))
         {
             var slots = contents.Entries.Select(e => e.Slot).ToList();
             slots[0].Should().BeGreaterThan(1, "two segments went before the crash");
@@ -72,27 +68,78 @@ public sealed class SegmentAndCompactionTests
     }
 
     [Fact]
-    public async Task Concurrent_committers_all_get_every_batch_durable()
+    public void Appends_are_durable_only_from_the_sync_that_follows_them()
     {
-        using var dir = new TempDirectory();
-        const int Writers = 8, PerWriter = 250;
-        await using (var log = WalTestKit.Open(dir.Path, out _))
+        var files = new InMemoryFiles();
+        using (var log = WalTestKit.Open(Wal, out _, files: files))
         {
-            var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+            var syncsAtOpen = log.Syncs;
+            for (var slot = 1; slot <= 50; slot++)
             {
-                for (var i = 0; i < PerWriter; i++)
-                {
-                    var batch = new WalBatch();
-                    batch.AddEntry(WalTestKit.Entry((w * PerWriter) + i + 1));
-                    await log.CommitAsync(batch);
-                }
-            })).ToArray();
-            await Task.WhenAll(writers);
+                var batch = new WalBatch();
+                batch.AddEntry(WalTestKit.Entry(slot));
+                log.Append(batch);
+            }
+
+            log.HasUnsynced.Should().BeTrue();
+            log.Sync();
+            (log.Syncs - syncsAtOpen).Should().Be(1, "one sync covers every append before it");
+            log.Sync();
+            (log.Syncs - syncsAtOpen).Should().Be(1, "with nothing appended there is nothing to sync");
+
+            var unsynced = new WalBatch();
+            unsynced.AddEntry(WalTestKit.Entry(51));
+            log.Append(unsynced);
+            files.Crash();
         }
 
-        await using (WalTestKit.Open(dir.Path, out var contents))
+        using (WalTestKit.Open(Wal, out var contents, files: files))
         {
-            contents.Entries.Select(e => e.Slot).Order().Should().Equal(Enumerable.Range(1, Writers * PerWriter).Select(i => (long)i));
+            contents.Entries.Select(e => e.Slot).Should().Equal(Enumerable.Range(1, 50).Select(i => (long)i), "the crash took the append no sync covered");
+        }
+    }
+
+    [Fact]
+    public void A_segment_roll_first_makes_what_the_full_segment_holds_durable()
+    {
+        var files = new InMemoryFiles();
+        using (var log = WalTestKit.Open(Wal, out _, segmentBytes: 256, files: files))
+        {
+            for (var slot = 1; slot <= 20; slot++)
+            {
+                var batch = new WalBatch();
+                batch.AddEntry(WalTestKit.Entry(slot, size: 50));
+                log.Append(batch);
+            }
+
+            log.SegmentCount.Should().BeGreaterThan(3);
+            files.Crash();
+        }
+
+        using (WalTestKit.Open(Wal, out var contents, segmentBytes: 256, files: files))
+        {
+            var slots = contents.Entries.Select(e => e.Slot).ToList();
+            slots.Should().Equal(Enumerable.Range(1, slots.Count).Select(i => (long)i), "closed segments were synced before the next was started");
+            slots.Count.Should().BeLessThan(20, "the newest segment's appends were never synced");
+            slots.Count.Should().BeGreaterThan(0);
+        }
+    }
+
+    [Fact]
+    public void A_crash_inside_a_write_leaves_a_torn_tail_that_recovery_cuts_off()
+    {
+        var files = new InMemoryFiles();
+        var log = WalTestKit.Open(Wal, out _, files: files);
+        log.CommitEntry(1);
+        log.CommitEntry(2);
+        files.CrashDuringNextWrite(keepBytes: 12);
+        FluentActions.Invoking(() => log.CommitEntry(3)).Should().Throw<SimulatedCrashException>();
+        log.Dispose();
+
+        using (WalTestKit.Open(Wal, out var contents, files: files))
+        {
+            contents.Entries.Select(e => e.Slot).Should().Equal(1, 2);
+            contents.TruncatedBytes.Should().Be(12);
         }
     }
 
@@ -106,7 +153,7 @@ public sealed class SegmentAndCompactionTests
             var batch = new WalBatch();
             batch.AddEntry(WalTestKit.Entry(1));
             batch.AddHardState(hardState);
-            await log.CommitAsync(batch);
+            log.Commit(batch);
         }
 
         // A segment that starts without a header, as a crash inside a segment roll could once leave.
@@ -125,43 +172,5 @@ public sealed class SegmentAndCompactionTests
         }
     }
 
-    [Fact]
-    public async Task Batches_committed_while_an_fsync_runs_share_the_next_one()
-    {
-        using var dir = new TempDirectory();
-        using var inFirstWrite = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var writes = 0;
-        IOException? HoldFirstWrite(string path)
-        {
-            // Hold the first append (segment creation goes through the hook too, with a .tmp file).
-            if (path.EndsWith(".wal", StringComparison.Ordinal) && Interlocked.Increment(ref writes) == 1)
-            {
-                inFirstWrite.Set();
-                release.Wait();
-            }
-
-            return null;
-        }
-
-        await using var log = WalTestKit.Open(dir.Path, out _, fault: HoldFirstWrite);
-        var syncsAtOpen = log.Syncs;
-        var first = Task.Run(() => Commit(log, 1));
-        inFirstWrite.Wait();
-
-        // The flusher is inside its first write: these queue up behind it.
-        var queued = Enumerable.Range(2, 50).Select(slot => Commit(log, slot)).ToArray();
-        queued.Should().OnlyContain(t => !t.IsCompleted, "nothing is durable before its fsync");
-        release.Set();
-        await first;
-        await Task.WhenAll(queued);
-        (log.Syncs - syncsAtOpen).Should().Be(2, "the 50 batches queued during the first fsync share the second");
-    }
-
-    private static Task Commit(WriteAheadLog log, long slot)
-    {
-        var batch = new WalBatch();
-        batch.AddEntry(WalTestKit.Entry(slot));
-        return log.CommitAsync(batch);
-    }
+    private const string Wal = "/twin/wal";
 }

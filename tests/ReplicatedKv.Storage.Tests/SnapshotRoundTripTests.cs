@@ -24,18 +24,19 @@ public sealed class SnapshotRoundTripTests
         {
             var node = new Node(new PaxosReplica(Config, storage.State), new KeyValueStateMachine(), storage);
             node.Replica.Campaign();
-            await node.DriveAsync();
-            await node.ProposeAsync(0, Keys);
+            node.Drive();
+            node.Propose(0, Keys);
 
             var segmentsBefore = storage.Log.SegmentCount;
             snapshotSlot = node.Machine.AppliedSlot;
             var view = node.Machine.CreateSnapshotView();
             await storage.SaveSnapshotAsync(snapshotSlot, view.WriteAsync);
+            storage.RecordSnapshot(snapshotSlot);
             node.Replica.Compact(snapshotSlot);
             storage.Log.SegmentCount.Should().BeLessThan(segmentsBefore, "segments wholly below the snapshot are deleted");
 
             // Writes after the snapshot live only in the log.
-            await node.ProposeAsync(Keys, 1000);
+            node.Propose(Keys, 1000);
             node.Machine.Count.Should().Be(Keys + 1000);
             expectedHash = node.Machine.ComputeStateHash();
 
@@ -60,7 +61,7 @@ public sealed class SnapshotRoundTripTests
 
             machine.Count.Should().Be(Keys);
             var node = new Node(new PaxosReplica(Config, storage.State), machine, storage);
-            await node.DriveAsync();
+            node.Drive();
             machine.Count.Should().Be(Keys + 1000);
             machine.ComputeStateHash().Should().Be(expectedHash);
         }
@@ -73,7 +74,7 @@ public sealed class SnapshotRoundTripTests
 
         public KeyValueStateMachine Machine { get; } = machine;
 
-        public async Task ProposeAsync(int first, int count)
+        public void Propose(int first, int count)
         {
             const int PerPropose = 4096;
             for (var start = first; start < first + count; start += PerPropose)
@@ -85,16 +86,16 @@ public sealed class SnapshotRoundTripTests
                 }
 
                 Replica.Propose(commands).Should().Be(RequestOutcome.Accepted);
-                await DriveAsync();
+                Drive();
             }
         }
 
-        public async Task DriveAsync()
+        public void Drive()
         {
             while (Replica.HasReady)
             {
                 var ready = Replica.GetReady();
-                await storage.PersistAsync(ready);
+                storage.Persist(ready);
                 foreach (var entry in ready.Decided)
                 {
                     Machine.Apply(entry.Slot, entry.Value.Commands);

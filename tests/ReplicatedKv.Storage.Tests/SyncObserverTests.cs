@@ -16,12 +16,12 @@ public sealed class SyncObserverTests
         var twoCommands = new WalBatch();
         twoCommands.AddEntry(new LogEntry(1, new Ballot(1, 1), new SlotValue([new byte[] { 1 }, new byte[] { 2 }])));
         long entryBytes = twoCommands.Length; // read before the commit hands the batch's buffer back to the pool
-        await log.CommitAsync(twoCommands);
+        log.Commit(twoCommands);
 
         var hardStateOnly = new WalBatch();
         hardStateOnly.AddHardState(new HardState(new Ballot(1, 1), 1));
         long hardStateBytes = hardStateOnly.Length;
-        await log.CommitAsync(hardStateOnly);
+        log.Commit(hardStateOnly);
 
         observer.Syncs.Select(s => (s.Commands, s.Bytes)).Should().Equal((2, entryBytes), (0, hardStateBytes));
         observer.Syncs.Should().OnlyContain(s => s.Duration >= TimeSpan.Zero);

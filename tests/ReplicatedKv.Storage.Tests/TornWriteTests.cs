@@ -7,7 +7,7 @@ public sealed class TornWriteTests
     public async Task Truncating_the_last_records_at_every_byte_recovers_exactly_the_complete_prefix()
     {
         using var source = new TempDirectory();
-        var ends = await WalTestKit.WriteEntriesAsync(source.Path, count: 8);
+        var ends = WalTestKit.WriteEntries(source.Path, count: 8);
         var original = await File.ReadAllBytesAsync(WalTestKit.SegmentPath(source.Path));
         var firstCut = ends[^4];
         for (var cut = firstCut; cut <= original.Length; cut++)
@@ -34,7 +34,7 @@ public sealed class TornWriteTests
     public async Task A_log_recovered_from_a_torn_tail_keeps_appending_after_the_cut()
     {
         using var dir = new TempDirectory();
-        var ends = await WalTestKit.WriteEntriesAsync(dir.Path, count: 5);
+        var ends = WalTestKit.WriteEntries(dir.Path, count: 5);
         var path = WalTestKit.SegmentPath(dir.Path);
         await using (var stream = new FileStream(path, FileMode.Open))
         {
@@ -46,7 +46,7 @@ public sealed class TornWriteTests
             contents.Entries.Should().HaveCount(4);
             var batch = new WalBatch();
             batch.AddEntry(WalTestKit.Entry(5, size: 15));
-            await log.CommitAsync(batch);
+            log.Commit(batch);
         }
 
         await using (WalTestKit.Open(dir.Path, out var reopened))

@@ -7,19 +7,34 @@ internal static class WalTestKit
     public static LogEntry Entry(long slot, int size = 10) =>
         new(slot, new Ballot(1, 1), new SlotValue([Enumerable.Range(0, size).Select(i => (byte)(slot + i)).ToArray()]));
 
-    public static WriteAheadLog Open(string directory, out WalContents contents, long segmentBytes = 64L << 20, Func<string, IOException?>? fault = null) =>
-        WriteAheadLog.Open(new WalOptions { Directory = directory, SegmentBytes = segmentBytes, WriteFault = fault }, out contents);
+    public static WriteAheadLog Open(string directory, out WalContents contents, long segmentBytes = 64L << 20, IStorageFiles? files = null) =>
+        WriteAheadLog.Open(new WalOptions { Directory = directory, SegmentBytes = segmentBytes, Files = files ?? OsStorageFiles.Instance }, out contents);
+
+    /// <summary>Appends the batch and syncs: what the node loop does with a Ready that must be durable.</summary>
+    public static void Commit(this WriteAheadLog log, WalBatch batch)
+    {
+        log.Append(batch);
+        log.Sync();
+    }
+
+    /// <summary>Appends and syncs one entry for <paramref name="slot"/>.</summary>
+    public static void CommitEntry(this WriteAheadLog log, long slot, int size = 10)
+    {
+        var batch = new WalBatch();
+        batch.AddEntry(Entry(slot, size));
+        log.Commit(batch);
+    }
 
     /// <summary>Commits one entry per batch and returns each batch's end offset in the (single) segment.</summary>
-    public static async Task<List<long>> WriteEntriesAsync(string directory, int count)
+    public static List<long> WriteEntries(string directory, int count)
     {
         var ends = new List<long>();
-        await using var log = Open(directory, out _);
+        using var log = Open(directory, out _);
         for (var slot = 1; slot <= count; slot++)
         {
             var batch = new WalBatch();
             batch.AddEntry(Entry(slot, size: slot * 3));
-            await log.CommitAsync(batch);
+            log.Commit(batch);
             ends.Add(new FileInfo(SegmentPath(directory)).Length);
         }
 

@@ -1,3 +1,4 @@
+#if RKV_FAULT_INJECTION
 using ReplicatedKv.Storage;
 
 namespace ReplicatedKv.Server.Hosting;
@@ -5,7 +6,8 @@ namespace ReplicatedKv.Server.Hosting;
 /// <summary>
 /// <c>PUT /failpoints/{name}</c> with a spec as the body (e.g. <c>after:3</c>, or <c>off</c>): arms a test-only crash
 /// point (see <see cref="Failpoints"/>). Mapped only when the process started with RKV_FAILPOINTS set, so a
-/// production node has no such route at all.
+/// node started without it has no such route at all. Compiled only where RKV_FAULT_INJECTION is defined (every
+/// configuration but Release), like <see cref="Failpoints"/>: the Release binaries and image have neither.
 /// </summary>
 internal static partial class FailpointEndpoints
 {
@@ -42,3 +44,4 @@ internal static partial class FailpointEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failpoint {Name} armed: {Spec}")]
     private static partial void LogArmed(ILogger logger, string name, string spec);
 }
+#endif

@@ -115,7 +115,9 @@ public sealed class ServerHost : IAsyncDisposable
         app.MapGet("/readyz", (KvNode n) => n.View.SeesLiveQuorum
             ? Results.Text("ready\n")
             : Results.Text("not ready: no leader with a live quorum\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+#if RKV_FAULT_INJECTION
         FailpointEndpoints.MapIfEnabled(app, loggerFactory);
+#endif
 
         try
         {
