@@ -177,7 +177,7 @@ public sealed partial class PaxosReplica
         return message switch
         {
             JoinProbe or JoinStatus or CatchUpRequest => true,
-            Accept or Heartbeat or CatchUp => _joinState == JoinState.Learner && _rejoiningDurable,
+            Accept or Heartbeat or Decide or CatchUp => _joinState == JoinState.Learner && _rejoiningDurable,
 
             // PrePrepare and Prepare: a non-voter grants nothing. PrePromise, Promise, Accepted, Nack and
             // HeartbeatAck answer requests only a voter sends (these are old answers to the node's former self).

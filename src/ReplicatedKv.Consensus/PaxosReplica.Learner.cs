@@ -31,6 +31,13 @@ public sealed partial class PaxosReplica
         }
     }
 
+    /// <summary>
+    /// A leader's decided index, sent on its own the moment it advanced. It asks nothing of the acceptor, so it
+    /// neither raises the promise nor draws a refusal: a Decide for a ballot other than the promised one is
+    /// simply ignored, and the next Accept or Heartbeat settles the rest.
+    /// </summary>
+    private void HandleDecide(Decide m) => LearnCommit(m.Ballot, m.DecidedIndex);
+
     private void TickCatchUp()
     {
         if (_catchUpCooldown > 0)

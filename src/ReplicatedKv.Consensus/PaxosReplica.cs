@@ -186,7 +186,7 @@ public sealed partial class PaxosReplica
         (_unpersisted.Count > 0 || _messages.Count > 0 || _messagesAfterPersist.Count > 0 ||
          _selfAfterPersist.Count > 0 || _readStates.Count > 0 || _droppedProposals.Count > 0 ||
          _droppedReads.Count > 0 || _snapshotRequests.Count > 0 || _mustSync ||
-         _handedOutIndex < _decidedIndex || CurrentHardState != _reportedHardState ||
+         _handedOutIndex < _decidedIndex || DecidedUnannounced || CurrentHardState != _reportedHardState ||
          SoftState != _reportedSoftState);
 
     /// <summary>
@@ -213,6 +213,7 @@ public sealed partial class PaxosReplica
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
         _mustSync = false;
+        AnnounceDecided();
         ready.Messages = Drain(_messages);
         ready.MessagesAfterPersist = Drain(_messagesAfterPersist);
         ready.Decided = TakeDecided();
@@ -282,6 +283,7 @@ public sealed partial class PaxosReplica
             case Nack m: HandleNack(m); break;
             case Heartbeat m: HandleHeartbeat(m); break;
             case HeartbeatAck m: HandleHeartbeatAck(m); break;
+            case Decide m: HandleDecide(m); break;
             case CatchUpRequest m: HandleCatchUpRequest(m); break;
             case CatchUp m: HandleCatchUp(m); break;
             case JoinProbe m: HandleJoinProbe(m); break;
@@ -309,8 +311,9 @@ public sealed partial class PaxosReplica
 
         return message switch
         {
-            PrePrepare or Prepare or Accept or Heartbeat => message.Ballot.NodeId == message.From &&
-                message is not Prepare { FromSlot: < 1 } && message is not Accept { Commit: < 0 } && message is not Heartbeat { Commit: < 0 },
+            PrePrepare or Prepare or Accept or Heartbeat or Decide => message.Ballot.NodeId == message.From &&
+                message is not Prepare { FromSlot: < 1 } && message is not Accept { Commit: < 0 } && message is not Heartbeat { Commit: < 0 } &&
+                message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
             JoinProbe p => p.Round >= 1,

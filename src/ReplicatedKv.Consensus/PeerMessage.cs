@@ -47,6 +47,15 @@ public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : Pe
 /// </summary>
 public sealed record Heartbeat(int From, int To, Ballot Ballot, long Commit, long ReadRound) : PeerMessage(From, To, Ballot);
 
+/// <summary>
+/// "Every slot through <see cref="DecidedIndex"/> is decided", from the leader of the ballot to its followers,
+/// sent in the same Ready in which the leader's decided index advanced so a follower need not wait for the next
+/// Accept or Heartbeat to learn it. One-way: nothing answers it. At most one per follower per Ready, and none to a
+/// follower that an Accept or Heartbeat in that Ready already tells as much. A follower learns from it exactly as
+/// from a heartbeat's decided index: only slots holding the value accepted under that same ballot.
+/// </summary>
+public sealed record Decide(int From, int To, Ballot Ballot, long DecidedIndex) : PeerMessage(From, To, Ballot);
+
 /// <summary>"You are still my leader as of <see cref="ReadRound"/>"; also reports how far the follower has decided.</summary>
 public sealed record HeartbeatAck(int From, int To, Ballot Ballot, long ReadRound, long DecidedIndex)
     : PeerMessage(From, To, Ballot);

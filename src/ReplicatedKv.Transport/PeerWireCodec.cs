@@ -45,6 +45,9 @@ public static class PeerWireCodec
             case Heartbeat m:
                 wire.Heartbeat = new Wire.Heartbeat { Ballot = ballot, Commit = m.Commit, ReadRound = m.ReadRound };
                 break;
+            case Decide m:
+                wire.Decide = new Wire.Decide { Ballot = ballot, DecidedIndex = m.DecidedIndex };
+                break;
             case HeartbeatAck m:
                 wire.HeartbeatAck = new Wire.HeartbeatAck { Ballot = ballot, ReadRound = m.ReadRound, DecidedIndex = m.DecidedIndex };
                 break;
@@ -92,6 +95,7 @@ public static class PeerWireCodec
             Wire.PeerMessage.BodyOneofCase.Accepted => new Accepted(from, to, FromWire(wire.Accepted.Ballot), wire.Accepted.Slots.ToArray()),
             Wire.PeerMessage.BodyOneofCase.Nack => new Nack(from, to, FromWire(wire.Nack.Ballot), FromWire(wire.Nack.Promised)),
             Wire.PeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, to, FromWire(wire.Heartbeat.Ballot), wire.Heartbeat.Commit, wire.Heartbeat.ReadRound),
+            Wire.PeerMessage.BodyOneofCase.Decide => new Decide(from, to, FromWire(wire.Decide.Ballot), wire.Decide.DecidedIndex),
             Wire.PeerMessage.BodyOneofCase.HeartbeatAck => new HeartbeatAck(from, to, FromWire(wire.HeartbeatAck.Ballot), wire.HeartbeatAck.ReadRound, wire.HeartbeatAck.DecidedIndex),
             Wire.PeerMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, to, FromWire(wire.CatchUpRequest.Ballot), wire.CatchUpRequest.FromSlot),
             Wire.PeerMessage.BodyOneofCase.CatchUp => new CatchUp(from, to, FromWire(wire.CatchUp.Ballot), wire.CatchUp.DecidedIndex, FromWire(wire.CatchUp.Entries)),

@@ -18,6 +18,7 @@ internal static class Describe
         Accepted m => $"{Route(m)} Accepted b={m.Ballot} slots=[{string.Join(',', m.Slots)}]",
         Nack m => $"{Route(m)} Nack b={m.Ballot} promised={m.Promised}",
         Heartbeat m => $"{Route(m)} Heartbeat b={m.Ballot} commit={m.Commit} read={m.ReadRound}",
+        Decide m => $"{Route(m)} Decide b={m.Ballot} decided={m.DecidedIndex}",
         HeartbeatAck m => $"{Route(m)} HeartbeatAck b={m.Ballot} read={m.ReadRound} decided={m.DecidedIndex}",
         CatchUpRequest m => $"{Route(m)} CatchUpRequest b={m.Ballot} from={m.FromSlot}",
         CatchUp m => $"{Route(m)} CatchUp b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",

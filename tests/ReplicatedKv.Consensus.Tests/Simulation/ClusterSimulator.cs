@@ -362,13 +362,13 @@ internal sealed class ClusterSimulator
 
     /// <summary>
     /// A replica that does not vote must never send anything a quorum could count or that speaks for a promise:
-    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement.
+    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement; and, never leading, no decision.
     /// </summary>
     private void CheckNonVoterSilent(SimNode node, Ready ready)
     {
         foreach (var message in ready.Messages.Concat(ready.MessagesAfterPersist))
         {
-            if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck)
+            if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck or Decide)
             {
                 Fail("non-voter silence", $"node {node.Id} ({node.Replica!.JoinState}) sent {message.GetType().Name} to {message.To}");
             }

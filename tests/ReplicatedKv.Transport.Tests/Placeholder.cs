@@ -1,6 +1,0 @@
-namespace ReplicatedKv.Transport.Tests;
-
-/// <summary>Placeholder until the first test lands; removed with it.</summary>
-internal static class Placeholder
-{
-}
