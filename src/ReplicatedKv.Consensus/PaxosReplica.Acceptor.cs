@@ -59,7 +59,9 @@ public sealed partial class PaxosReplica
     {
         if (m.Ballot < _promised)
         {
+#if RKV_FAULT_INJECTION
             if (!_config.Faults.AcceptBelowPromise)
+#endif
             {
                 // A learner's refusal carries no weight, so it stays silent (see AdmitAsNonVoter).
                 if (IsVoter)

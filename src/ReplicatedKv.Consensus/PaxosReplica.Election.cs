@@ -188,7 +188,11 @@ public sealed partial class PaxosReplica
         var recovered = new LogEntry[last - start + 1];
         for (var slot = start; slot <= last; slot++)
         {
+#if RKV_FAULT_INJECTION
             var value = !_config.Faults.SkipRecoveredValues && chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
+#else
+            var value = chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
+#endif
             recovered[slot - start] = new LogEntry(slot, _ballot, value);
             _inFlight[slot] = new InFlightSlot(_now, 0);
         }
@@ -201,10 +205,12 @@ public sealed partial class PaxosReplica
     /// <summary>Marks decided, in order, every slot some promise reports as decided (with its value).</summary>
     private void AdoptDecidedPrefix()
     {
+#if RKV_FAULT_INJECTION
         if (_config.Faults.SkipRecoveredValues)
         {
             return;
         }
+#endif
 
         var adopted = true;
         while (adopted)

@@ -109,11 +109,13 @@ public sealed partial class PaxosReplica
     // A leader's debt to waiting learners: it proposes a slot at least this high, a no-op if nothing else.
     private long _owedFenceSlot;
 
+#if RKV_FAULT_INJECTION
     // Only for ReplicaFaults.TrustProbeAnswers: the first n-q+1 members to answer a counted probe, and the highest
     // slot and promise they reported.
     private ulong _answeredMask;
     private long _answeredLastSlot;
     private Ballot _answeredPromise;
+#endif
 
     /// <summary>True when this replica takes part in quorums (see <see cref="JoinState"/>).</summary>
     public bool IsVoter => _joinState == JoinState.Voter;
@@ -129,11 +131,13 @@ public sealed partial class PaxosReplica
         _bootstrapped = state.HardState.Bootstrapped;
         var blank = state.HardState.Promised == Ballot.Zero && state.HardState.DecidedIndex == 0 && !state.HardState.Bootstrapped &&
                     state.SnapshotSlot == 0 && state.Entries.Count == 0;
+#if RKV_FAULT_INJECTION
         if (_config.Faults.VoteAfterStateLoss)
         {
             _joinState = JoinState.Voter;
             return;
         }
+#endif
 
         if (state.HardState.Rejoining)
         {
@@ -221,10 +225,12 @@ public sealed partial class PaxosReplica
         {
             _probeElapsed = 0;
             RequestFence();
+#if RKV_FAULT_INJECTION
             if (_config.Faults.TrustProbeAnswers && QuarantineOver)
             {
                 SendProbes();
             }
+#endif
         }
 
         TryRegainVote();
@@ -296,6 +302,7 @@ public sealed partial class PaxosReplica
                 Bootstrap();
             }
         }
+#if RKV_FAULT_INJECTION
         else if (_config.Faults.TrustProbeAnswers && _joinState == JoinState.Learner && counted &&
                  BitOperations.PopCount(_answeredMask) < _memberCount - Quorum.Majority(_memberCount) + 1)
         {
@@ -303,6 +310,7 @@ public sealed partial class PaxosReplica
             _answeredLastSlot = Math.Max(_answeredLastSlot, m.LastSlot);
             _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
         }
+#endif
         else if (_joinState == JoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
@@ -324,6 +332,7 @@ public sealed partial class PaxosReplica
     /// <summary>Step 3 of the rule at the top of this file.</summary>
     private void TryRegainVote()
     {
+#if RKV_FAULT_INJECTION
         if (_config.Faults.TrustProbeAnswers)
         {
             if (_joinState == JoinState.Learner && !_voteDecided &&
@@ -335,6 +344,7 @@ public sealed partial class PaxosReplica
 
             return;
         }
+#endif
 
         if (_joinState != JoinState.Learner || _voteDecided || _fenceSlot == 0 || _fenceBallot != _promised ||
             !_fenceDecidedByLeader || _decidedIndex < _fenceSlot)

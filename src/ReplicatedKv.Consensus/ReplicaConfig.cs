@@ -64,8 +64,10 @@ public sealed record ReplicaConfig
     /// </summary>
     public int RejoinQuarantineTicks { get; init; } = 20;
 
-    /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail.</summary>
+#if RKV_FAULT_INJECTION
+    /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail (never in Release).</summary>
     internal ReplicaFaults Faults { get; init; }
+#endif
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -129,6 +131,7 @@ public sealed record ReplicaConfig
     }
 }
 
+#if RKV_FAULT_INJECTION
 /// <summary>
 /// Protocol bugs the simulator injects on purpose to show that its checkers catch them.
 /// <see cref="AcceptBelowPromise"/>: the acceptor ignores its promise, accepting and acknowledging lower ballots.
@@ -141,3 +144,4 @@ public sealed record ReplicaConfig
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false);
+#endif

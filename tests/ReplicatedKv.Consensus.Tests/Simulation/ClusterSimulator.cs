@@ -77,7 +77,9 @@ internal sealed class ClusterSimulator
                 RandomSeed = seed * 1_000_003UL + (ulong)id,
                 Join = probeStart ? JoinMode.Probe : JoinMode.Bootstrap,
                 RejoinQuarantineTicks = quarantine,
+#if RKV_FAULT_INJECTION
                 Faults = options.Faults,
+#endif
             };
             _nodes[id] = new SimNode(id, config) { Replica = new PaxosReplica(config) };
         }

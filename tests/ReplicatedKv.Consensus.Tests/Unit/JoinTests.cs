@@ -404,6 +404,7 @@ public sealed class JoinTests
             .Should().Throw<ArgumentException>().WithParameterName("RejoinQuarantineTicks");
     }
 
+#if RKV_FAULT_INJECTION
     /// <summary>
     /// The hazard itself, scripted. x is chosen at slot 1 by nodes 1 and 3 (node 2 never hears of it); node 1
     /// goes away and node 3 loses its disk. A replica that votes at once helps node 2 decide y at slot 1; the
@@ -415,7 +416,7 @@ public sealed class JoinTests
     [InlineData(false, JoinMode.Rejoin)]
     public void A_node_that_lost_its_disk_and_voted_at_once_would_decide_a_slot_twice(bool voteAtOnce, JoinMode join)
     {
-        var cluster = new MiniCluster(new ReplicaFaults(false, false, VoteAfterStateLoss: voteAtOnce));
+        var cluster = new MiniCluster(faults: new ReplicaFaults(false, false, VoteAfterStateLoss: voteAtOnce));
         cluster.Replicas[1].Campaign();
         cluster.Settle([1, 2, 3]);
         cluster.Replicas[1].Propose("x"u8.ToArray());
@@ -455,7 +456,7 @@ public sealed class JoinTests
     public void Trusting_probe_answers_instead_of_the_leaders_fence_would_decide_a_slot_twice(bool trustAnswers)
     {
         // One entry per Accept, so a resend of slot 2 can arrive without slot 3.
-        var cluster = new MiniCluster(new ReplicaFaults(false, false, TrustProbeAnswers: trustAnswers), size: 5, entriesPerMessage: 1);
+        var cluster = new MiniCluster(size: 5, entriesPerMessage: 1, faults: new ReplicaFaults(false, false, TrustProbeAnswers: trustAnswers));
         cluster.Replicas[1].Campaign();
         cluster.Settle([1, 2, 3, 4, 5]);
         cluster.Replicas[1].Propose("a"u8.ToArray());
@@ -514,6 +515,7 @@ public sealed class JoinTests
             cluster.Replicas[5].JoinState.Should().Be(JoinState.Learner);
         }
     }
+#endif
 
     /// <summary>
     /// The residual hole, made concrete: the rule rests on assumption (A), that no message is delivered more than
@@ -526,7 +528,7 @@ public sealed class JoinTests
     [Fact]
     public void A_promise_from_before_the_loss_delivered_after_the_vote_is_regained_breaks_agreement()
     {
-        var cluster = new MiniCluster(default, size: 3);
+        var cluster = new MiniCluster(size: 3);
         cluster.Replicas[1].Campaign();
         cluster.Settle([1, 2, 3]);
         cluster.Replicas[1].Propose("a"u8.ToArray());
@@ -593,15 +595,21 @@ public sealed class JoinTests
     /// <summary>Replicas wired by hand: every Ready is taken as durable and its messages queued.</summary>
     private sealed class MiniCluster
     {
-        private readonly ReplicaFaults _faults;
         private readonly int _entriesPerMessage;
         private readonly int[] _members;
         private readonly List<PeerMessage> _network = [];
         private readonly Dictionary<(int Node, long Slot), string> _decided = [];
 
-        public MiniCluster(ReplicaFaults faults, int size = 3, int entriesPerMessage = 256)
+#if RKV_FAULT_INJECTION
+        private readonly ReplicaFaults _faults;
+
+        public MiniCluster(int size = 3, int entriesPerMessage = 256, ReplicaFaults faults = default)
         {
             _faults = faults;
+#else
+        public MiniCluster(int size = 3, int entriesPerMessage = 256)
+        {
+#endif
             _entriesPerMessage = entriesPerMessage;
             _members = Enumerable.Range(1, size).ToArray();
             foreach (var id in _members)
@@ -713,7 +721,10 @@ public sealed class JoinTests
             new()
             {
                 NodeId = id, Members = _members, Join = join, RejoinQuarantineTicks = 0, RandomSeed = (ulong)id,
-                MaxEntriesPerMessage = _entriesPerMessage, Faults = _faults,
+                MaxEntriesPerMessage = _entriesPerMessage,
+#if RKV_FAULT_INJECTION
+                Faults = _faults,
+#endif
             };
     }
 }
