@@ -60,7 +60,7 @@ public sealed partial class PaxosReplica
 
     private void StartPreCandidacy()
     {
-        _role = Role.PreCandidate;
+        TransitionTo(Role.PreCandidate);
         _leaderId = null;
         _ballot = NextBallot();
         _prePromiseMask = Bit(NodeId);
@@ -107,7 +107,7 @@ public sealed partial class PaxosReplica
 
     private void StartCandidacy()
     {
-        _role = Role.Candidate;
+        TransitionTo(Role.Candidate);
         _ballot = NextBallot();
         _promises.Clear();
         _candidacyFromSlot = _decidedIndex + 1;
@@ -180,7 +180,7 @@ public sealed partial class PaxosReplica
         }
 
         _promises.Clear();
-        _role = Role.Leader;
+        TransitionTo(Role.Leader);
         _leaderId = NodeId;
         InitLeaderState();
         _nextSlot = last + 1;
@@ -268,7 +268,7 @@ public sealed partial class PaxosReplica
     private void StepDown(int? leaderHint)
     {
         var wasDriving = _role is Role.Leader or Role.Candidate;
-        _role = Role.Follower;
+        TransitionTo(Role.Follower);
         _leaderId = leaderHint;
         _leaderCommit = 0;
         _promises.Clear();

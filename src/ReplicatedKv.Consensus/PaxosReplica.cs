@@ -39,7 +39,7 @@ public sealed partial class PaxosReplica
     private long _decidedIndex;
     private readonly SlotLog _log;
 
-    // Volatile state.
+    // Volatile state. _role starts as Follower (the enum's default) and changes only through TransitionTo.
     private Role _role;
     private int? _leaderId;
     private Ballot _ballot;
@@ -103,7 +103,6 @@ public sealed partial class PaxosReplica
         _handedOutIndex = state.SnapshotSlot;
         _maxSeenRound = _promised.Round;
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
-        _role = Role.Follower;
         ResetElectionTimer();
         InitLeaderState();
         InitJoin(state);
@@ -342,6 +341,30 @@ public sealed partial class PaxosReplica
         }
 
         (afterPersist ? _messagesAfterPersist : _messages).Add(message);
+    }
+
+    /// <summary>
+    /// The only way <see cref="Role"/> changes. Legal moves: a follower (or a pre-candidate starting over) runs a
+    /// pre-vote; a pre-candidate with a pre-vote majority becomes a candidate; a candidate with a promise majority
+    /// becomes leader; anyone driving an election or leading steps down to follower. Anything else (say, a
+    /// follower becoming leader without a candidacy) means the replica's own bookkeeping is broken.
+    /// </summary>
+    private void TransitionTo(Role next)
+    {
+        var legal = (_role, next) switch
+        {
+            (Role.Follower or Role.PreCandidate, Role.PreCandidate) => true,
+            (Role.PreCandidate, Role.Candidate) => true,
+            (Role.Candidate, Role.Leader) => true,
+            (Role.PreCandidate or Role.Candidate or Role.Leader, Role.Follower) => true,
+            _ => false,
+        };
+        if (!legal)
+        {
+            throw new InvariantViolationException($"replica {NodeId}: illegal role change {_role} -> {next}");
+        }
+
+        _role = next;
     }
 
     private void Persist(LogEntry entry)
