@@ -76,22 +76,14 @@ namespace ReplicatedKv.Consensus;
 // the leader, which holds every slot it proposed.
 public sealed partial class PaxosReplica
 {
-    private JoinState _joinState;
+    // The whole rejoin state: HardState's Rejoining and Bootstrapped flags, JoinState, and whether the Rejoining
+    // flag is durable (until it is, a learner stores nothing: a crash that kept learnt entries but not the flag
+    // would restart it as a voter). Changed only by MoveTo, along RejoinPhases.IsLegal.
+    private RejoinPhase _phase;
 
-    // Mirrors HardState.Rejoining: set from the moment the replica starts without trustworthy state until it votes.
-    private bool _rejoining;
-
-    // The Rejoining flag is on disk. Until then a learner stores nothing: a crash that kept learnt entries but
-    // not the flag would restart it as a voter.
-    private bool _rejoiningDurable;
-    private bool _rejoiningInOutstandingReady;
-
-    // Set by a probing replica that decided the cluster is brand new (HardState.Bootstrapped).
-    private bool _bootstrapped;
-
-    // The replica may vote once the HardState saying so is durable: decided, in the outstanding Ready, confirmed.
-    private bool _voteDecided;
-    private bool _voteInOutstandingReady;
+    // HardState.Rejoining as the outstanding Ready writes it; null when that Ready carries no HardState. Advance
+    // makes it durable: a set flag moves a non-voter to its durable phase, a cleared one lets it vote.
+    private bool? _rejoiningInOutstandingReady;
 
     private long _joinElapsed;
     private int _probeElapsed;
@@ -118,23 +110,23 @@ public sealed partial class PaxosReplica
 #endif
 
     /// <summary>True when this replica takes part in quorums (see <see cref="JoinState"/>).</summary>
-    public bool IsVoter => _joinState == JoinState.Voter;
+    public bool IsVoter => _phase is RejoinPhase.Voter or RejoinPhase.BootstrappedVoter;
 
     /// <summary>Voter, learner (rejoining after losing its state) or probing (asking whether the cluster exists).</summary>
-    public JoinState JoinState => _joinState;
+    public JoinState JoinState => _phase.ToJoinState();
 
     private bool QuarantineOver => _joinElapsed >= _config.RejoinQuarantineTicks;
 
     /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.Join"/>.</summary>
     private void InitJoin(PersistentState state)
     {
-        _bootstrapped = state.HardState.Bootstrapped;
+        var voter = state.HardState.Bootstrapped ? RejoinPhase.BootstrappedVoter : RejoinPhase.Voter;
         var blank = state.HardState.Promised == Ballot.Zero && state.HardState.DecidedIndex == 0 && !state.HardState.Bootstrapped &&
                     state.SnapshotSlot == 0 && state.Entries.Count == 0;
 #if RKV_FAULT_INJECTION
         if (_config.Faults.VoteAfterStateLoss)
         {
-            _joinState = JoinState.Voter;
+            _phase = voter;
             return;
         }
 #endif
@@ -143,22 +135,19 @@ public sealed partial class PaxosReplica
         {
             // Still a learner. With nothing learnt yet and Probe configured, asking again is as safe as the first time,
             // and keeps a brand-new cluster whose nodes all crashed while probing from waiting forever on a leader.
-            _rejoining = true;
-            _rejoiningDurable = true;
-            _joinState = blank && _config.Join == JoinMode.Probe ? JoinState.Probing : JoinState.Learner;
+            _phase = blank && _config.Join == JoinMode.Probe ? RejoinPhase.ProbingDurable : RejoinPhase.LearnerDurable;
         }
         else if (blank && _config.Join != JoinMode.Bootstrap)
         {
-            _rejoining = true;
             _mustSync = true;
-            _joinState = _config.Join == JoinMode.Probe ? JoinState.Probing : JoinState.Learner;
+            _phase = _config.Join == JoinMode.Probe ? RejoinPhase.Probing : RejoinPhase.Learner;
         }
         else
         {
-            _joinState = JoinState.Voter;
+            _phase = voter;
         }
 
-        if (_joinState == JoinState.Probing)
+        if (JoinState == JoinState.Probing)
         {
             SendProbes();
         }
@@ -173,7 +162,7 @@ public sealed partial class PaxosReplica
     private bool AdmitAsNonVoter(PeerMessage message)
     {
         // Once it has decided to vote, later signs of a cluster are expected: its peers bootstrap and elect too.
-        if (_joinState == JoinState.Probing && !_voteDecided && ShowsExistingCluster(message))
+        if (_phase.IsUndecidedProbe() && ShowsExistingCluster(message))
         {
             BecomeLearner();
         }
@@ -181,7 +170,7 @@ public sealed partial class PaxosReplica
         return message switch
         {
             JoinProbe or JoinStatus or CatchUpRequest => true,
-            Accept or Heartbeat or Decide or CatchUp => _joinState == JoinState.Learner && _rejoiningDurable,
+            Accept or Heartbeat or Decide or CatchUp => _phase.LearnsDurably(),
 
             // PrePrepare and Prepare: a non-voter grants nothing. PrePromise, Promise, Accepted, Nack and
             // HeartbeatAck answer requests only a voter sends (these are old answers to the node's former self).
@@ -214,7 +203,7 @@ public sealed partial class PaxosReplica
         var quarantineEnds = _joinElapsed == _config.RejoinQuarantineTicks - 1;
         _joinElapsed++;
         _probeElapsed++;
-        if (_joinState == JoinState.Probing)
+        if (JoinState == JoinState.Probing)
         {
             if (_probeElapsed >= _config.ElectionTicks || quarantineEnds)
             {
@@ -253,7 +242,7 @@ public sealed partial class PaxosReplica
     /// <summary>Asks the leader this learner follows for a fence, until it has one for the leader's ballot.</summary>
     private void RequestFence()
     {
-        if (_joinState != JoinState.Learner || _voteDecided || !QuarantineOver || !_rejoiningDurable || _fenceBallot == _promised ||
+        if (_phase != RejoinPhase.LearnerDurable || !QuarantineOver || _fenceBallot == _promised ||
             _leaderId is not int leader || leader != _promised.NodeId)
         {
             return;
@@ -287,13 +276,13 @@ public sealed partial class PaxosReplica
             FlushProposals();
         }
 
-        Send(new JoinStatus(NodeId, m.From, _promised, m.Round, _joinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence));
+        Send(new JoinStatus(NodeId, m.From, _promised, m.Round, JoinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence));
     }
 
     private void HandleJoinStatus(JoinStatus m)
     {
         var counted = _firstCountedRound > 0 && m.Round >= _firstCountedRound;
-        if (_joinState == JoinState.Probing && !_voteDecided && counted && m.IsEmpty)
+        if (_phase.IsUndecidedProbe() && counted && m.IsEmpty)
         {
             // AdmitAsNonVoter already turned a probing replica into a learner on any answer with state.
             _emptyMask |= Bit(m.From);
@@ -303,7 +292,7 @@ public sealed partial class PaxosReplica
             }
         }
 #if RKV_FAULT_INJECTION
-        else if (_config.Faults.TrustProbeAnswers && _joinState == JoinState.Learner && counted &&
+        else if (_config.Faults.TrustProbeAnswers && JoinState == JoinState.Learner && counted &&
                  BitOperations.PopCount(_answeredMask) < _memberCount - Quorum.Majority(_memberCount) + 1)
         {
             _answeredMask |= Bit(m.From);
@@ -311,7 +300,7 @@ public sealed partial class PaxosReplica
             _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
         }
 #endif
-        else if (_joinState == JoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
+        else if (JoinState == JoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
             _fenceBallot = m.Ballot;
@@ -335,7 +324,7 @@ public sealed partial class PaxosReplica
 #if RKV_FAULT_INJECTION
         if (_config.Faults.TrustProbeAnswers)
         {
-            if (_joinState == JoinState.Learner && !_voteDecided &&
+            if (_phase is RejoinPhase.Learner or RejoinPhase.LearnerDurable &&
                 BitOperations.PopCount(_answeredMask) >= _memberCount - Quorum.Majority(_memberCount) + 1 &&
                 _decidedIndex > _answeredLastSlot && _promised >= _answeredPromise && _leaderId == _promised.NodeId)
             {
@@ -346,7 +335,7 @@ public sealed partial class PaxosReplica
         }
 #endif
 
-        if (_joinState != JoinState.Learner || _voteDecided || _fenceSlot == 0 || _fenceBallot != _promised ||
+        if (_phase is not (RejoinPhase.Learner or RejoinPhase.LearnerDurable) || _fenceSlot == 0 || _fenceBallot != _promised ||
             !_fenceDecidedByLeader || _decidedIndex < _fenceSlot)
         {
             return;
@@ -357,7 +346,7 @@ public sealed partial class PaxosReplica
 
     private void BecomeLearner()
     {
-        _joinState = JoinState.Learner;
+        MoveTo(_phase == RejoinPhase.ProbingDurable ? RejoinPhase.LearnerDurable : RejoinPhase.Learner);
         _fenceSlot = 0;
         _fenceBallot = Ballot.Zero;
         RequestFence();
@@ -366,51 +355,55 @@ public sealed partial class PaxosReplica
     /// <summary>Enough members answered empty after the quarantine: a brand-new cluster, so vote.</summary>
     private void Bootstrap()
     {
-        _bootstrapped = true;
+        MoveTo(RejoinPhase.Bootstrapping);
         DecideToVote();
     }
 
     /// <summary>
-    /// Clears Rejoining in the next HardState, fsynced. The replica keeps behaving as a non-voter until the host
-    /// confirms that Ready (<see cref="NoteVoteDurable"/>): a crash before then restarts it as it was, having
-    /// cast no vote that depended on the change.
+    /// Clears Rejoining in the next HardState (the phase is Bootstrapping or Regaining), fsynced. The replica keeps
+    /// behaving as a non-voter until the host confirms that Ready (<see cref="NoteVoteDurable"/>): a crash before
+    /// then restarts it as it was, having cast no vote that depended on the change.
     /// </summary>
     private void DecideToVote()
     {
-        _voteDecided = true;
-        _rejoining = false;
+        if (_phase != RejoinPhase.Bootstrapping)
+        {
+            MoveTo(RejoinPhase.Regaining);
+        }
+
         _mustSync = true;
         _fenceSlot = 0;
         _fenceBallot = Ballot.Zero;
     }
 
-    /// <summary>Called by GetReady: does this Ready carry the HardState that lets the replica vote?</summary>
-    private void NoteReadyForJoin(Ready ready)
-    {
-        _rejoiningInOutstandingReady = ready.HardState is { Rejoining: true };
-        if (_voteDecided && ready.HardState is { Rejoining: false })
-        {
-            _voteDecided = false;
-            _voteInOutstandingReady = true;
-        }
-    }
+    /// <summary>Called by GetReady: what the Ready's HardState says about Rejoining, made durable by Advance.</summary>
+    private void NoteReadyForJoin(Ready ready) => _rejoiningInOutstandingReady = ready.HardState?.Rejoining;
 
     /// <summary>Called by Advance: the outstanding Ready is durable.</summary>
     private void NoteVoteDurable()
     {
-        if (_rejoiningInOutstandingReady && !_rejoiningDurable)
+        var written = _rejoiningInOutstandingReady;
+        _rejoiningInOutstandingReady = null;
+        if (written == true && _phase is RejoinPhase.Probing or RejoinPhase.Learner)
         {
-            _rejoiningDurable = true;
+            MoveTo(_phase == RejoinPhase.Probing ? RejoinPhase.ProbingDurable : RejoinPhase.LearnerDurable);
             RequestFence();
         }
-
-        _rejoiningInOutstandingReady = false;
-
-        if (_voteInOutstandingReady)
+        else if (written == false && _phase is RejoinPhase.Bootstrapping or RejoinPhase.Regaining)
         {
-            _voteInOutstandingReady = false;
-            _joinState = JoinState.Voter;
+            MoveTo(_phase == RejoinPhase.Bootstrapping ? RejoinPhase.BootstrappedVoter : RejoinPhase.Voter);
             ResetElectionTimer();
         }
+    }
+
+    /// <summary>The only way the rejoin phase changes after the start; refuses any move RejoinPhases.IsLegal does not list.</summary>
+    private void MoveTo(RejoinPhase next)
+    {
+        if (!RejoinPhases.IsLegal(_phase, next))
+        {
+            throw new InvariantViolationException($"replica {NodeId}: illegal rejoin phase change {_phase} -> {next}");
+        }
+
+        _phase = next;
     }
 }

@@ -146,7 +146,7 @@ public sealed partial class PaxosReplica
     /// </summary>
     public bool WantsSnapshot(long slot) =>
         !_readyOutstanding && slot > _decidedIndex && _role != Role.Leader &&
-        (_joinState == JoinState.Voter || (_joinState == JoinState.Learner && _rejoiningDurable));
+        (IsVoter || _phase.LearnsDurably());
 
     /// <summary>
     /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably

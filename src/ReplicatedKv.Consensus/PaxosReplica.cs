@@ -131,7 +131,7 @@ public sealed partial class PaxosReplica
     /// <summary>The highest slot holding an accepted value.</summary>
     public long LastSlot => _log.LastSlot;
 
-    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, _joinState);
+    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, JoinState);
 
     /// <summary>Outcome of <see cref="Step"/>: anything but Handled means the message was ignored, state untouched.</summary>
     public enum StepResult
@@ -266,7 +266,7 @@ public sealed partial class PaxosReplica
             _maxSeenRound = message.Ballot.Round;
         }
 
-        if (_joinState != JoinState.Voter && !AdmitAsNonVoter(message))
+        if (!IsVoter && !AdmitAsNonVoter(message))
         {
             return;
         }
@@ -322,7 +322,7 @@ public sealed partial class PaxosReplica
         };
     }
 
-    private HardState CurrentHardState => new(_promised, _decidedIndex, _rejoining, _bootstrapped);
+    private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped());
 
     private void Send(PeerMessage message, bool afterPersist = false)
     {
