@@ -52,7 +52,7 @@ public sealed partial class PaxosReplica
             }
         }
 
-        Send(new Promise(NodeId, m.From, m.Ballot, m.FromSlot, _decidedIndex, entries), afterPersist: true);
+        Send(new Promise(NodeId, m.From, m.Ballot, m.FromSlot, _decidedIndex, entries));
     }
 
     private void HandleAccept(Accept m)
@@ -112,7 +112,7 @@ public sealed partial class PaxosReplica
         // exactly what that ballot proposed for that slot, which is all Paxos asks of a reported value.
         if (acked.Count > 0 && IsVoter)
         {
-            Send(new Accepted(NodeId, m.From, m.Ballot, acked), afterPersist: true);
+            Send(new Accepted(NodeId, m.From, m.Ballot, acked));
         }
 
         if (m.From != NodeId)

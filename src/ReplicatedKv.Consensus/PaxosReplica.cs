@@ -324,8 +324,22 @@ public sealed partial class PaxosReplica
 
     private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped());
 
-    private void Send(PeerMessage message, bool afterPersist = false)
+    /// <summary>
+    /// Whether a message may leave only once this Ready's writes are durable: exactly those that vouch for durable
+    /// state a quorum counts. A Promise vouches for the promise and the values reported; an Accepted for the
+    /// entries just stored. Every other type may leave at once: a Nack or PrePromise reports a promise but is
+    /// never counted towards a quorum (the worst a forgotten one does is make a proposer step down or retry);
+    /// a HeartbeatAck says "I had promised nothing above your ballot", true whether or not the promise to that
+    /// ballot survives a crash, since a promise that never reached disk was never sent; a JoinStatus of
+    /// in-memory state errs only towards "not empty" (which makes the prober a learner, the safe side); and
+    /// Accept, Heartbeat, Decide and CatchUp speak for a leader's ballot (durable before it led) or for values
+    /// already decided.
+    /// </summary>
+    private static bool NeedsPersist(PeerMessage message) => message is Promise or Accepted;
+
+    private void Send(PeerMessage message)
     {
+        var afterPersist = NeedsPersist(message);
         if (message.To == NodeId)
         {
             if (afterPersist)
