@@ -2,78 +2,11 @@ using System.Numerics;
 
 namespace ReplicatedKv.Consensus;
 
-// Starting without trustworthy state: probing, the learner, and the rule for regaining the vote.
-//
-// The hazard. An acceptor must remember its promises and acceptances (Paxos Made Simple §2.3). A node that
-// restarts on an empty disk has forgotten them; if it voted at once, a quorum holding its old self and one
-// holding its new self could share nobody else. With 3 nodes: x is chosen at slot 1 by {N, A}; N loses its
-// disk; a leader elected by {N, B} finds nothing at slot 1 and decides a no-op there. So such a replica starts
-// as a non-voter (Paxos Made Live §5.1: it "participates in Paxos as a non-voting member" until it "observes
-// one complete instance of Paxos that was started after" its restart). Below, that rule made precise.
-//
-// Notation: T0 is the restart; old N is what the node did before, new N what it does after (messages old N
-// sent may still be in flight, and still count); q = ⌊n/2⌋+1 is the quorum size; "others" are the n-1 members
-// besides N; Q is RejoinQuarantineTicks.
-//
-// Assumption (A), the only timing one: no message is delivered more than Q/2 ticks after it was sent. Within
-// that, messages may be lost, duplicated and reordered freely. The host's transport must enforce it.
-//
-// Probe. An empty replica asks every other member for its state (JoinProbe, answered by JoinStatus; probing
-// replicas and learners answer too) and counts only answers to probes sent after T0+Q. Any answer with state,
-// or any message showing that a phase 1 has begun, makes it a learner at once (always safe). Once n-q+1 others
-// (f+1 for odd n) have answered empty, it records Bootstrapped and votes from the moment that is durable (so a
-// crash never sends a replica that may have voted back to probing). Why that is safe: old N's votes matter
-// only through a phase 1 that counts old N's promise, or through a value old N accepted, which needs a phase 1
-// completed before T0.
-// Either needs q-1 others to have promised that ballot. A phase 1 completes within one candidacy; by (A) a
-// candidacy that can still count old N's promise received it by T0+Q/2, so it began, and sent all its
-// prepares, before then, and they arrived by T0+Q. So those q-1 others promised by T0+Q, and a promise never
-// returns to zero; but n-q+1 others reported no promise after T0+Q, which leaves only q-2.
-//
-// The rule for a learner to regain its vote: the fence.
-//  1. Quarantine: wait Q ticks after the restart.
-//  2. Ask the leader it follows, L with ballot bL, for a fence (JoinProbe with Waiting). L answers with s', the
-//     first slot it proposes after receiving the request, and proposes it (a no-op if it has no commands, so
-//     an idle cluster does not keep the learner waiting).
-//  3. Vote again once: this replica's promise is still bL; L itself has reported, under bL, a decided index of
-//     at least s'; and this replica has decided through s' too. Then clear Rejoining in the next HardState,
-//     with MustSync, and start voting only when the host confirms that Ready (Advance): a crash before then
-//     restarts a learner that never voted. (Its promise may have risen above bL meanwhile; higher is safe.)
-//  Slot s' is Paxos Made Live's instance "started after the restart": L starts it after T0+Q, and step 3 sees
-//  it complete.
-//
-// Why it is safe. L decides its own slots only with q acceptances under bL, never N's (a learner does not
-// vote), all given after L proposed s', so after T0+Q. Hence (F): at T0+Q at most n-1-q others had promised
-// above bL. Paxos needs each phase-1 quorum of a ballot c to meet each quorum that chose a value under a lower
-// ballot; quorums of others always meet in an other, so the danger is a pair meeting only in N, old N on one
-// side and new N on the other. New N votes only at ballots of at least bL.
-//  (X) Old N accepted (s, b, v), v is chosen counting that vote, and a later ballot's phase 1 counts new N.
-//      If b > bL: old N accepted under b before T0, so b's phase 1 had completed with q-1 others promising
-//      b > bL before T0, contradicting (F). If b = bL: L proposed s before T0, so s < s'. If b < bL: v's
-//      quorum is old N and q-1 others; L's phase-1 quorum is old N (a promise sent before T0) and q-1 others,
-//      or q others (new N, a learner, promises nothing). Either way some member of it accepted v before
-//      promising bL (after, it would have refused b) and reported it, so L recovered slot s, and s < s'. In
-//      every case s < s' ≤ new N's decided index: new N's promise reports v as decided.
-//  (Y) New N accepted under b ≥ bL, and a ballot c > b completes phase 1 counting old N's promise. That needs
-//      q-1 others to promise c; by (A), as for Probe, they did so by T0+Q; c > bL contradicts (F).
-//  (Z) Old N led no ballot above bL (that needs q-1 others promising it, contradicting (F)), and new N's own
-//      ballots start above its promise bL, so new N never reuses a ballot old N proposed values under.
-// (X) needs no timing assumption; (Y) and Probe need (A). Without (A) the hole is real: a Prepare for c sent
-// before T0 (old N already promised c) that reaches the others only after the learner regained its vote, or
-// old N's Promise for c arriving then at a candidate that reuses c after losing it in a crash, lets c's
-// leader count old N's promise and miss a value new N helped choose (JoinTests scripts the second). Closing
-// it without a timing bound means hearing from every member (the one holding c could be any of them) and
-// sending prepares only once durable; a learner could then never rejoin while any member is down.
-// (F) also assumes the acceptors of s' kept their state since T0+Q: a member that lost its own data meanwhile
-// may have forgotten a promise above bL. Likewise Probe counts a probing member as empty, which a member that
-// lost its data is not. So overlapping losses are outside this argument, as two simultaneous losses are
-// outside any majority argument; the simulator exercises them anyway.
-//
-// Why not trust the probe answers alone (regain once decided past the highest slot n-q+1 others report)? They
-// may lag the leader. With 5 nodes: leader A and old N hold slot s+1 that the reporters B, C, D never got; N
-// decides through s, past every reported slot, and votes; D then accepts s+1 from A (chosen by A, old N, D)
-// while B, C and new N elect a leader that fills s+1 with a no-op (JoinTests scripts it). The fence comes from
-// the leader, which holds every slot it proposed.
+// Starting without trustworthy state: probing, the learner, and the rule for regaining the vote (the fence).
+// A replica that may have lost its disk must not vote until it has seen one complete Paxos instance started
+// after its restart plus a quarantine (Paxos Made Live §5.1). The rule, its timing assumption (A) and the proof
+// that it is safe are in DESIGN.md beside this file ("Rejoining after a lost disk"); JoinTests scripts the
+// counterexamples for the alternatives.
 public sealed partial class PaxosReplica
 {
     // The whole rejoin state: HardState's Rejoining and Bootstrapped flags, JoinState, and whether the Rejoining
@@ -318,7 +251,7 @@ public sealed partial class PaxosReplica
         }
     }
 
-    /// <summary>Step 3 of the rule at the top of this file.</summary>
+    /// <summary>Step 3 of the fence rule (DESIGN.md).</summary>
     private void TryRegainVote()
     {
 #if RKV_FAULT_INJECTION

@@ -17,7 +17,7 @@ namespace ReplicatedKv.Consensus;
 /// bookkeeping) is volatile.</item>
 /// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.Join"/>
 /// decides whether it votes at once, probes the others first, or learns until it regains its vote
-/// (PaxosReplica.Join.cs states the rule and why it is safe).</item>
+/// (DESIGN.md states the rule and why it is safe).</item>
 /// <item>Losing writes of a Ready never confirmed by Advance is safe: nothing that depends on them left.</item>
 /// </list></para>
 /// <para>Protocol. Paxos Made Simple §3 (Multi-Paxos): one phase 1 covers every slot from the first the

@@ -59,7 +59,7 @@ public sealed record ReplicaConfig
     /// Ticks a replica that starts without trustworthy state waits before any answer counts towards its vote
     /// (probe results, the rejoin fence). It must be at least twice the longest a message can take between
     /// being sent and being delivered: the rejoin rule assumes every message sent before the restart, and
-    /// every reply to one, has been delivered or lost by then (see PaxosReplica.Join.cs). The transport must
+    /// every reply to one, has been delivered or lost by then (see DESIGN.md). The transport must
     /// make that true, for example by dropping messages older than half of this.
     /// </summary>
     public int RejoinQuarantineTicks { get; init; } = 20;

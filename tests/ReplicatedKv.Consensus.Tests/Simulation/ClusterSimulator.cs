@@ -57,7 +57,7 @@ internal sealed class ClusterSimulator
             : 0;
         const int quarantine = 20;
 
-        // The transport keeps the promise the rejoin rule rests on (PaxosReplica.Join.cs, assumption A): a message
+        // The transport keeps the promise the rejoin rule rests on (DESIGN.md, assumption A): a message
         // older than half the quarantine is dropped, never delivered.
         _maxMessageAge = quarantine / 2;
         var members = Enumerable.Range(1, options.Nodes).ToArray();

@@ -2,7 +2,7 @@ namespace ReplicatedKv.Consensus.Tests.Unit;
 
 /// <summary>
 /// Starting without trustworthy state: the join modes, what a learner does and does not send, and the fence
-/// rule for regaining the vote (PaxosReplica.Join.cs), each edge of it on its own.
+/// rule for regaining the vote (src/ReplicatedKv.Consensus/DESIGN.md), each edge of it on its own.
 /// </summary>
 public sealed class JoinTests
 {
