@@ -39,7 +39,7 @@ public sealed partial class PaxosReplica
             if (m.From != NodeId && _leaderId != m.From)
             {
                 _leaderId = null;
-                _leaderCommit = 0;
+                _leaderDecidedIndex = 0;
             }
         }
 
@@ -107,7 +107,7 @@ public sealed partial class PaxosReplica
             }
         }
 
-        // A learner stores what the leader proposed, to learn the decision from the commit index, but never
+        // A learner stores what the leader proposed, to learn the decision from the decided index, but never
         // acknowledges it. Keeping the values is safe: if it later votes and reports them in a promise, each is
         // exactly what that ballot proposed for that slot, which is all Paxos asks of a reported value.
         if (acked.Count > 0 && IsVoter)
@@ -117,7 +117,7 @@ public sealed partial class PaxosReplica
 
         if (m.From != NodeId)
         {
-            LearnCommit(m.Ballot, m.Commit);
+            LearnDecided(m.Ballot, m.DecidedIndex);
         }
     }
 

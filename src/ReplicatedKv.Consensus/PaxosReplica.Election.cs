@@ -31,7 +31,7 @@ public sealed partial class PaxosReplica
         TickCatchUp();
         if (!IsVoter)
         {
-            TickJoin();
+            TickRejoin();
             return;
         }
 
@@ -252,7 +252,7 @@ public sealed partial class PaxosReplica
         if (_leaderId != ballot.NodeId)
         {
             _leaderId = ballot.NodeId;
-            _leaderCommit = 0;
+            _leaderDecidedIndex = 0;
 
             // A learner asks a new leader for its fence at once rather than at its next probe tick.
             RequestFence();
@@ -270,7 +270,7 @@ public sealed partial class PaxosReplica
         var wasDriving = _role is Role.Leader or Role.Candidate;
         TransitionTo(Role.Follower);
         _leaderId = leaderHint;
-        _leaderCommit = 0;
+        _leaderDecidedIndex = 0;
         _promises.Clear();
         ResetElectionTimer();
         if (wasDriving)

@@ -201,8 +201,8 @@ public sealed partial class PaxosReplica
         {
             var told = message switch
             {
-                Accept a => a.Commit,
-                Heartbeat h => h.Commit,
+                Accept a => a.DecidedIndex,
+                Heartbeat h => h.DecidedIndex,
                 _ => -1,
             };
             if (message.To == member && message.Ballot == _ballot && told >= _decidedIndex)

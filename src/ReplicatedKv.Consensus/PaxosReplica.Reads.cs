@@ -82,7 +82,7 @@ public sealed partial class PaxosReplica
             Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
         }
 
-        LearnCommit(m.Ballot, m.Commit);
+        LearnDecided(m.Ballot, m.DecidedIndex);
     }
 
     private void HandleHeartbeatAck(HeartbeatAck m)

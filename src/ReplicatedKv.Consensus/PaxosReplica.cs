@@ -15,7 +15,7 @@ namespace ReplicatedKv.Consensus;
 /// <item>A restarted replica is rebuilt from <see cref="PersistentState"/>: promised ballot, decided index,
 /// accepted entries, snapshot slot and the Rejoining flag. Everything else (role, leader, in-flight
 /// bookkeeping) is volatile.</item>
-/// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.Join"/>
+/// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.RejoinMode"/>
 /// decides whether it votes at once, probes the others first, or learns until it regains its vote
 /// (DESIGN.md states the rule and why it is safe).</item>
 /// <item>Losing writes of a Ready never confirmed by Advance is safe: nothing that depends on them left.</item>
@@ -105,7 +105,7 @@ public sealed partial class PaxosReplica
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         ResetElectionTimer();
         InitLeaderState();
-        InitJoin(state);
+        InitRejoin(state);
         _reportedSoftState = SoftState;
     }
 
@@ -131,7 +131,7 @@ public sealed partial class PaxosReplica
     /// <summary>The highest slot holding an accepted value.</summary>
     public long LastSlot => _log.LastSlot;
 
-    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, JoinState);
+    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, RejoinState);
 
     /// <summary>Outcome of <see cref="Step"/>: anything but Handled means the message was ignored, state untouched.</summary>
     public enum StepResult
@@ -207,7 +207,7 @@ public sealed partial class PaxosReplica
             _reportedHardState = hardState;
         }
 
-        NoteReadyForJoin(ready);
+        NoteReadyForRejoin(ready);
 
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
@@ -285,8 +285,8 @@ public sealed partial class PaxosReplica
             case Decide m: HandleDecide(m); break;
             case CatchUpRequest m: HandleCatchUpRequest(m); break;
             case CatchUp m: HandleCatchUp(m); break;
-            case JoinProbe m: HandleJoinProbe(m); break;
-            case JoinStatus m: HandleJoinStatus(m); break;
+            case RejoinProbe m: HandleRejoinProbe(m); break;
+            case RejoinStatus m: HandleRejoinStatus(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
 
@@ -303,7 +303,7 @@ public sealed partial class PaxosReplica
 
         // Catch-up and join messages carry the sender's promise, which is Ballot.Zero before it promised anything.
         if (!_memberIndex.ContainsKey(message.Ballot.NodeId) &&
-            !(message is CatchUpRequest or CatchUp or JoinProbe or JoinStatus && message.Ballot == Ballot.Zero))
+            !(message is CatchUpRequest or CatchUp or RejoinProbe or RejoinStatus && message.Ballot == Ballot.Zero))
         {
             return false;
         }
@@ -311,12 +311,12 @@ public sealed partial class PaxosReplica
         return message switch
         {
             PrePrepare or Prepare or Accept or Heartbeat or Decide => message.Ballot.NodeId == message.From &&
-                message is not Prepare { FromSlot: < 1 } && message is not Accept { Commit: < 0 } && message is not Heartbeat { Commit: < 0 } &&
+                message is not Prepare { FromSlot: < 1 } && message is not Accept { DecidedIndex: < 0 } && message is not Heartbeat { DecidedIndex: < 0 } &&
                 message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
-            JoinProbe p => p.Round >= 1,
-            JoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
+            RejoinProbe p => p.Round >= 1,
+            RejoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
                 s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From),
             _ => true,
         };
@@ -330,7 +330,7 @@ public sealed partial class PaxosReplica
     /// entries just stored. Every other type may leave at once: a Nack or PrePromise reports a promise but is
     /// never counted towards a quorum (the worst a forgotten one does is make a proposer step down or retry);
     /// a HeartbeatAck says "I had promised nothing above your ballot", true whether or not the promise to that
-    /// ballot survives a crash, since a promise that never reached disk was never sent; a JoinStatus of
+    /// ballot survives a crash, since a promise that never reached disk was never sent; a RejoinStatus of
     /// in-memory state errs only towards "not empty" (which makes the prober a learner, the safe side); and
     /// Accept, Heartbeat, Decide and CatchUp speak for a leader's ballot (durable before it led) or for values
     /// already decided.

@@ -2,7 +2,7 @@ namespace ReplicatedKv.Consensus;
 
 /// <summary>
 /// Where a replica stands on the way from "started without trustworthy state" back to voting: the single source
-/// of the Rejoining and Bootstrapped flags of <see cref="HardState"/>, of <see cref="JoinState"/>, and of whether
+/// of the Rejoining and Bootstrapped flags of <see cref="HardState"/>, of <see cref="RejoinState"/>, and of whether
 /// the Rejoining flag is known durable. <see cref="RejoinPhases.IsLegal"/> lists every legal move.
 /// </summary>
 internal enum RejoinPhase
@@ -42,7 +42,7 @@ internal enum RejoinPhase
 internal static class RejoinPhases
 {
     /// <summary>
-    /// Start: any phase (from the persisted state and <see cref="ReplicaConfig.Join"/>). Then: a flag write becomes
+    /// Start: any phase (from the persisted state and <see cref="ReplicaConfig.RejoinMode"/>). Then: a flag write becomes
     /// durable (Probing -> ProbingDurable, Learner -> LearnerDurable); a probing replica sees an existing cluster
     /// (-> the learner phase of the same durability) or enough empty members (-> Bootstrapping); a durable learner
     /// meets the fence (-> Regaining); the cleared flag becomes durable (Bootstrapping -> BootstrappedVoter,
@@ -60,11 +60,11 @@ internal static class RejoinPhases
     };
 
     /// <summary>What operators see (<see cref="SoftState"/>): a replica waiting for its vote to be durable still reports its old state.</summary>
-    public static JoinState ToJoinState(this RejoinPhase phase) => phase switch
+    public static RejoinState ToRejoinState(this RejoinPhase phase) => phase switch
     {
-        RejoinPhase.Voter or RejoinPhase.BootstrappedVoter => JoinState.Voter,
-        RejoinPhase.Probing or RejoinPhase.ProbingDurable or RejoinPhase.Bootstrapping => JoinState.Probing,
-        _ => JoinState.Learner,
+        RejoinPhase.Voter or RejoinPhase.BootstrappedVoter => RejoinState.Voter,
+        RejoinPhase.Probing or RejoinPhase.ProbingDurable or RejoinPhase.Bootstrapping => RejoinState.Probing,
+        _ => RejoinState.Learner,
     };
 
     /// <summary>HardState.Rejoining: set from the start without trustworthy state until the replica decides to vote.</summary>

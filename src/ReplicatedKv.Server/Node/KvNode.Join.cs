@@ -9,10 +9,10 @@ public sealed partial class KvNode
 {
     private bool IsVoter => _replica.IsVoter;
 
-    private VotingState VotingState => _replica.JoinState switch
+    private VotingState VotingState => _replica.RejoinState switch
     {
-        JoinState.Learner => VotingState.Learner,
-        JoinState.Probing => VotingState.Probing,
+        RejoinState.Learner => VotingState.Learner,
+        RejoinState.Probing => VotingState.Probing,
         _ => VotingState.Voter,
     };
 }

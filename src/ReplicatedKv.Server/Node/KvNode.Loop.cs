@@ -284,10 +284,10 @@ public sealed partial class KvNode
 
     private void OnSoftState(SoftState soft)
     {
-        if (soft.JoinState != _lastJoinState)
+        if (soft.RejoinState != _lastJoinState)
         {
-            LogJoinState(_logger, soft.JoinState.ToString());
-            _lastJoinState = soft.JoinState;
+            LogJoinState(_logger, soft.RejoinState.ToString());
+            _lastJoinState = soft.RejoinState;
         }
 
         if (soft.LeaderId != _lastLeader)
@@ -308,7 +308,7 @@ public sealed partial class KvNode
     }
 
     private int? _lastLeader;
-    private JoinState _lastJoinState = JoinState.Voter;
+    private RejoinState _lastJoinState = RejoinState.Voter;
 
     private void PublishView()
     {

@@ -75,7 +75,7 @@ internal sealed class ClusterSimulator
                 MaxEntriesPerMessage = perMessage,
                 MaxSlotsAhead = slotsAhead,
                 RandomSeed = seed * 1_000_003UL + (ulong)id,
-                Join = probeStart ? JoinMode.Probe : JoinMode.Bootstrap,
+                RejoinMode = probeStart ? RejoinMode.Probe : RejoinMode.Bootstrap,
                 RejoinQuarantineTicks = quarantine,
 #if RKV_FAULT_INJECTION
                 Faults = options.Faults,
@@ -201,7 +201,7 @@ internal sealed class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.JoinState}" : "down")}"));
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.RejoinState}" : "down")}"));
         var pending = string.Join(", ", _outstanding.Keys);
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
@@ -372,7 +372,7 @@ internal sealed class ClusterSimulator
         {
             if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck or Decide)
             {
-                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.JoinState}) sent {message.GetType().Name} to {message.To}");
+                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.RejoinState}) sent {message.GetType().Name} to {message.To}");
             }
         }
     }
@@ -623,7 +623,7 @@ internal sealed class ClusterSimulator
     {
         Crash(node);
         node.Disk = new SimDisk();
-        node.Config = node.Config with { Join = _random.Chance(0.5) ? JoinMode.Probe : JoinMode.Rejoin };
+        node.Config = node.Config with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin };
         StateLosses++;
     }
 

@@ -20,7 +20,7 @@ public sealed class RejoinPhaseTests
         foreach (var phase in Enum.GetValues<RejoinPhase>())
         {
             var votes = phase is RejoinPhase.Voter or RejoinPhase.BootstrappedVoter;
-            (phase.ToJoinState() == JoinState.Voter).Should().Be(votes, phase.ToString());
+            (phase.ToRejoinState() == RejoinState.Voter).Should().Be(votes, phase.ToString());
             (phase.Rejoining() && phase.Bootstrapped()).Should().BeFalse("no phase writes both flags: {0}", phase);
         }
     }

@@ -5,11 +5,11 @@ namespace ReplicatedKv.Consensus;
 // Starting without trustworthy state: probing, the learner, and the rule for regaining the vote (the fence).
 // A replica that may have lost its disk must not vote until it has seen one complete Paxos instance started
 // after its restart plus a quarantine (Paxos Made Live §5.1). The rule, its timing assumption (A) and the proof
-// that it is safe are in DESIGN.md beside this file ("Rejoining after a lost disk"); JoinTests scripts the
+// that it is safe are in DESIGN.md beside this file ("Rejoining after a lost disk"); RejoinTests scripts the
 // counterexamples for the alternatives.
 public sealed partial class PaxosReplica
 {
-    // The whole rejoin state: HardState's Rejoining and Bootstrapped flags, JoinState, and whether the Rejoining
+    // The whole rejoin state: HardState's Rejoining and Bootstrapped flags, RejoinState, and whether the Rejoining
     // flag is durable (until it is, a learner stores nothing: a crash that kept learnt entries but not the flag
     // would restart it as a voter). Changed only by MoveTo, along RejoinPhases.IsLegal.
     private RejoinPhase _phase;
@@ -18,7 +18,7 @@ public sealed partial class PaxosReplica
     // makes it durable: a set flag moves a non-voter to its durable phase, a cleared one lets it vote.
     private bool? _rejoiningInOutstandingReady;
 
-    private long _joinElapsed;
+    private long _rejoinElapsed;
     private int _probeElapsed;
     private long _probeRound;
 
@@ -42,16 +42,16 @@ public sealed partial class PaxosReplica
     private Ballot _answeredPromise;
 #endif
 
-    /// <summary>True when this replica takes part in quorums (see <see cref="JoinState"/>).</summary>
+    /// <summary>True when this replica takes part in quorums (see <see cref="RejoinState"/>).</summary>
     public bool IsVoter => _phase is RejoinPhase.Voter or RejoinPhase.BootstrappedVoter;
 
     /// <summary>Voter, learner (rejoining after losing its state) or probing (asking whether the cluster exists).</summary>
-    public JoinState JoinState => _phase.ToJoinState();
+    public RejoinState RejoinState => _phase.ToRejoinState();
 
-    private bool QuarantineOver => _joinElapsed >= _config.RejoinQuarantineTicks;
+    private bool QuarantineOver => _rejoinElapsed >= _config.RejoinQuarantineTicks;
 
-    /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.Join"/>.</summary>
-    private void InitJoin(PersistentState state)
+    /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.RejoinMode"/>.</summary>
+    private void InitRejoin(PersistentState state)
     {
         var voter = state.HardState.Bootstrapped ? RejoinPhase.BootstrappedVoter : RejoinPhase.Voter;
         var blank = state.HardState.Promised == Ballot.Zero && state.HardState.DecidedIndex == 0 && !state.HardState.Bootstrapped &&
@@ -68,19 +68,19 @@ public sealed partial class PaxosReplica
         {
             // Still a learner. With nothing learnt yet and Probe configured, asking again is as safe as the first time,
             // and keeps a brand-new cluster whose nodes all crashed while probing from waiting forever on a leader.
-            _phase = blank && _config.Join == JoinMode.Probe ? RejoinPhase.ProbingDurable : RejoinPhase.LearnerDurable;
+            _phase = blank && _config.RejoinMode == RejoinMode.Probe ? RejoinPhase.ProbingDurable : RejoinPhase.LearnerDurable;
         }
-        else if (blank && _config.Join != JoinMode.Bootstrap)
+        else if (blank && _config.RejoinMode != RejoinMode.Bootstrap)
         {
             _mustSync = true;
-            _phase = _config.Join == JoinMode.Probe ? RejoinPhase.Probing : RejoinPhase.Learner;
+            _phase = _config.RejoinMode == RejoinMode.Probe ? RejoinPhase.Probing : RejoinPhase.Learner;
         }
         else
         {
             _phase = voter;
         }
 
-        if (JoinState == JoinState.Probing)
+        if (RejoinState == RejoinState.Probing)
         {
             SendProbes();
         }
@@ -102,7 +102,7 @@ public sealed partial class PaxosReplica
 
         return message switch
         {
-            JoinProbe or JoinStatus or CatchUpRequest => true,
+            RejoinProbe or RejoinStatus or CatchUpRequest => true,
             Accept or Heartbeat or Decide or CatchUp => _phase.LearnsDurably(),
 
             // PrePrepare and Prepare: a non-voter grants nothing. PrePromise, Promise, Accepted, Nack and
@@ -120,7 +120,7 @@ public sealed partial class PaxosReplica
     {
         PrePrepare => false,
         PrePromise m => m.Promised != Ballot.Zero,
-        JoinStatus m => !m.IsEmpty,
+        RejoinStatus m => !m.IsEmpty,
         CatchUp m => m.Ballot != Ballot.Zero || m.Entries.Count > 0,
         _ => message.Ballot != Ballot.Zero,
     };
@@ -131,12 +131,12 @@ public sealed partial class PaxosReplica
     /// go to every member, so probing faster would flood the network for a decision nothing waits on. A learner
     /// asks for its fence every heartbeat interval: one small message to the leader.
     /// </summary>
-    private void TickJoin()
+    private void TickRejoin()
     {
-        var quarantineEnds = _joinElapsed == _config.RejoinQuarantineTicks - 1;
-        _joinElapsed++;
+        var quarantineEnds = _rejoinElapsed == _config.RejoinQuarantineTicks - 1;
+        _rejoinElapsed++;
         _probeElapsed++;
-        if (JoinState == JoinState.Probing)
+        if (RejoinState == RejoinState.Probing)
         {
             if (_probeElapsed >= _config.ElectionTicks || quarantineEnds)
             {
@@ -167,7 +167,7 @@ public sealed partial class PaxosReplica
         {
             if (member != NodeId && (_emptyMask & Bit(member)) == 0)
             {
-                Send(new JoinProbe(NodeId, member, _promised, round, Waiting: false));
+                Send(new RejoinProbe(NodeId, member, _promised, round, Waiting: false));
             }
         }
     }
@@ -181,7 +181,7 @@ public sealed partial class PaxosReplica
             return;
         }
 
-        Send(new JoinProbe(NodeId, leader, _promised, NextProbeRound(), Waiting: true));
+        Send(new RejoinProbe(NodeId, leader, _promised, NextProbeRound(), Waiting: true));
     }
 
     private long NextProbeRound()
@@ -199,7 +199,7 @@ public sealed partial class PaxosReplica
     /// Anyone answers with its state. The leader answers a waiting learner with a fence: the next slot it will
     /// propose, which it now owes, so it proposes a no-op there if no command comes first.
     /// </summary>
-    private void HandleJoinProbe(JoinProbe m)
+    private void HandleRejoinProbe(RejoinProbe m)
     {
         long fence = 0;
         if (m.Waiting && _role == Role.Leader)
@@ -209,10 +209,10 @@ public sealed partial class PaxosReplica
             FlushProposals();
         }
 
-        Send(new JoinStatus(NodeId, m.From, _promised, m.Round, JoinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence));
+        Send(new RejoinStatus(NodeId, m.From, _promised, m.Round, RejoinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence));
     }
 
-    private void HandleJoinStatus(JoinStatus m)
+    private void HandleRejoinStatus(RejoinStatus m)
     {
         var counted = _firstCountedRound > 0 && m.Round >= _firstCountedRound;
         if (_phase.IsUndecidedProbe() && counted && m.IsEmpty)
@@ -225,7 +225,7 @@ public sealed partial class PaxosReplica
             }
         }
 #if RKV_FAULT_INJECTION
-        else if (_config.Faults.TrustProbeAnswers && JoinState == JoinState.Learner && counted &&
+        else if (_config.Faults.TrustProbeAnswers && RejoinState == RejoinState.Learner && counted &&
                  BitOperations.PopCount(_answeredMask) < _memberCount - Quorum.Majority(_memberCount) + 1)
         {
             _answeredMask |= Bit(m.From);
@@ -233,7 +233,7 @@ public sealed partial class PaxosReplica
             _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
         }
 #endif
-        else if (JoinState == JoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
+        else if (RejoinState == RejoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
             _fenceBallot = m.Ballot;
@@ -242,10 +242,10 @@ public sealed partial class PaxosReplica
         }
     }
 
-    /// <summary>Called with every commit index the followed leader reports under its ballot.</summary>
-    private void NoteLeaderCommit(Ballot ballot, long commit)
+    /// <summary>Called with every decided index the followed leader reports under its ballot.</summary>
+    private void NoteLeaderDecided(Ballot ballot, long decidedIndex)
     {
-        if (_fenceSlot > 0 && ballot == _fenceBallot && commit >= _fenceSlot)
+        if (_fenceSlot > 0 && ballot == _fenceBallot && decidedIndex >= _fenceSlot)
         {
             _fenceDecidedByLeader = true;
         }
@@ -310,7 +310,7 @@ public sealed partial class PaxosReplica
     }
 
     /// <summary>Called by GetReady: what the Ready's HardState says about Rejoining, made durable by Advance.</summary>
-    private void NoteReadyForJoin(Ready ready) => _rejoiningInOutstandingReady = ready.HardState?.Rejoining;
+    private void NoteReadyForRejoin(Ready ready) => _rejoiningInOutstandingReady = ready.HardState?.Rejoining;
 
     /// <summary>Called by Advance: the outstanding Ready is durable.</summary>
     private void NoteVoteDurable()
