@@ -39,7 +39,7 @@ public sealed partial class PaxosReplica
             if (m.From != NodeId && _leaderId != m.From)
             {
                 _leaderId = null;
-                _leaderCommit = 0;
+                _leaderDecidedIndex = 0;
             }
         }
 
@@ -52,14 +52,16 @@ public sealed partial class PaxosReplica
             }
         }
 
-        Send(new Promise(NodeId, m.From, m.Ballot, m.FromSlot, _decidedIndex, entries), afterPersist: true);
+        Send(new Promise(NodeId, m.From, m.Ballot, m.FromSlot, _decidedIndex, entries));
     }
 
     private void HandleAccept(Accept m)
     {
         if (m.Ballot < _promised)
         {
+#if RKV_FAULT_INJECTION
             if (!_config.Faults.AcceptBelowPromise)
+#endif
             {
                 // A learner's refusal carries no weight, so it stays silent (see AdmitAsNonVoter).
                 if (IsVoter)
@@ -105,17 +107,17 @@ public sealed partial class PaxosReplica
             }
         }
 
-        // A learner stores what the leader proposed, to learn the decision from the commit index, but never
+        // A learner stores what the leader proposed, to learn the decision from the decided index, but never
         // acknowledges it. Keeping the values is safe: if it later votes and reports them in a promise, each is
         // exactly what that ballot proposed for that slot, which is all Paxos asks of a reported value.
         if (acked.Count > 0 && IsVoter)
         {
-            Send(new Accepted(NodeId, m.From, m.Ballot, acked), afterPersist: true);
+            Send(new Accepted(NodeId, m.From, m.Ballot, acked));
         }
 
         if (m.From != NodeId)
         {
-            LearnCommit(m.Ballot, m.Commit);
+            LearnDecided(m.Ballot, m.DecidedIndex);
         }
     }
 

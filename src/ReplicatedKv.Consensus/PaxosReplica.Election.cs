@@ -31,7 +31,7 @@ public sealed partial class PaxosReplica
         TickCatchUp();
         if (!IsVoter)
         {
-            TickJoin();
+            TickRejoin();
             return;
         }
 
@@ -60,7 +60,7 @@ public sealed partial class PaxosReplica
 
     private void StartPreCandidacy()
     {
-        _role = Role.PreCandidate;
+        TransitionTo(Role.PreCandidate);
         _leaderId = null;
         _ballot = NextBallot();
         _prePromiseMask = Bit(NodeId);
@@ -107,7 +107,7 @@ public sealed partial class PaxosReplica
 
     private void StartCandidacy()
     {
-        _role = Role.Candidate;
+        TransitionTo(Role.Candidate);
         _ballot = NextBallot();
         _promises.Clear();
         _candidacyFromSlot = _decidedIndex + 1;
@@ -180,7 +180,7 @@ public sealed partial class PaxosReplica
         }
 
         _promises.Clear();
-        _role = Role.Leader;
+        TransitionTo(Role.Leader);
         _leaderId = NodeId;
         InitLeaderState();
         _nextSlot = last + 1;
@@ -188,7 +188,11 @@ public sealed partial class PaxosReplica
         var recovered = new LogEntry[last - start + 1];
         for (var slot = start; slot <= last; slot++)
         {
+#if RKV_FAULT_INJECTION
             var value = !_config.Faults.SkipRecoveredValues && chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
+#else
+            var value = chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
+#endif
             recovered[slot - start] = new LogEntry(slot, _ballot, value);
             _inFlight[slot] = new InFlightSlot(_now, 0);
         }
@@ -201,10 +205,12 @@ public sealed partial class PaxosReplica
     /// <summary>Marks decided, in order, every slot some promise reports as decided (with its value).</summary>
     private void AdoptDecidedPrefix()
     {
+#if RKV_FAULT_INJECTION
         if (_config.Faults.SkipRecoveredValues)
         {
             return;
         }
+#endif
 
         var adopted = true;
         while (adopted)
@@ -246,7 +252,7 @@ public sealed partial class PaxosReplica
         if (_leaderId != ballot.NodeId)
         {
             _leaderId = ballot.NodeId;
-            _leaderCommit = 0;
+            _leaderDecidedIndex = 0;
 
             // A learner asks a new leader for its fence at once rather than at its next probe tick.
             RequestFence();
@@ -262,9 +268,9 @@ public sealed partial class PaxosReplica
     private void StepDown(int? leaderHint)
     {
         var wasDriving = _role is Role.Leader or Role.Candidate;
-        _role = Role.Follower;
+        TransitionTo(Role.Follower);
         _leaderId = leaderHint;
-        _leaderCommit = 0;
+        _leaderDecidedIndex = 0;
         _promises.Clear();
         ResetElectionTimer();
         if (wasDriving)

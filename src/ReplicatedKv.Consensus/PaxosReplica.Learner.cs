@@ -1,35 +1,42 @@
 namespace ReplicatedKv.Consensus;
 
-// The learner: decisions from the leader's commit index, catch-up from any replica, snapshots.
+// The learner: decisions from the leader's decided index, catch-up from any replica, snapshots.
 public sealed partial class PaxosReplica
 {
-    private long _leaderCommit;
+    private long _leaderDecidedIndex;
     private int _catchUpCooldown;
 
     /// <summary>
-    /// Marks slots decided up to the leader's <paramref name="commit"/>, but only where this replica holds the
+    /// Marks slots decided up to the leader's <paramref name="decidedIndex"/>, but only where this replica holds the
     /// value accepted under that same leader's ballot: one ballot proposes one value per slot, so such a value
     /// is the decided one. Older values might not be; those slots are fetched by catch-up instead.
     /// </summary>
-    private void LearnCommit(Ballot ballot, long commit)
+    private void LearnDecided(Ballot ballot, long decidedIndex)
     {
         if (ballot != _promised || _role != Role.Follower)
         {
             return;
         }
 
-        NoteLeaderCommit(ballot, commit);
-        _leaderCommit = Math.Max(_leaderCommit, commit);
-        while (_decidedIndex < commit && _log.TryGet(_decidedIndex + 1, out var entry) && entry.Ballot == ballot)
+        NoteLeaderDecided(ballot, decidedIndex);
+        _leaderDecidedIndex = Math.Max(_leaderDecidedIndex, decidedIndex);
+        while (_decidedIndex < decidedIndex && _log.TryGet(_decidedIndex + 1, out var entry) && entry.Ballot == ballot)
         {
             _decidedIndex++;
         }
 
-        if (_decidedIndex < commit)
+        if (_decidedIndex < decidedIndex)
         {
             RequestCatchUp(ballot.NodeId, force: false);
         }
     }
+
+    /// <summary>
+    /// A leader's decided index, sent on its own the moment it advanced. It asks nothing of the acceptor, so it
+    /// neither raises the promise nor draws a refusal: a Decide for a ballot other than the promised one is
+    /// simply ignored, and the next Accept or Heartbeat settles the rest.
+    /// </summary>
+    private void HandleDecide(Decide m) => LearnDecided(m.Ballot, m.DecidedIndex);
 
     private void TickCatchUp()
     {
@@ -38,7 +45,7 @@ public sealed partial class PaxosReplica
             _catchUpCooldown--;
         }
 
-        if (_role == Role.Follower && _leaderId is int leader && _leaderCommit > _decidedIndex)
+        if (_role == Role.Follower && _leaderId is int leader && _leaderDecidedIndex > _decidedIndex)
         {
             RequestCatchUp(leader, force: false);
         }
@@ -139,7 +146,7 @@ public sealed partial class PaxosReplica
     /// </summary>
     public bool WantsSnapshot(long slot) =>
         !_readyOutstanding && slot > _decidedIndex && _role != Role.Leader &&
-        (_joinState == JoinState.Voter || (_joinState == JoinState.Learner && _rejoiningDurable));
+        (IsVoter || _phase.LearnsDurably());
 
     /// <summary>
     /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably

@@ -14,6 +14,9 @@ public sealed partial class PaxosReplica
     private ulong _recentlyActive;
     private long[] _peerDecided = [];
 
+    // The highest decided index this leader has told every follower (by Accept, Heartbeat or Decide).
+    private long _announcedDecidedIndex;
+
     /// <summary>An undecided slot of this leader's ballot: when it was first sent and who has accepted it.</summary>
     private struct InFlightSlot(long sentAt, ulong ackMask)
     {
@@ -61,6 +64,7 @@ public sealed partial class PaxosReplica
         _checkQuorumElapsed = 0;
         _recentlyActive = 0;
         _owedFenceSlot = 0;
+        _announcedDecidedIndex = _decidedIndex;
         _peerDecided = new long[_memberCount];
         Array.Fill(_peerDecided, -1);
     }
@@ -164,6 +168,50 @@ public sealed partial class PaxosReplica
             FlushProposals();
             TryStartReadRound();
         }
+    }
+
+    private bool DecidedUnannounced => _role == Role.Leader && _decidedIndex > _announcedDecidedIndex;
+
+    /// <summary>
+    /// Called by GetReady: when this leader's decided index advanced since it last told the followers, adds one
+    /// <see cref="Decide"/> per follower carrying the latest index, except to a follower that an Accept or
+    /// Heartbeat of this Ready already tells as much. Coalescing here, not where the index moves, keeps it to at
+    /// most one per follower per Ready however many Accepted messages arrived in between.
+    /// </summary>
+    private void AnnounceDecided()
+    {
+        if (!DecidedUnannounced)
+        {
+            return;
+        }
+
+        _announcedDecidedIndex = _decidedIndex;
+        foreach (var member in _members)
+        {
+            if (member != NodeId && !AlreadyToldDecided(member))
+            {
+                Send(new Decide(NodeId, member, _ballot, _decidedIndex));
+            }
+        }
+    }
+
+    private bool AlreadyToldDecided(int member)
+    {
+        foreach (var message in _messages)
+        {
+            var told = message switch
+            {
+                Accept a => a.DecidedIndex,
+                Heartbeat h => h.DecidedIndex,
+                _ => -1,
+            };
+            if (message.To == member && message.Ballot == _ballot && told >= _decidedIndex)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void TickLeader()

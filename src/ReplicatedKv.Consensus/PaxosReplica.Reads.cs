@@ -56,11 +56,13 @@ public sealed partial class PaxosReplica
                 return;
             }
 
+#if RKV_FAULT_INJECTION
             if (_config.Faults.AcceptBelowPromise)
             {
                 Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
                 return;
             }
+#endif
 
             Send(new Nack(NodeId, m.From, m.Ballot, _promised));
             return;
@@ -80,7 +82,7 @@ public sealed partial class PaxosReplica
             Send(new HeartbeatAck(NodeId, m.From, m.Ballot, m.ReadRound, _decidedIndex));
         }
 
-        LearnCommit(m.Ballot, m.Commit);
+        LearnDecided(m.Ballot, m.DecidedIndex);
     }
 
     private void HandleHeartbeatAck(HeartbeatAck m)

@@ -15,9 +15,9 @@ namespace ReplicatedKv.Consensus;
 /// <item>A restarted replica is rebuilt from <see cref="PersistentState"/>: promised ballot, decided index,
 /// accepted entries, snapshot slot and the Rejoining flag. Everything else (role, leader, in-flight
 /// bookkeeping) is volatile.</item>
-/// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.Join"/>
+/// <item>A replica that finds nothing persisted may have lost its data directory; <see cref="ReplicaConfig.RejoinMode"/>
 /// decides whether it votes at once, probes the others first, or learns until it regains its vote
-/// (PaxosReplica.Join.cs states the rule and why it is safe).</item>
+/// (DESIGN.md states the rule and why it is safe).</item>
 /// <item>Losing writes of a Ready never confirmed by Advance is safe: nothing that depends on them left.</item>
 /// </list></para>
 /// <para>Protocol. Paxos Made Simple §3 (Multi-Paxos): one phase 1 covers every slot from the first the
@@ -39,7 +39,7 @@ public sealed partial class PaxosReplica
     private long _decidedIndex;
     private readonly SlotLog _log;
 
-    // Volatile state.
+    // Volatile state. _role starts as Follower (the enum's default) and changes only through TransitionTo.
     private Role _role;
     private int? _leaderId;
     private Ballot _ballot;
@@ -103,10 +103,9 @@ public sealed partial class PaxosReplica
         _handedOutIndex = state.SnapshotSlot;
         _maxSeenRound = _promised.Round;
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
-        _role = Role.Follower;
         ResetElectionTimer();
         InitLeaderState();
-        InitJoin(state);
+        InitRejoin(state);
         _reportedSoftState = SoftState;
     }
 
@@ -132,7 +131,7 @@ public sealed partial class PaxosReplica
     /// <summary>The highest slot holding an accepted value.</summary>
     public long LastSlot => _log.LastSlot;
 
-    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, _joinState);
+    public SoftState SoftState => new(_role, _leaderId, _role == Role.Follower ? _promised : _ballot, RejoinState);
 
     /// <summary>Outcome of <see cref="Step"/>: anything but Handled means the message was ignored, state untouched.</summary>
     public enum StepResult
@@ -186,7 +185,7 @@ public sealed partial class PaxosReplica
         (_unpersisted.Count > 0 || _messages.Count > 0 || _messagesAfterPersist.Count > 0 ||
          _selfAfterPersist.Count > 0 || _readStates.Count > 0 || _droppedProposals.Count > 0 ||
          _droppedReads.Count > 0 || _snapshotRequests.Count > 0 || _mustSync ||
-         _handedOutIndex < _decidedIndex || CurrentHardState != _reportedHardState ||
+         _handedOutIndex < _decidedIndex || DecidedUnannounced || CurrentHardState != _reportedHardState ||
          SoftState != _reportedSoftState);
 
     /// <summary>
@@ -208,11 +207,12 @@ public sealed partial class PaxosReplica
             _reportedHardState = hardState;
         }
 
-        NoteReadyForJoin(ready);
+        NoteReadyForRejoin(ready);
 
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
         _mustSync = false;
+        AnnounceDecided();
         ready.Messages = Drain(_messages);
         ready.MessagesAfterPersist = Drain(_messagesAfterPersist);
         ready.Decided = TakeDecided();
@@ -266,7 +266,7 @@ public sealed partial class PaxosReplica
             _maxSeenRound = message.Ballot.Round;
         }
 
-        if (_joinState != JoinState.Voter && !AdmitAsNonVoter(message))
+        if (!IsVoter && !AdmitAsNonVoter(message))
         {
             return;
         }
@@ -282,10 +282,11 @@ public sealed partial class PaxosReplica
             case Nack m: HandleNack(m); break;
             case Heartbeat m: HandleHeartbeat(m); break;
             case HeartbeatAck m: HandleHeartbeatAck(m); break;
+            case Decide m: HandleDecide(m); break;
             case CatchUpRequest m: HandleCatchUpRequest(m); break;
             case CatchUp m: HandleCatchUp(m); break;
-            case JoinProbe m: HandleJoinProbe(m); break;
-            case JoinStatus m: HandleJoinStatus(m); break;
+            case RejoinProbe m: HandleRejoinProbe(m); break;
+            case RejoinStatus m: HandleRejoinStatus(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
 
@@ -302,28 +303,43 @@ public sealed partial class PaxosReplica
 
         // Catch-up and join messages carry the sender's promise, which is Ballot.Zero before it promised anything.
         if (!_memberIndex.ContainsKey(message.Ballot.NodeId) &&
-            !(message is CatchUpRequest or CatchUp or JoinProbe or JoinStatus && message.Ballot == Ballot.Zero))
+            !(message is CatchUpRequest or CatchUp or RejoinProbe or RejoinStatus && message.Ballot == Ballot.Zero))
         {
             return false;
         }
 
         return message switch
         {
-            PrePrepare or Prepare or Accept or Heartbeat => message.Ballot.NodeId == message.From &&
-                message is not Prepare { FromSlot: < 1 } && message is not Accept { Commit: < 0 } && message is not Heartbeat { Commit: < 0 },
+            PrePrepare or Prepare or Accept or Heartbeat or Decide => message.Ballot.NodeId == message.From &&
+                message is not Prepare { FromSlot: < 1 } && message is not Accept { DecidedIndex: < 0 } && message is not Heartbeat { DecidedIndex: < 0 } &&
+                message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
-            JoinProbe p => p.Round >= 1,
-            JoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
+            RejoinProbe p => p.Round >= 1,
+            RejoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
                 s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From),
             _ => true,
         };
     }
 
-    private HardState CurrentHardState => new(_promised, _decidedIndex, _rejoining, _bootstrapped);
+    private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped());
 
-    private void Send(PeerMessage message, bool afterPersist = false)
+    /// <summary>
+    /// Whether a message may leave only once this Ready's writes are durable: exactly those that vouch for durable
+    /// state a quorum counts. A Promise vouches for the promise and the values reported; an Accepted for the
+    /// entries just stored. Every other type may leave at once: a Nack or PrePromise reports a promise but is
+    /// never counted towards a quorum (the worst a forgotten one does is make a proposer step down or retry);
+    /// a HeartbeatAck says "I had promised nothing above your ballot", true whether or not the promise to that
+    /// ballot survives a crash, since a promise that never reached disk was never sent; a RejoinStatus of
+    /// in-memory state errs only towards "not empty" (which makes the prober a learner, the safe side); and
+    /// Accept, Heartbeat, Decide and CatchUp speak for a leader's ballot (durable before it led) or for values
+    /// already decided.
+    /// </summary>
+    private static bool NeedsPersist(PeerMessage message) => message is Promise or Accepted;
+
+    private void Send(PeerMessage message)
     {
+        var afterPersist = NeedsPersist(message);
         if (message.To == NodeId)
         {
             if (afterPersist)
@@ -339,6 +355,30 @@ public sealed partial class PaxosReplica
         }
 
         (afterPersist ? _messagesAfterPersist : _messages).Add(message);
+    }
+
+    /// <summary>
+    /// The only way <see cref="Role"/> changes. Legal moves: a follower (or a pre-candidate starting over) runs a
+    /// pre-vote; a pre-candidate with a pre-vote majority becomes a candidate; a candidate with a promise majority
+    /// becomes leader; anyone driving an election or leading steps down to follower. Anything else (say, a
+    /// follower becoming leader without a candidacy) means the replica's own bookkeeping is broken.
+    /// </summary>
+    private void TransitionTo(Role next)
+    {
+        var legal = (_role, next) switch
+        {
+            (Role.Follower or Role.PreCandidate, Role.PreCandidate) => true,
+            (Role.PreCandidate, Role.Candidate) => true,
+            (Role.Candidate, Role.Leader) => true,
+            (Role.PreCandidate or Role.Candidate or Role.Leader, Role.Follower) => true,
+            _ => false,
+        };
+        if (!legal)
+        {
+            throw new InvariantViolationException($"replica {NodeId}: illegal role change {_role} -> {next}");
+        }
+
+        _role = next;
     }
 
     private void Persist(LogEntry entry)

@@ -33,7 +33,7 @@ public sealed record Promise(int From, int To, Ballot Ballot, long FromSlot, lon
 /// Phase 2a for a batch of slots (each entry carries this ballot), plus the leader's decided index so
 /// followers learn decisions without a separate message.
 /// </summary>
-public sealed record Accept(int From, int To, Ballot Ballot, long Commit, IReadOnlyList<LogEntry> Entries)
+public sealed record Accept(int From, int To, Ballot Ballot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
     : PeerMessage(From, To, Ballot);
 
 /// <summary>Phase 2b for <see cref="Slots"/> under the ballot. Leaves only after the entries are durable.</summary>
@@ -45,7 +45,16 @@ public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : Pe
 /// <summary>
 /// The leader is alive; carries its decided index, and the read round a read-index check waits on.
 /// </summary>
-public sealed record Heartbeat(int From, int To, Ballot Ballot, long Commit, long ReadRound) : PeerMessage(From, To, Ballot);
+public sealed record Heartbeat(int From, int To, Ballot Ballot, long DecidedIndex, long ReadRound) : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// "Every slot through <see cref="DecidedIndex"/> is decided", from the leader of the ballot to its followers,
+/// sent in the same Ready in which the leader's decided index advanced so a follower need not wait for the next
+/// Accept or Heartbeat to learn it. One-way: nothing answers it. At most one per follower per Ready, and none to a
+/// follower that an Accept or Heartbeat in that Ready already tells as much. A follower learns from it exactly as
+/// from a heartbeat's decided index: only slots holding the value accepted under that same ballot.
+/// </summary>
+public sealed record Decide(int From, int To, Ballot Ballot, long DecidedIndex) : PeerMessage(From, To, Ballot);
 
 /// <summary>"You are still my leader as of <see cref="ReadRound"/>"; also reports how far the follower has decided.</summary>
 public sealed record HeartbeatAck(int From, int To, Ballot Ballot, long ReadRound, long DecidedIndex)
@@ -63,22 +72,22 @@ public sealed record CatchUp(int From, int To, Ballot Ballot, long DecidedIndex,
 /// learner). Ballot: the sender's promise (Ballot.Zero when it has none). <see cref="Round"/> is echoed in the
 /// answer, so the sender can tell answers to probes sent after its quarantine from older ones.
 /// <see cref="Waiting"/>: the sender is a learner past its quarantine asking the leader for a fence; a leader
-/// answers with a <see cref="JoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands).
+/// answers with a <see cref="RejoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands).
 /// </summary>
-public sealed record JoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot);
+public sealed record RejoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot);
 
 /// <summary>
-/// The answer to <see cref="JoinProbe"/>: the sender's state. Ballot: the sender's promise (a leader's is its
+/// The answer to <see cref="RejoinProbe"/>: the sender's state. Ballot: the sender's promise (a leader's is its
 /// own ballot). <see cref="FirstSlot"/> is one past its snapshot; <see cref="LastSlot"/> its highest accepted
 /// slot (FirstSlot-1 when none). The state is empty when the promise is zero, nothing is decided or held, there
-/// is no snapshot and the sender is not a <see cref="JoinState.Learner"/>. <see cref="FenceSlot"/> is 0 except
+/// is no snapshot and the sender is not a <see cref="RejoinState.Learner"/>. <see cref="FenceSlot"/> is 0 except
 /// from the leader of Ballot answering a waiting probe: then it is the first slot that leader proposes after
 /// receiving the probe.
 /// </summary>
-public sealed record JoinStatus(
-    int From, int To, Ballot Ballot, long Round, JoinState State, long DecidedIndex, long FirstSlot, long LastSlot, long FenceSlot)
+public sealed record RejoinStatus(
+    int From, int To, Ballot Ballot, long Round, RejoinState State, long DecidedIndex, long FirstSlot, long LastSlot, long FenceSlot)
     : PeerMessage(From, To, Ballot)
 {
     /// <summary>True when the sender reports no state at all: no promise, nothing decided or held, no snapshot, not a learner.</summary>
-    public bool IsEmpty => Ballot == Ballot.Zero && DecidedIndex == 0 && FirstSlot == 1 && LastSlot == 0 && State != JoinState.Learner;
+    public bool IsEmpty => Ballot == Ballot.Zero && DecidedIndex == 0 && FirstSlot == 1 && LastSlot == 0 && State != RejoinState.Learner;
 }

@@ -49,23 +49,25 @@ public sealed record ReplicaConfig
     public ulong RandomSeed { get; init; }
 
     /// <summary>
-    /// What an empty persisted state means (see <see cref="JoinMode"/>). The default keeps the replica a
+    /// What an empty persisted state means (see <see cref="RejoinMode"/>). The default keeps the replica a
     /// voter, as a brand-new cluster needs; a host that may restart a node on a lost data directory should
-    /// use <see cref="JoinMode.Probe"/>.
+    /// use <see cref="RejoinMode.Probe"/>.
     /// </summary>
-    public JoinMode Join { get; init; } = JoinMode.Bootstrap;
+    public RejoinMode RejoinMode { get; init; } = RejoinMode.Bootstrap;
 
     /// <summary>
     /// Ticks a replica that starts without trustworthy state waits before any answer counts towards its vote
     /// (probe results, the rejoin fence). It must be at least twice the longest a message can take between
     /// being sent and being delivered: the rejoin rule assumes every message sent before the restart, and
-    /// every reply to one, has been delivered or lost by then (see PaxosReplica.Join.cs). The transport must
+    /// every reply to one, has been delivered or lost by then (see DESIGN.md). The transport must
     /// make that true, for example by dropping messages older than half of this.
     /// </summary>
     public int RejoinQuarantineTicks { get; init; } = 20;
 
-    /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail.</summary>
+#if RKV_FAULT_INJECTION
+    /// <summary>Deliberate protocol bugs, only for proving that the simulator's checkers can fail (never in Release).</summary>
     internal ReplicaFaults Faults { get; init; }
+#endif
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
@@ -98,15 +100,15 @@ public sealed record ReplicaConfig
             throw new ArgumentException("RejoinQuarantineTicks must not be negative.", nameof(RejoinQuarantineTicks));
         }
 
-        if (!Enum.IsDefined(Join))
+        if (!Enum.IsDefined(RejoinMode))
         {
-            throw new ArgumentException($"Join {Join} is not a JoinMode.", nameof(Join));
+            throw new ArgumentException($"RejoinMode {RejoinMode} is not a RejoinMode.", nameof(RejoinMode));
         }
 
-        if (Join == JoinMode.Probe && Members.Count == 1)
+        if (RejoinMode == RejoinMode.Probe && Members.Count == 1)
         {
             throw new ArgumentException(
-                "JoinMode.Probe needs other members to ask; a single-member cluster must say Bootstrap or Rejoin.", nameof(Join));
+                "RejoinMode.Probe needs other members to ask; a single-member cluster must say Bootstrap or Rejoin.", nameof(RejoinMode));
         }
 
         if (HeartbeatTicks >= ElectionTicks)
@@ -129,15 +131,17 @@ public sealed record ReplicaConfig
     }
 }
 
+#if RKV_FAULT_INJECTION
 /// <summary>
 /// Protocol bugs the simulator injects on purpose to show that its checkers catch them.
 /// <see cref="AcceptBelowPromise"/>: the acceptor ignores its promise, accepting and acknowledging lower ballots.
 /// <see cref="SkipRecoveredValues"/>: a new leader fills every slot with a no-op instead of the values phase 1 found.
 /// <see cref="VoteAfterStateLoss"/>: a replica that starts empty, or with the Rejoining flag, votes at once
-/// (no learner phase), whatever <see cref="ReplicaConfig.Join"/> says.
+/// (no learner phase), whatever <see cref="ReplicaConfig.RejoinMode"/> says.
 /// <see cref="TrustProbeAnswers"/>: a learner regains its vote once it has decided past the highest slot, and
 /// promised at least the highest ballot, that n-q+1 other members report, without waiting for a fence slot
 /// from the leader (the answers may lag the leader).
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false);
+#endif

@@ -18,6 +18,6 @@ public enum Role
 
 /// <summary>
 /// Volatile facts the host shows to operators and routes by; reported in a Ready when they change.
-/// <see cref="JoinState"/> says whether this replica votes (see <see cref="PaxosReplica.IsVoter"/>).
+/// <see cref="RejoinState"/> says whether this replica votes (see <see cref="PaxosReplica.IsVoter"/>).
 /// </summary>
-public readonly record struct SoftState(Role Role, int? LeaderId, Ballot Ballot, JoinState JoinState = JoinState.Voter);
+public readonly record struct SoftState(Role Role, int? LeaderId, Ballot Ballot, RejoinState RejoinState = RejoinState.Voter);

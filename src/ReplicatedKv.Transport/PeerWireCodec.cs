@@ -32,7 +32,7 @@ public static class PeerWireCodec
                 AddEntries(wire.Promise.Entries, m.Entries);
                 break;
             case Accept m:
-                wire.Accept = new Wire.Accept { Ballot = ballot, Commit = m.Commit };
+                wire.Accept = new Wire.Accept { Ballot = ballot, DecidedIndex = m.DecidedIndex };
                 AddEntries(wire.Accept.Entries, m.Entries);
                 break;
             case Accepted m:
@@ -43,7 +43,10 @@ public static class PeerWireCodec
                 wire.Nack = new Wire.Nack { Ballot = ballot, Promised = ToWire(m.Promised) };
                 break;
             case Heartbeat m:
-                wire.Heartbeat = new Wire.Heartbeat { Ballot = ballot, Commit = m.Commit, ReadRound = m.ReadRound };
+                wire.Heartbeat = new Wire.Heartbeat { Ballot = ballot, DecidedIndex = m.DecidedIndex, ReadRound = m.ReadRound };
+                break;
+            case Decide m:
+                wire.Decide = new Wire.Decide { Ballot = ballot, DecidedIndex = m.DecidedIndex };
                 break;
             case HeartbeatAck m:
                 wire.HeartbeatAck = new Wire.HeartbeatAck { Ballot = ballot, ReadRound = m.ReadRound, DecidedIndex = m.DecidedIndex };
@@ -55,11 +58,11 @@ public static class PeerWireCodec
                 wire.CatchUp = new Wire.CatchUp { Ballot = ballot, DecidedIndex = m.DecidedIndex };
                 AddEntries(wire.CatchUp.Entries, m.Entries);
                 break;
-            case JoinProbe m:
-                wire.JoinProbe = new Wire.JoinProbe { Ballot = ballot, Round = m.Round, Waiting = m.Waiting };
+            case RejoinProbe m:
+                wire.RejoinProbe = new Wire.RejoinProbe { Ballot = ballot, Round = m.Round, Waiting = m.Waiting };
                 break;
-            case JoinStatus m:
-                wire.JoinStatus = new Wire.JoinStatus
+            case RejoinStatus m:
+                wire.RejoinStatus = new Wire.RejoinStatus
                 {
                     Ballot = ballot,
                     Round = m.Round,
@@ -88,17 +91,18 @@ public static class PeerWireCodec
             Wire.PeerMessage.BodyOneofCase.PrePromise => new PrePromise(from, to, FromWire(wire.PrePromise.Ballot), wire.PrePromise.Granted, FromWire(wire.PrePromise.Promised)),
             Wire.PeerMessage.BodyOneofCase.Prepare => new Prepare(from, to, FromWire(wire.Prepare.Ballot), wire.Prepare.FromSlot),
             Wire.PeerMessage.BodyOneofCase.Promise => new Promise(from, to, FromWire(wire.Promise.Ballot), wire.Promise.FromSlot, wire.Promise.DecidedIndex, FromWire(wire.Promise.Entries)),
-            Wire.PeerMessage.BodyOneofCase.Accept => new Accept(from, to, FromWire(wire.Accept.Ballot), wire.Accept.Commit, FromWire(wire.Accept.Entries)),
+            Wire.PeerMessage.BodyOneofCase.Accept => new Accept(from, to, FromWire(wire.Accept.Ballot), wire.Accept.DecidedIndex, FromWire(wire.Accept.Entries)),
             Wire.PeerMessage.BodyOneofCase.Accepted => new Accepted(from, to, FromWire(wire.Accepted.Ballot), wire.Accepted.Slots.ToArray()),
             Wire.PeerMessage.BodyOneofCase.Nack => new Nack(from, to, FromWire(wire.Nack.Ballot), FromWire(wire.Nack.Promised)),
-            Wire.PeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, to, FromWire(wire.Heartbeat.Ballot), wire.Heartbeat.Commit, wire.Heartbeat.ReadRound),
+            Wire.PeerMessage.BodyOneofCase.Heartbeat => new Heartbeat(from, to, FromWire(wire.Heartbeat.Ballot), wire.Heartbeat.DecidedIndex, wire.Heartbeat.ReadRound),
+            Wire.PeerMessage.BodyOneofCase.Decide => new Decide(from, to, FromWire(wire.Decide.Ballot), wire.Decide.DecidedIndex),
             Wire.PeerMessage.BodyOneofCase.HeartbeatAck => new HeartbeatAck(from, to, FromWire(wire.HeartbeatAck.Ballot), wire.HeartbeatAck.ReadRound, wire.HeartbeatAck.DecidedIndex),
             Wire.PeerMessage.BodyOneofCase.CatchUpRequest => new CatchUpRequest(from, to, FromWire(wire.CatchUpRequest.Ballot), wire.CatchUpRequest.FromSlot),
             Wire.PeerMessage.BodyOneofCase.CatchUp => new CatchUp(from, to, FromWire(wire.CatchUp.Ballot), wire.CatchUp.DecidedIndex, FromWire(wire.CatchUp.Entries)),
-            Wire.PeerMessage.BodyOneofCase.JoinProbe => new JoinProbe(from, to, FromWire(wire.JoinProbe.Ballot), wire.JoinProbe.Round, wire.JoinProbe.Waiting),
-            Wire.PeerMessage.BodyOneofCase.JoinStatus when Enum.IsDefined((JoinState)wire.JoinStatus.State) => new JoinStatus(
-                from, to, FromWire(wire.JoinStatus.Ballot), wire.JoinStatus.Round, (JoinState)wire.JoinStatus.State, wire.JoinStatus.DecidedIndex,
-                wire.JoinStatus.FirstSlot, wire.JoinStatus.LastSlot, wire.JoinStatus.FenceSlot),
+            Wire.PeerMessage.BodyOneofCase.RejoinProbe => new RejoinProbe(from, to, FromWire(wire.RejoinProbe.Ballot), wire.RejoinProbe.Round, wire.RejoinProbe.Waiting),
+            Wire.PeerMessage.BodyOneofCase.RejoinStatus when Enum.IsDefined((RejoinState)wire.RejoinStatus.State) => new RejoinStatus(
+                from, to, FromWire(wire.RejoinStatus.Ballot), wire.RejoinStatus.Round, (RejoinState)wire.RejoinStatus.State, wire.RejoinStatus.DecidedIndex,
+                wire.RejoinStatus.FirstSlot, wire.RejoinStatus.LastSlot, wire.RejoinStatus.FenceSlot),
             _ => null,
         };
     }

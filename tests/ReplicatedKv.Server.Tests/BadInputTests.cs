@@ -87,7 +87,7 @@ public sealed class BadInputTests : IAsyncLifetime
             batch.Messages.Add(new Wire.PeerMessage
             {
                 To = 1,
-                Accept = new Wire.Accept { Ballot = new Wire.Ballot { Round = 1_000_000, Node = 2 }, Commit = 1_000 },
+                Accept = new Wire.Accept { Ballot = new Wire.Ballot { Round = 1_000_000, Node = 2 }, DecidedIndex = 1_000 },
             });
             var send = async () =>
             {

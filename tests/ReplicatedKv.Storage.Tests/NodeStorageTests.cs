@@ -40,7 +40,7 @@ public sealed class NodeStorageTests
     public async Task The_rejoining_flag_survives_a_restart_until_the_vote_is_regained_and_then_stays_cleared()
     {
         using var dir = new TempDirectory();
-        var config = new ReplicaConfig { NodeId = 2, Members = [1, 2, 3], Join = JoinMode.Rejoin, RejoinQuarantineTicks = 0 };
+        var config = new ReplicaConfig { NodeId = 2, Members = [1, 2, 3], RejoinMode = RejoinMode.Rejoin, RejoinQuarantineTicks = 0 };
         var options = new StorageOptions { DataDirectory = dir.Path };
         var leader = new Ballot(4, 1);
         await using (var storage = NodeStorage.Open(options))
@@ -65,15 +65,15 @@ public sealed class NodeStorageTests
             persisted.HardState.Should().Be(new HardState(leader, 0, Rejoining: true));
 
             // Whatever the operator says now, the persisted flag wins.
-            var replica = new PaxosReplica(config with { Join = JoinMode.Bootstrap }, persisted);
-            replica.JoinState.Should().Be(JoinState.Learner);
+            var replica = new PaxosReplica(config with { RejoinMode = RejoinMode.Bootstrap }, persisted);
+            replica.RejoinState.Should().Be(RejoinState.Learner);
 
             // Regain the vote: follow the leader, get a fence, see the fence slot decided by that leader.
             replica.Step(new Heartbeat(1, 2, leader, 0, 0));
-            var probe = replica.GetReady().Messages.OfType<JoinProbe>().Single();
+            var probe = replica.GetReady().Messages.OfType<RejoinProbe>().Single();
             probe.Waiting.Should().BeTrue();
             replica.Advance();
-            replica.Step(new JoinStatus(1, 2, leader, probe.Round, JoinState.Voter, 0, 1, 0, FenceSlot: 1));
+            replica.Step(new RejoinStatus(1, 2, leader, probe.Round, RejoinState.Voter, 0, 1, 0, FenceSlot: 1));
             replica.Step(new Accept(1, 2, leader, 0, [new LogEntry(1, leader, SlotValue.NoOp)]));
             replica.Step(new Heartbeat(1, 2, leader, 1, 0));
             replica.IsVoter.Should().BeFalse("it votes only once the cleared flag is durable");

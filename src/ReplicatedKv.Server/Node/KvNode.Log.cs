@@ -9,7 +9,7 @@ public sealed partial class KvNode
     private static partial void LogLeaderChanged(ILogger logger, string leader, string role, string ballot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voting state is now {State} (a node with an empty data directory votes only once that is safe)")]
-    private static partial void LogJoinState(ILogger logger, string state);
+    private static partial void LogRejoinState(ILogger logger, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason}")]
     private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason);

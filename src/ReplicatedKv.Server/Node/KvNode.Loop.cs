@@ -210,10 +210,10 @@ public sealed partial class KvNode
 
     private void OnSoftState(SoftState soft)
     {
-        if (soft.JoinState != _lastJoinState)
+        if (soft.RejoinState != _lastRejoinState)
         {
-            LogJoinState(_logger, soft.JoinState.ToString());
-            _lastJoinState = soft.JoinState;
+            LogRejoinState(_logger, soft.RejoinState.ToString());
+            _lastRejoinState = soft.RejoinState;
         }
 
         if (soft.LeaderId != _lastLeader)
@@ -228,7 +228,7 @@ public sealed partial class KvNode
     }
 
     private int? _lastLeader;
-    private JoinState _lastJoinState = JoinState.Voter;
+    private RejoinState _lastRejoinState = RejoinState.Voter;
 
     private void Answer(IReadOnlyList<Answer> answers)
     {

@@ -51,10 +51,10 @@ public sealed partial class KvNode
             AppliedSlot = stateMachine.AppliedSlot,
             Revision = stateMachine.Revision,
             KeyCount = stateMachine.Count,
-            Voting = replica.JoinState switch
+            Voting = replica.RejoinState switch
             {
-                JoinState.Learner => VotingState.Learner,
-                JoinState.Probing => VotingState.Probing,
+                RejoinState.Learner => VotingState.Learner,
+                RejoinState.Probing => VotingState.Probing,
                 _ => VotingState.Voter,
             },
             Version = Version,

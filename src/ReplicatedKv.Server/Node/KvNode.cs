@@ -137,12 +137,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (256 << 20) / settings.MaxBatchBytes)),
             MaxQueuedCommands = settings.MaxPendingRequests,
             RandomSeed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue),
-            Join = settings.InitialClusterState switch
+            RejoinMode = settings.InitialClusterState switch
             {
                 // A lone node has nobody to ask; with one member, "auto" can only mean a new cluster.
-                InitialClusterState.Auto => members.Count == 1 ? JoinMode.Bootstrap : JoinMode.Probe,
-                InitialClusterState.Existing => JoinMode.Rejoin,
-                _ => JoinMode.Bootstrap,
+                InitialClusterState.Auto => members.Count == 1 ? RejoinMode.Bootstrap : RejoinMode.Probe,
+                InitialClusterState.Existing => RejoinMode.Rejoin,
+                _ => RejoinMode.Bootstrap,
             },
 
             // The rejoin rule assumes no message outlives half the quarantine. The transport bounds a message's

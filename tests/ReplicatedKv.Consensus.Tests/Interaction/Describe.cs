@@ -14,15 +14,16 @@ internal static class Describe
         PrePromise m => $"{Route(m)} PrePromise b={m.Ballot} granted={Bool(m.Granted)} promised={m.Promised}",
         Prepare m => $"{Route(m)} Prepare b={m.Ballot} from={m.FromSlot}",
         Promise m => $"{Route(m)} Promise b={m.Ballot} from={m.FromSlot} decided={m.DecidedIndex} entries={Entries(m.Entries)}",
-        Accept m => $"{Route(m)} Accept b={m.Ballot} commit={m.Commit} {Entries(m.Entries)}",
+        Accept m => $"{Route(m)} Accept b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",
         Accepted m => $"{Route(m)} Accepted b={m.Ballot} slots=[{string.Join(',', m.Slots)}]",
         Nack m => $"{Route(m)} Nack b={m.Ballot} promised={m.Promised}",
-        Heartbeat m => $"{Route(m)} Heartbeat b={m.Ballot} commit={m.Commit} read={m.ReadRound}",
+        Heartbeat m => $"{Route(m)} Heartbeat b={m.Ballot} decided={m.DecidedIndex} read={m.ReadRound}",
+        Decide m => $"{Route(m)} Decide b={m.Ballot} decided={m.DecidedIndex}",
         HeartbeatAck m => $"{Route(m)} HeartbeatAck b={m.Ballot} read={m.ReadRound} decided={m.DecidedIndex}",
         CatchUpRequest m => $"{Route(m)} CatchUpRequest b={m.Ballot} from={m.FromSlot}",
         CatchUp m => $"{Route(m)} CatchUp b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",
-        JoinProbe m => $"{Route(m)} JoinProbe b={m.Ballot} round={m.Round}{(m.Waiting ? " waiting" : string.Empty)}",
-        JoinStatus m => $"{Route(m)} JoinStatus b={m.Ballot} round={m.Round} {m.State} decided={m.DecidedIndex} first={m.FirstSlot} " +
+        RejoinProbe m => $"{Route(m)} RejoinProbe b={m.Ballot} round={m.Round}{(m.Waiting ? " waiting" : string.Empty)}",
+        RejoinStatus m => $"{Route(m)} RejoinStatus b={m.Ballot} round={m.Round} {m.State} decided={m.DecidedIndex} first={m.FirstSlot} " +
                         $"last={m.LastSlot}{(m.FenceSlot > 0 ? $" fence={m.FenceSlot}" : string.Empty)}{(m.IsEmpty ? " (empty)" : string.Empty)}",
         _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, "unknown message type"),
     };
@@ -92,16 +93,16 @@ internal static class Describe
         }
     }
 
-    /// <summary>The join state is shown only when the replica does not vote, so traces of voters read as before.</summary>
+    /// <summary>The rejoin state is shown only when the replica does not vote, so traces of voters read as before.</summary>
     public static string SoftState(SoftState soft) =>
-        $"{soft.Role} leader={Leader(soft.LeaderId)} ballot={soft.Ballot}{(soft.JoinState == JoinState.Voter ? string.Empty : $" {soft.JoinState}")}";
+        $"{soft.Role} leader={Leader(soft.LeaderId)} ballot={soft.Ballot}{(soft.RejoinState == RejoinState.Voter ? string.Empty : $" {soft.RejoinState}")}";
 
-    /// <summary>The join flags are shown only when set, so traces without them read as before.</summary>
+    /// <summary>The rejoin flags are shown only when set, so traces without them read as before.</summary>
     public static string HardState(HardState hard) =>
         $"HardState promised={hard.Promised} decided={hard.DecidedIndex}{(hard.Rejoining ? " rejoining" : string.Empty)}" +
         $"{(hard.Bootstrapped ? " bootstrapped" : string.Empty)}";
 
-    public static string JoinMode(JoinMode mode) => mode.ToString().ToLowerInvariant();
+    public static string RejoinMode(RejoinMode mode) => mode.ToString().ToLowerInvariant();
 
     public static string Entries(IEnumerable<LogEntry> entries) => $"[{string.Join(' ', entries.Select(Entry))}]";
 

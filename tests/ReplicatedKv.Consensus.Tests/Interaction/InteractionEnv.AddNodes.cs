@@ -3,14 +3,14 @@ namespace ReplicatedKv.Consensus.Tests.Interaction;
 internal sealed partial class InteractionEnv
 {
     /// <summary>
-    /// <c>add-nodes N [election=10] [heartbeat=2] [window=64] [batch=1024] [slots-ahead=1048576] [join=bootstrap]
+    /// <c>add-nodes N [election=10] [heartbeat=2] [window=64] [batch=1024] [slots-ahead=1048576] [rejoin=bootstrap]
     /// [quarantine=20]</c>: creates nodes 1..N, all members of one cluster, each starting empty in the given join
     /// mode (bootstrap, rejoin or probe). Timeouts are set explicitly and each node is seeded with its id, so
     /// election jitter (and with it every trace) is the same on every run.
     /// </summary>
     private void AddNodes(DataDrivenCommand command)
     {
-        command.Expect(1, 1, "election", "heartbeat", "window", "batch", "slots-ahead", "join", "quarantine");
+        command.Expect(1, 1, "election", "heartbeat", "window", "batch", "slots-ahead", "rejoin", "quarantine");
         if (_nodes.Count > 0)
         {
             throw new InvalidOperationException("add-nodes may be used once per file: the membership is fixed");
@@ -30,23 +30,23 @@ internal sealed partial class InteractionEnv
                 MaxBatchCommands = command.NamedInt("batch", 1024),
                 MaxSlotsAhead = command.NamedInt("slots-ahead", 1 << 20),
                 RandomSeed = (ulong)id,
-                Join = ParseJoinMode(command.NamedString("join", "bootstrap")),
+                RejoinMode = ParseRejoinMode(command.NamedString("rejoin", "bootstrap")),
                 RejoinQuarantineTicks = command.NamedInt("quarantine", 20),
             };
             _nodes[id] = new InteractionNode(config);
         }
 
         var sample = _nodes[1].Config;
-        var join = sample.Join == JoinMode.Bootstrap ? string.Empty : $" join={Describe.JoinMode(sample.Join)} quarantine={sample.RejoinQuarantineTicks}";
+        var join = sample.RejoinMode == RejoinMode.Bootstrap ? string.Empty : $" rejoin={Describe.RejoinMode(sample.RejoinMode)} quarantine={sample.RejoinQuarantineTicks}";
         Write($"nodes {string.Join(',', members)}: election={sample.ElectionTicks} heartbeat={sample.HeartbeatTicks} " +
               $"window={sample.Window} batch={sample.MaxBatchCommands} slots-ahead={sample.MaxSlotsAhead}{join}");
     }
 
-    private static JoinMode ParseJoinMode(string text) => text switch
+    private static RejoinMode ParseRejoinMode(string text) => text switch
     {
-        "bootstrap" => JoinMode.Bootstrap,
-        "rejoin" => JoinMode.Rejoin,
-        "probe" => JoinMode.Probe,
-        _ => throw new FormatException($"join mode '{text}' is not bootstrap, rejoin or probe"),
+        "bootstrap" => RejoinMode.Bootstrap,
+        "rejoin" => RejoinMode.Rejoin,
+        "probe" => RejoinMode.Probe,
+        _ => throw new FormatException($"rejoin mode '{text}' is not bootstrap, rejoin or probe"),
     };
 }

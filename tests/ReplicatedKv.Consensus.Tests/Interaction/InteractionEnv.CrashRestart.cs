@@ -19,14 +19,14 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// <c>restart ID [join=MODE]</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and
+    /// <c>restart ID [rejoin=MODE]</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and
     /// the state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
-    /// out again, so the next Ready re-applies them. <c>join=</c> changes what the node is told an empty disk
+    /// out again, so the next Ready re-applies them. <c>rejoin=</c> changes what the node is told an empty disk
     /// means (bootstrap, rejoin or probe), as an operator restarting it with another flag would.
     /// </summary>
     private void Restart(DataDrivenCommand command)
     {
-        command.Expect(1, 1, "join");
+        command.Expect(1, 1, "rejoin");
         var node = Node(command.PositionalInt(0));
         if (node.IsUp)
         {
@@ -34,10 +34,10 @@ internal sealed partial class InteractionEnv
         }
 
         var disk = node.Disk;
-        var join = command.NamedString("join", string.Empty);
+        var join = command.NamedString("rejoin", string.Empty);
         Write($"{node.Id} restarting from disk: {Describe.HardState(disk.HardState)} snapshot={disk.Snapshot.Slot} " +
-              $"entries={Describe.Entries(disk.Entries)}{(join.Length == 0 ? string.Empty : $" join={join}")}");
-        node.Restart(join.Length == 0 ? null : ParseJoinMode(join));
+              $"entries={Describe.Entries(disk.Entries)}{(join.Length == 0 ? string.Empty : $" rejoin={join}")}");
+        node.Restart(join.Length == 0 ? null : ParseRejoinMode(join));
         Write($"{node.Id} is {Describe.SoftState(node.RunningReplica.SoftState)}");
     }
 

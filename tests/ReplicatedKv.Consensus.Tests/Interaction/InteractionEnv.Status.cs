@@ -5,7 +5,7 @@ internal sealed partial class InteractionEnv
     /// <summary>
     /// <c>status [ID...]</c>: one line per node with what the replica itself reports: role, leader, promised
     /// ballot, decided index, the last slot handed out for applying, and the slots its log still holds; for a
-    /// replica that does not vote, its join state too.
+    /// replica that does not vote, its rejoin state too.
     /// </summary>
     private void Status(DataDrivenCommand command)
     {
@@ -19,7 +19,7 @@ internal sealed partial class InteractionEnv
             }
 
             Write($"{node.Id}: {r.Role} leader={Describe.Leader(r.LeaderId)} promised={r.Promised} decided={r.DecidedIndex} " +
-                  $"handed-out={r.HandedOutIndex} first={r.FirstSlot} last={r.LastSlot}{(r.IsVoter ? string.Empty : $" {r.JoinState}")}");
+                  $"handed-out={r.HandedOutIndex} first={r.FirstSlot} last={r.LastSlot}{(r.IsVoter ? string.Empty : $" {r.RejoinState}")}");
         }
     }
 }

@@ -64,12 +64,12 @@ internal sealed class InteractionNode
         AppliedIndex = 0;
     }
 
-    /// <summary>Restarts from the disk, optionally told another join mode.</summary>
-    public void Restart(JoinMode? join = null)
+    /// <summary>Restarts from the disk, optionally told another rejoin mode.</summary>
+    public void Restart(RejoinMode? join = null)
     {
         if (join is { } mode)
         {
-            Config = Config with { Join = mode };
+            Config = Config with { RejoinMode = mode };
         }
 
         RestoreStateMachine(Disk.Snapshot);

@@ -57,7 +57,7 @@ internal sealed class ClusterSimulator
             : 0;
         const int quarantine = 20;
 
-        // The transport keeps the promise the rejoin rule rests on (PaxosReplica.Join.cs, assumption A): a message
+        // The transport keeps the promise the rejoin rule rests on (DESIGN.md, assumption A): a message
         // older than half the quarantine is dropped, never delivered.
         _maxMessageAge = quarantine / 2;
         var members = Enumerable.Range(1, options.Nodes).ToArray();
@@ -75,9 +75,11 @@ internal sealed class ClusterSimulator
                 MaxEntriesPerMessage = perMessage,
                 MaxSlotsAhead = slotsAhead,
                 RandomSeed = seed * 1_000_003UL + (ulong)id,
-                Join = probeStart ? JoinMode.Probe : JoinMode.Bootstrap,
+                RejoinMode = probeStart ? RejoinMode.Probe : RejoinMode.Bootstrap,
                 RejoinQuarantineTicks = quarantine,
+#if RKV_FAULT_INJECTION
                 Faults = options.Faults,
+#endif
             };
             _nodes[id] = new SimNode(id, config) { Replica = new PaxosReplica(config) };
         }
@@ -199,7 +201,7 @@ internal sealed class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.JoinState}" : "down")}"));
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.RejoinState}" : "down")}"));
         var pending = string.Join(", ", _outstanding.Keys);
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
@@ -362,15 +364,15 @@ internal sealed class ClusterSimulator
 
     /// <summary>
     /// A replica that does not vote must never send anything a quorum could count or that speaks for a promise:
-    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement.
+    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement; and, never leading, no decision.
     /// </summary>
     private void CheckNonVoterSilent(SimNode node, Ready ready)
     {
         foreach (var message in ready.Messages.Concat(ready.MessagesAfterPersist))
         {
-            if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck)
+            if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck or Decide)
             {
-                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.JoinState}) sent {message.GetType().Name} to {message.To}");
+                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.RejoinState}) sent {message.GetType().Name} to {message.To}");
             }
         }
     }
@@ -621,7 +623,7 @@ internal sealed class ClusterSimulator
     {
         Crash(node);
         node.Disk = new SimDisk();
-        node.Config = node.Config with { Join = _random.Chance(0.5) ? JoinMode.Probe : JoinMode.Rejoin };
+        node.Config = node.Config with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin };
         StateLosses++;
     }
 

@@ -28,8 +28,10 @@ internal sealed record SimulationOptions
 
     public double MaxStateLossShare { get; init; } = 0.5;
 
+#if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
+#endif
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
     public string ReplayCommand(ulong seed) =>

@@ -46,6 +46,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         }
     }
 
+#if RKV_FAULT_INJECTION
     [Fact]
     public void An_acceptor_that_ignores_its_promise_is_caught()
     {
@@ -75,6 +76,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         // The same seed with the real rule: the same faults, no violation. It is the rule that makes the difference.
         new ClusterSimulator(options with { Faults = default }, seed).Run();
     }
+#endif
 
     [Fact]
     public void A_cluster_without_faults_decides_every_command()

@@ -5,7 +5,7 @@ namespace ReplicatedKv.Consensus;
 /// <c>--initial-cluster-state new|existing|auto</c>. Only an empty state consults it; a replica with
 /// persisted state resumes as it was (a learner if its <see cref="HardState.Rejoining"/> flag is set).
 /// </summary>
-public enum JoinMode
+public enum RejoinMode
 {
     /// <summary>
     /// The operator asserts a brand-new cluster: an empty replica votes at once. Wrong for a node that lost
@@ -28,7 +28,7 @@ public enum JoinMode
 }
 
 /// <summary>Whether this replica takes part in quorums; reported in <see cref="SoftState"/> for operators.</summary>
-public enum JoinState
+public enum RejoinState
 {
     /// <summary>Promises, accepts and may lead: a full acceptor.</summary>
     Voter,
@@ -39,6 +39,6 @@ public enum JoinState
     /// </summary>
     Learner,
 
-    /// <summary>Started empty under <see cref="JoinMode.Probe"/> and is asking the other members; does not vote.</summary>
+    /// <summary>Started empty under <see cref="RejoinMode.Probe"/> and is asking the other members; does not vote.</summary>
     Probing,
 }
