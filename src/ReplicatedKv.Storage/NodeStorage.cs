@@ -166,43 +166,6 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
         InterlockedMax(ref _savedSnapshot, slot);
     }
 
-    /// <summary>
-    /// LEGACY, for the current node loop only; remove once the loop calls <see cref="Persist"/> and
-    /// <see cref="RecordSnapshot"/> itself. Records a snapshot saved since the last call (what
-    /// <see cref="SaveSnapshotAsync"/> used to do from its own thread), then <see cref="Persist"/>s, synchronously:
-    /// the returned task is already complete, or faulted with <see cref="StorageUnavailableException"/>.
-    /// </summary>
-    public Task PersistAsync(Ready ready)
-    {
-        try
-        {
-            RecordSavedSnapshot();
-            Persist(ready);
-            return Task.CompletedTask;
-        }
-        catch (StorageUnavailableException e)
-        {
-            return Task.FromException(e);
-        }
-    }
-
-    /// <summary>
-    /// LEGACY, for the current node loop only; remove once the loop calls <see cref="RecordSnapshot"/>. Runs it
-    /// synchronously: the returned task is already complete, or faulted with <see cref="StorageUnavailableException"/>.
-    /// </summary>
-    public Task RecordSnapshotAsync(long slot)
-    {
-        try
-        {
-            RecordSnapshot(slot);
-            return Task.CompletedTask;
-        }
-        catch (StorageUnavailableException e)
-        {
-            return Task.FromException(e);
-        }
-    }
-
     public void Dispose() => Log.Dispose();
 
     public ValueTask DisposeAsync() => Log.DisposeAsync();
@@ -219,16 +182,6 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             }
 
             current = seen;
-        }
-    }
-
-    // LEGACY (goes with PersistAsync): what the old loop never records itself.
-    private void RecordSavedSnapshot()
-    {
-        var saved = Volatile.Read(ref _savedSnapshot);
-        if (saved > _recordedSnapshot)
-        {
-            RecordSnapshot(saved);
         }
     }
 }

@@ -184,43 +184,6 @@ public sealed class NodeStorageTests
         files.Counts[FileOperation.DataSync].Should().BeGreaterThan(before[FileOperation.DataSync], "the marker is synced");
     }
 
-    [Fact]
-    public async Task The_legacy_PersistAsync_records_a_snapshot_saved_since_it_last_ran()
-    {
-        // What the current node loop relies on until it calls RecordSnapshot itself.
-        using var dir = new TempDirectory();
-        var config = new ReplicaConfig { NodeId = 1, Members = [1] };
-        var options = new StorageOptions { DataDirectory = dir.Path, SnapshotEveryEntries = 3, SnapshotEveryBytes = 0 };
-        await using (var storage = NodeStorage.Open(options))
-        {
-            var replica = new PaxosReplica(config, storage.State);
-            replica.Campaign();
-            for (var i = 0; i < 4; i++)
-            {
-                replica.Propose(new byte[] { (byte)i });
-                await DriveLegacy(replica, storage);
-            }
-
-            await storage.SaveSnapshotAsync(replica.HandedOutIndex, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask());
-            replica.Propose(new byte[] { 9 });
-            await DriveLegacy(replica, storage);
-            storage.SnapshotDue.Should().BeFalse();
-        }
-
-        File.Delete(Directory.GetFiles(Path.Combine(dir.Path, "snap"), "*.snap").Single());
-        FluentActions.Invoking(() => NodeStorage.Open(options)).Should().Throw<WalCorruptionException>("the marker was recorded");
-    }
-
-    private static async Task DriveLegacy(PaxosReplica replica, NodeStorage storage)
-    {
-        while (replica.HasReady)
-        {
-            var ready = replica.GetReady();
-            await storage.PersistAsync(ready);
-            replica.Advance();
-        }
-    }
-
     private static void Drive(PaxosReplica replica, NodeStorage storage)
     {
         while (replica.HasReady)

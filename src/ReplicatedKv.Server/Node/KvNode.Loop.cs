@@ -181,14 +181,14 @@ public sealed partial class KvNode
     /// Runs a storage write until the disk takes it. Nothing may leave or be applied before it is durable, so a
     /// refusing disk (full, failing) stops the node's progress, loudly, rather than being skipped.
     /// </summary>
-    private void RetryStorage(Func<Task> write)
+    private void RetryStorage(Action write)
     {
         var delay = TimeSpan.FromMilliseconds(10);
         while (true)
         {
             try
             {
-                write().GetAwaiter().GetResult();
+                write();
                 return;
             }
             catch (StorageUnavailableException ex)
@@ -305,7 +305,7 @@ public sealed partial class KvNode
 
         public void Send(RoutingMessage message) => node.SendToPeer(message.To, RoutingWireCodec.ToWire(message));
 
-        public void Persist(Ready ready) => node.RetryStorage(() => node._storage.PersistAsync(ready));
+        public void Persist(Ready ready) => node.RetryStorage(() => node._storage.Persist(ready));
 
         public void OnSoftStateChanged(SoftState state) => node.OnSoftState(state);
 

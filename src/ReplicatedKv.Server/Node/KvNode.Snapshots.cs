@@ -48,6 +48,8 @@ public sealed partial class KvNode
             return;
         }
 
+        // The file is durable; its marker goes into the log from here, the log's only writer.
+        RetryStorage(() => _storage.RecordSnapshot(saved.Slot));
         LogSnapshotSaved(_logger, saved.Slot);
         _core.SnapshotSaved(saved.Slot, _settings.CatchUpEntries);
     }
@@ -155,7 +157,7 @@ public sealed partial class KvNode
         _core.InstallSnapshot(input.Slot, input.Restored);
 
         // The core already continues from the snapshot: like a Ready, its record must be durable before anything else.
-        RetryStorage(() => _storage.RecordSnapshotAsync(input.Slot));
+        RetryStorage(() => _storage.RecordSnapshot(input.Slot));
         LogSnapshotInstalled(_logger, input.Slot);
         input.Reply.TrySetResult(true);
     }
