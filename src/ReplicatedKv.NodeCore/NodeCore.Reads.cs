@@ -133,8 +133,8 @@ public sealed partial class NodeCore
         _readBatchSentAt.Remove(reply.ReadId);
         if (reply.NotLeader)
         {
-            // The one asked does not lead any more: ask again once a leader is known.
-            ParkReads(batch);
+            // The one asked does not lead any more: ask again at the next leader change or periodic retry.
+            _parkedReads.AddRange(batch);
         }
         else
         {

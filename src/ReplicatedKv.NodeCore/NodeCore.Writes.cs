@@ -178,7 +178,7 @@ public sealed partial class NodeCore
         {
             if (FindLocalWrite(envelope) is { } write)
             {
-                Reroute(write, refused.Overloaded, refused.MaybeDecided);
+                Reroute(write, refused.Overloaded, refused.MaybeDecided, retryNow: false);
             }
         }
     }
@@ -194,7 +194,7 @@ public sealed partial class NodeCore
             {
                 if (FindLocalWrite(envelope) is { } write)
                 {
-                    Reroute(write, overloaded: false, dropped.MaybeDecided);
+                    Reroute(write, overloaded: false, dropped.MaybeDecided, retryNow: true);
                 }
             }
             else if (IsMember(origin))
@@ -218,7 +218,12 @@ public sealed partial class NodeCore
         }
     }
 
-    private void Reroute(PendingWrite write, bool overloaded, bool maybeDecided)
+    /// <summary>
+    /// Routes a write again that a leader gave up on or refused. A refusal from the node we take for leader means our
+    /// view is stale: waiting for the next leader change (or the periodic retry) keeps a stale view from turning into a
+    /// forward-refuse loop between two nodes.
+    /// </summary>
+    private void Reroute(PendingWrite write, bool overloaded, bool maybeDecided, bool retryNow)
     {
         if (overloaded)
         {
@@ -228,7 +233,7 @@ public sealed partial class NodeCore
         {
             // Safe to propose again: never in a slot, or deduplicated by its request id if it was.
             _parkedWrites.Add(write);
-            _rerouteParked = true;
+            _rerouteParked |= retryNow;
         }
 
         // Otherwise it may still be decided under the next leader; it stays pending until applied or abandoned.

@@ -88,6 +88,9 @@ public sealed partial class NodeCore
         {
             RetryLostReadRequests();
             RetryLostForwards();
+
+            // Whatever waits for a leader is tried again now and then, even if no leader change was seen.
+            _rerouteParked |= _parkedWrites.Count > 0 || _parkedReads.Count > 0;
         }
     }
 
@@ -150,6 +153,13 @@ public sealed partial class NodeCore
 
         FlushRouting();
         var consensus = _replica.GetReady();
+
+        // A leader became known: whatever waited for one can go in the next round.
+        if (consensus.SoftState is { LeaderId: not null })
+        {
+            _rerouteParked = true;
+        }
+
         var routing = _routingOut.Count == 0 ? Array.Empty<RoutingMessage>() : _routingOut.ToArray();
         _routingOut.Clear();
         _outstanding = new NodeReady(consensus, routing);

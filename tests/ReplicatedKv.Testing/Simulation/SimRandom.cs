@@ -1,4 +1,5 @@
-namespace ReplicatedKv.Consensus.Tests.Simulation;
+using ReplicatedKv.Consensus;
+namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>The core's seeded generator, plus the helpers the simulator needs; a seed means the same run forever.</summary>
 internal sealed class SimRandom(ulong seed)

@@ -1,4 +1,4 @@
-namespace ReplicatedKv.Consensus.Tests.Simulation;
+namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>A safety or liveness violation found by the simulator; the message names the check and the seed.</summary>
 internal sealed class SimulationFailure(string check, string message) : Exception(message)

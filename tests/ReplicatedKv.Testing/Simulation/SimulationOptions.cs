@@ -1,4 +1,5 @@
-namespace ReplicatedKv.Consensus.Tests.Simulation;
+using ReplicatedKv.Consensus;
+namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>One simulated run: everything but the seed, which picks all the rest of the randomness.</summary>
 internal sealed record SimulationOptions
@@ -8,8 +9,11 @@ internal sealed record SimulationOptions
     /// <summary>Steps of the faulty phase; each step is one event (a delivery, a tick, a crash, ...).</summary>
     public int Steps { get; init; } = 3000;
 
-    /// <summary>Simulated clients, each with one command outstanding at a time.</summary>
+    /// <summary>Simulated clients, each with one call outstanding at a time.</summary>
     public int Clients { get; init; } = 4;
+
+    /// <summary>Keys the clients share: few, so calls on one key overlap and the linearizability check has work.</summary>
+    public int Keys { get; init; } = 4;
 
     /// <summary>Ticks the healed cluster gets to finish every retried proposal before liveness fails.</summary>
     public int HealTicks { get; init; } = 3000;
@@ -31,9 +35,12 @@ internal sealed record SimulationOptions
 #if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
+
+    /// <summary>Deliberate routing bugs in the node core, to prove the linearizability check catches them.</summary>
+    public ReplicatedKv.NodeCore.NodeFaults NodeFaults { get; init; }
 #endif
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
     public string ReplayCommand(ulong seed) =>
-        $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.Consensus.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
+        $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
 }

@@ -1,4 +1,5 @@
-namespace ReplicatedKv.Consensus.Tests.Simulation;
+using ReplicatedKv.Consensus;
+namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>
 /// What survives a crash of one simulated node: the writes of every Ready confirmed durable, and the newest

@@ -1,13 +1,19 @@
+using ReplicatedKv.Consensus;
 using System.Text;
+using ReplicatedKv.NodeCore;
+using ReplicatedKv.StateMachine;
+using ReplicatedKv.Testing.Checking;
+using ReplicatedKv.Testing.History;
 
-namespace ReplicatedKv.Consensus.Tests.Simulation;
+namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>
-/// Drives a cluster of pure replicas from one seed: message delay, loss, duplication and reordering (a message
+/// Drives a cluster of node cores (the same routing code rkv-server runs, through the same <see cref="ReadyProcessor"/>) from one seed: message delay, loss, duplication and reordering (a message
 /// older than half the rejoin quarantine is dropped, as the rejoin rule requires), symmetric and one-way partitions, crashes that lose volatile state and unconfirmed writes, crashes that
 /// lose the whole data directory (the node restarts empty, probing or rejoining as a learner), restarts,
-/// snapshots, and clients that retry. A quarter of the seeds start a brand-new cluster in Probe mode.
-/// Safety is checked on every applied slot and on every Ready of a non-voter; liveness after healing.
+/// snapshots, and clients that behave like real ones (any node, deadlines, retries with request ids). A quarter of
+/// the seeds start a brand-new cluster in Probe mode. Safety is checked on every applied slot and on every Ready of a
+/// non-voter, the clients' history is checked for linearizability at the end, and liveness after healing.
 /// Everything random comes from the seed, so a failing seed replays exactly.
 /// </summary>
 internal sealed class ClusterSimulator
@@ -21,8 +27,8 @@ internal sealed class ClusterSimulator
     private readonly bool[,] _blocked;
     private readonly Dictionary<long, SlotValue> _chosen = [];
     private readonly HashSet<string> _proposed = [];
-    private readonly Dictionary<string, SimClient> _outstanding = [];
-    private readonly Dictionary<long, long> _readFloor = [];
+    private readonly Dictionary<long, SimClient> _callers = [];
+    private readonly List<Operation> _history = [];
     private readonly double _dropRate;
     private readonly double _duplicateRate;
     private readonly int _maxDelay;
@@ -31,7 +37,8 @@ internal sealed class ClusterSimulator
     private readonly double _stateLossShare;
     private readonly int _maxMessageAge;
     private long _now;
-    private long _nextReadId;
+    private long _clock;
+    private long _nextCaller;
     private long _maxChosenSlot;
     private bool _healing;
 
@@ -64,7 +71,7 @@ internal sealed class ClusterSimulator
         _nodes = new SimNode[options.Nodes + 1];
         for (var id = 1; id <= options.Nodes; id++)
         {
-            var config = new ReplicaConfig
+            var replica = new ReplicaConfig
             {
                 NodeId = id,
                 Members = members,
@@ -81,21 +88,35 @@ internal sealed class ClusterSimulator
                 Faults = options.Faults,
 #endif
             };
-            _nodes[id] = new SimNode(id, config) { Replica = new PaxosReplica(config) };
+            var config = new NodeCoreConfig
+            {
+                Replica = replica,
+                Incarnation = (uint)_random.Next(1, int.MaxValue),
+#if RKV_FAULT_INJECTION
+                Faults = options.NodeFaults,
+#endif
+            };
+            _nodes[id] = new SimNode(id, config);
+            Start(_nodes[id]);
         }
 
-        _clients = Enumerable.Range(1, options.Clients + _random.Next(0, 13)).Select(i => new SimClient(i)).ToArray();
+        // Most clients send request ids, as KvClient does; some do not, so the no-duplicate rule is exercised too.
+        _clients = Enumerable.Range(1, options.Clients + _random.Next(0, 13)).Select(i => new SimClient(i, !_random.Chance(0.25))).ToArray();
         _blocked = new bool[options.Nodes + 1, options.Nodes + 1];
     }
 
     /// <summary>Slots some replica applied, by the value every replica must agree on.</summary>
+    /// <summary>Slots some replica applied, by the value every replica must agree on.</summary>
     public IReadOnlyDictionary<long, SlotValue> Chosen => _chosen;
 
-    /// <summary>Client commands applied at least once.</summary>
-    public int CompletedCommands { get; private set; }
+    /// <summary>Client calls answered (writes applied and reads served) and recorded in the history.</summary>
+    public int CompletedCalls { get; private set; }
 
-    /// <summary>Linearizable reads whose index was checked against earlier decisions.</summary>
-    public int CheckedReads { get; private set; }
+    /// <summary>Client calls whose outcome stayed unknown (a write without request id past its deadline).</summary>
+    public int UnknownCalls { get; private set; }
+
+    /// <summary>The clients' history, as the linearizability checker read it.</summary>
+    public IReadOnlyList<Operation> History => _history;
 
     public long Now => _now;
 
@@ -111,7 +132,7 @@ internal sealed class ClusterSimulator
     /// <summary>Times a replica went from probing or learning to voting.</summary>
     public int VotesGained { get; private set; }
 
-    /// <summary>Runs the faulty phase, then heals and demands progress. Throws <see cref="SimulationFailure"/>.</summary>
+    /// <summary>Runs the faulty phase, heals and demands progress, then checks the history. Throws <see cref="SimulationFailure"/>.</summary>
     public void Run()
     {
         try
@@ -129,6 +150,8 @@ internal sealed class ClusterSimulator
             // A replica that trips its own invariant has found a bug too: report it with the replay line.
             Fail("invariant", e.Message);
         }
+
+        CheckHistory();
     }
 
     /// <summary>
@@ -201,10 +224,10 @@ internal sealed class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Replica is { } r ? $"{r.Role}/{r.RejoinState}" : "down")}"));
-        var pending = string.Join(", ", _outstanding.Keys);
+        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Core is { } c ? $"{c.Replica.Role}/{c.Replica.RejoinState}" : "down")}"));
+        var pending = string.Join(", ", _clients.Where(c => c.Call is not null).Select(c => $"c{c.Id}@{c.Call!.Node}"));
         throw new SimulationFailure("liveness",
-            $"no progress within {_options.HealTicks} ticks after healing: applied {applied}; outstanding [{pending}]");
+            $"no progress within {_options.HealTicks} ticks after healing, seed {_seed}: applied {applied}; calls waiting [{pending}]{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
     }
 
     /// <summary>Runs every node's loop and delivers every due message until nothing is left to do this tick.</summary>
@@ -215,7 +238,7 @@ internal sealed class ClusterSimulator
             var busy = false;
             foreach (var node in _nodes.Skip(1))
             {
-                while (node.IsUp && (node.Pending is not null || node.Replica!.HasReady))
+                while (node.IsUp && (node.Pending is not null || node.Core!.HasReady))
                 {
                     ProcessNode(node);
                     busy = true;
@@ -237,14 +260,17 @@ internal sealed class ClusterSimulator
 
     private bool IsSettled()
     {
-        if (_outstanding.Count > 0)
+        foreach (var client in _clients)
         {
-            return false;
+            if (client.Call is not null)
+            {
+                return false;
+            }
         }
 
         foreach (var node in _nodes.Skip(1))
         {
-            if (node.IsUp && (node.Applied.Count != _maxChosenSlot || !node.Replica!.IsVoter))
+            if (node.IsUp && (node.Applied.Count != _maxChosenSlot || !node.Core!.Replica.IsVoter))
             {
                 return false;
             }
@@ -260,7 +286,7 @@ internal sealed class ClusterSimulator
         {
             if (TakesInput(node))
             {
-                node.Replica!.Tick();
+                node.Core!.Tick();
             }
         }
     }
@@ -271,7 +297,7 @@ internal sealed class ClusterSimulator
         for (var i = 0; i < _nodes.Length - 1; i++)
         {
             var node = _nodes[1 + ((start - 1 + i) % (_nodes.Length - 1))];
-            if (node.IsUp && (node.Pending is not null || node.Replica!.HasReady))
+            if (node.IsUp && (node.Pending is not null || node.Core!.HasReady))
             {
                 ProcessNode(node);
                 return;
@@ -282,30 +308,19 @@ internal sealed class ClusterSimulator
     }
 
     /// <summary>
-    /// One half of the host loop: take a Ready and send what may leave at once, or finish the pending one
-    /// (make it durable, send the after-persist messages, apply, answer clients, Advance). Splitting the two lets
-    /// a crash land between them, losing writes nobody has vouched for.
+    /// One half of the host loop, through the same <see cref="ReadyProcessor"/> the server uses: take a Ready and
+    /// send what may leave at once, or finish the pending one (persist, send what vouches for it, apply, answer).
+    /// Splitting the two lets a crash land between them, losing writes nobody has vouched for.
     /// </summary>
     private void ProcessNode(SimNode node)
     {
-        var replica = node.Replica!;
         if (node.Pending is null)
         {
-            if (!replica.HasReady)
+            var wasVoter = node.Core!.Replica.IsVoter;
+            node.Pending = node.Processor!.Begin();
+            if (node.Pending is not null && !wasVoter)
             {
-                return;
-            }
-
-            var wasVoter = replica.IsVoter;
-            node.Pending = replica.GetReady();
-            if (!wasVoter)
-            {
-                CheckNonVoterSilent(node, node.Pending);
-            }
-
-            foreach (var message in node.Pending.Messages)
-            {
-                Send(message.From, message.To, message, null);
+                CheckNonVoterSilent(node, node.Pending.Consensus);
             }
 
             return;
@@ -313,50 +328,9 @@ internal sealed class ClusterSimulator
 
         var ready = node.Pending;
         node.Pending = null;
-        if (ready.SoftState is { Role: Role.Leader })
-        {
-            Elections++;
-        }
-
-        node.Disk.Persist(ready);
-        foreach (var message in ready.MessagesAfterPersist)
-        {
-            Send(message.From, message.To, message, null);
-        }
-
-        foreach (var entry in ready.Decided)
-        {
-            Apply(node, entry);
-        }
-
-        foreach (var read in ready.ReadStates)
-        {
-            CheckRead(node, read);
-        }
-
-        foreach (var dropped in ready.DroppedProposals)
-        {
-            foreach (var command in dropped.Commands)
-            {
-                if (_outstanding.TryGetValue(Encoding.UTF8.GetString(command.Span), out var client))
-                {
-                    client.LeaderHint = dropped.LeaderHint;
-                    client.RetryAt = _now + 1;
-                }
-            }
-        }
-
-        foreach (var peer in ready.SnapshotRequests)
-        {
-            if (node.Disk.SnapshotSlot > 0)
-            {
-                Send(node.Id, peer, null, new SimSnapshot(node.Disk.SnapshotSlot, node.Disk.SnapshotValues));
-            }
-        }
-
-        var wasVoting = replica.IsVoter;
-        replica.Advance();
-        if (!wasVoting && replica.IsVoter)
+        var wasVoting = node.Core!.Replica.IsVoter;
+        node.Processor!.Finish(ready);
+        if (!wasVoting && node.Core.Replica.IsVoter)
         {
             VotesGained++;
         }
@@ -364,7 +338,7 @@ internal sealed class ClusterSimulator
 
     /// <summary>
     /// A replica that does not vote must never send anything a quorum could count or that speaks for a promise:
-    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement; and, never leading, no decision.
+    /// no pre-vote answer, promise, acceptance, refusal or heartbeat acknowledgement.
     /// </summary>
     private void CheckNonVoterSilent(SimNode node, Ready ready)
     {
@@ -372,13 +346,13 @@ internal sealed class ClusterSimulator
         {
             if (message is PrePromise or Promise or Accepted or Nack or HeartbeatAck or Decide)
             {
-                Fail("non-voter silence", $"node {node.Id} ({node.Replica!.RejoinState}) sent {message.GetType().Name} to {message.To}");
+                Fail("non-voter silence", $"node {node.Id} ({node.Core!.Replica.RejoinState}) sent {message.GetType().Name} to {message.To}");
             }
         }
     }
 
-    /// <summary>The safety checks: in-order apply, agreement, validity.</summary>
-    private void Apply(SimNode node, LogEntry entry)
+    /// <summary>The safety checks on every slot a node is about to apply: in-order apply, agreement, validity.</summary>
+    private void CheckDecided(SimNode node, LogEntry entry)
     {
         if (entry.Slot != node.Applied.Count + 1)
         {
@@ -388,16 +362,10 @@ internal sealed class ClusterSimulator
         RecordChosen(node.Id, entry.Slot, entry.Value);
         foreach (var command in entry.Value.Commands)
         {
-            var text = Encoding.UTF8.GetString(command.Span);
+            var text = Describe(command);
             if (!_proposed.Contains(text))
             {
                 Fail("validity", $"node {node.Id} applied '{text}' at slot {entry.Slot}, which no client proposed");
-            }
-
-            if (_outstanding.Remove(text, out var client))
-            {
-                client.Outstanding = null;
-                CompletedCommands++;
             }
         }
 
@@ -420,100 +388,174 @@ internal sealed class ClusterSimulator
         _maxChosenSlot = Math.Max(_maxChosenSlot, slot);
     }
 
-    /// <summary>A read index must cover every slot known decided anywhere before the read was asked for.</summary>
-    private void CheckRead(SimNode node, ReadState read)
-    {
-        foreach (var id in read.RequestIds)
-        {
-            if (!_readFloor.Remove(id, out var floor))
-            {
-                continue;
-            }
-
-            if (read.Index < floor)
-            {
-                Fail("linearizable read", $"node {node.Id} answered read {id} at index {read.Index}, but slot {floor} was decided before it began");
-            }
-
-            CheckedReads++;
-        }
-    }
-
+    /// <summary>A client either starts a call or, past its attempt's deadline, gives up on that attempt.</summary>
     private void ClientStep(SimClient client)
     {
-        if (client.Outstanding is null)
+        if (client.Call is not { } call)
         {
-            if (_healing)
+            if (!_healing && _now >= client.IdleUntil)
             {
-                return;
+                StartCall(client);
             }
 
-            if (_random.Chance(0.25))
-            {
-                IssueRead(client);
-                return;
-            }
-
-            client.Sequence++;
-            client.Outstanding = $"c{client.Id}-{client.Sequence}";
-            _proposed.Add(client.Outstanding);
-            _outstanding[client.Outstanding] = client;
-            client.RetryAt = _now;
+            return;
         }
 
-        if (_now < client.RetryAt)
+        if (_now < call.Deadline)
         {
             return;
         }
 
-        var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
-        if (!TakesInput(target))
+        // The attempt timed out: the node may have crashed, lost the forward, or be cut off. Tell it (a deadline
+        // reaching the server) and try elsewhere.
+        var node = _nodes[call.Node];
+        if (node.IsUp)
         {
-            client.LeaderHint = null;
-            client.RetryAt = _now + 1;
-            return;
+            node.Core!.Abandon(call.Caller);
         }
 
-        var replica = target.Replica!;
-        switch (replica.Propose(Encoding.UTF8.GetBytes(client.Outstanding)))
+        _callers.Remove(call.Caller);
+        client.LeaderHint = null;
+        if (call.Kind == OperationKind.Get || client.UsesRequestIds)
         {
-            case RequestOutcome.Accepted:
-                // Proposals vanish with a crashed leader: give up waiting after a while and retry.
-                client.RetryAt = _now + 40 + _random.Next(0, 20);
-                break;
-            default:
-                client.LeaderHint = replica.LeaderId is int leader && leader != target.Id ? leader : null;
-                client.RetryAt = _now + _random.Next(1, 4);
-                break;
+            // Reads change nothing, and a write with a request id is applied once however often it is sent.
+            Attempt(client, call);
+        }
+        else
+        {
+            Finish(client, call, OperationOutcome.Unknown, error: "deadline");
+            UnknownCalls++;
         }
     }
 
-    private void IssueRead(SimClient client)
+    private void StartCall(SimClient client)
+    {
+        var key = "k" + _random.Next(0, _options.Keys);
+        client.Sequence++;
+        var requestId = client.UsesRequestIds ? new RequestId("client-" + client.Id, client.Sequence) : (RequestId?)null;
+        var roll = _random.Next(0, 100);
+        SimCall call;
+        if (roll < 30)
+        {
+            call = new SimCall(++_clock, key, OperationKind.Get, null, null);
+        }
+        else if (roll < 40)
+        {
+            var command = KvCommand.Remove(key, requestId: requestId);
+            _proposed.Add(Describe(command));
+            call = new SimCall(++_clock, key, OperationKind.Remove, null, command);
+        }
+        else
+        {
+            var value = $"c{client.Id}-{client.Sequence}";
+            var command = KvCommand.Set(key, Encoding.UTF8.GetBytes(value), requestId: requestId);
+            _proposed.Add(Describe(command));
+            call = new SimCall(++_clock, key, OperationKind.Set, value, command);
+        }
+
+        client.Call = call;
+        Attempt(client, call);
+    }
+
+    /// <summary>Sends the call to the leader the client last heard of, or to any node, with a fresh deadline.</summary>
+    private void Attempt(SimClient client, SimCall call)
     {
         var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
+        call.Attempts++;
+        call.Node = target.Id;
+        call.Caller = ++_nextCaller;
+        call.Deadline = _now + 40 + _random.Next(0, 20);
         if (!TakesInput(target))
+        {
+            // Connection refused (or the host is stuck on its disk): the deadline takes care of it.
+            return;
+        }
+
+        _callers[call.Caller] = client;
+        if (call.Command is { } command)
+        {
+            target.Core!.SubmitWrite(call.Caller, command);
+        }
+        else
+        {
+            target.Core!.SubmitRead(call.Caller, call.Key, ReadKind.Get, linearizable: true);
+        }
+    }
+
+    /// <summary>A node answered a caller: the call ends, or (refused for load) goes on elsewhere.</summary>
+    private void OnAnswer(SimNode node, Answer answer)
+    {
+        if (!_callers.Remove(answer.Caller, out var client) || client.Call is not { } call || call.Caller != answer.Caller)
         {
             return;
         }
 
-        var id = ++_nextReadId;
-        if (target.Replica!.ReadIndex(id) == RequestOutcome.Accepted)
+        client.LeaderHint = node.Core!.Replica.LeaderId;
+        switch (answer.Kind)
         {
-            _readFloor[id] = _maxChosenSlot;
+            case AnswerKind.ReadServed:
+                var read = answer.Read;
+                Finish(client, call, OperationOutcome.Ok, read.Found, read.Found ? Encoding.UTF8.GetString(read.Value.Span) : null, read.Version);
+                break;
+            case AnswerKind.WriteApplied when answer.Write.Status == CommandStatus.Ok:
+                Finish(client, call, OperationOutcome.Ok, found: call.Kind == OperationKind.Remove, version: answer.Write.Version);
+                break;
+            case AnswerKind.WriteApplied when answer.Write.Status == CommandStatus.NotFound && call.Kind == OperationKind.Remove:
+                Finish(client, call, OperationOutcome.Ok, found: false);
+                break;
+            case AnswerKind.WriteApplied:
+                Fail("client", $"node {node.Id} answered {call.Kind} {call.Key} with {answer.Write.Status}");
+                break;
+            default:
+                // Overloaded: nothing applied by this attempt, but an earlier one may have been; keep going.
+                call.Deadline = _now;
+                _callers[answer.Caller] = client;
+                break;
         }
     }
 
-    private void Send(int from, int to, PeerMessage? message, SimSnapshot? snapshot)
+    private void Finish(SimClient client, SimCall call, OperationOutcome outcome, bool found = false, string? readValue = null, ulong version = 0, string? error = null)
+    {
+        _history.Add(new Operation(_history.Count + 1, client.Id, call.Key, call.Kind, call.Value, null, call.InvokeTime,
+            outcome == OperationOutcome.Unknown ? null : ++_clock, outcome, found, readValue, version, error));
+        if (outcome == OperationOutcome.Ok)
+        {
+            CompletedCalls++;
+        }
+
+        client.Call = null;
+        client.IdleUntil = _now + _random.Next(0, 3);
+    }
+
+    /// <summary>The clients' history must be linearizable: every call took effect at one instant between its invoke and return.</summary>
+    private void CheckHistory()
+    {
+        var result = LinearizabilityChecker.Check(_history, TimeSpan.FromSeconds(20));
+        if (result.Violations.Count > 0)
+        {
+            var violation = result.Violations[0];
+            Fail("linearizability", $"key {violation.Key}: {violation.Explanation}");
+        }
+
+        if (result.TimedOut)
+        {
+            Fail("linearizability", "the check ran out of time: inconclusive (a history this small should never need that long)");
+        }
+    }
+
+    private void Send(int from, int to, PeerMessage? message, RoutingMessage? routing, SimSnapshot? snapshot)
     {
         if (_random.Chance(_dropRate))
         {
             return;
         }
 
-        var copies = _random.Chance(_duplicateRate) ? 2 : 1;
+        // Consensus messages must survive duplicates (a resent accept, a retried catch-up). The transport itself
+        // delivers at most once (IPeerTransport), which forwarded writes without a request id rely on.
+        var copies = routing is null && _random.Chance(_duplicateRate) ? 2 : 1;
         for (var i = 0; i < copies; i++)
         {
-            _network.Enqueue(new SimEnvelope(from, to, message, snapshot, _now), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
+            _network.Enqueue(new SimEnvelope(from, to, message, routing, snapshot, _now), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
         }
     }
 
@@ -532,7 +574,7 @@ internal sealed class ClusterSimulator
             return;
         }
 
-        var busy = envelope.Message is null ? !node.IsIdle : !TakesInput(node);
+        var busy = envelope.Snapshot is not null ? !node.IsIdle : !TakesInput(node);
         if (busy)
         {
             // The host is busy with its disk; the message waits in its socket buffer.
@@ -540,33 +582,28 @@ internal sealed class ClusterSimulator
             return;
         }
 
-        if (envelope.Message is not null)
+        var result = envelope.Message is not null ? node.Core!.Step(envelope.Message)
+            : envelope.Routing is not null ? node.Core!.Step(envelope.Routing)
+            : InstallSnapshot(node, envelope.Snapshot!);
+        if (result != PaxosReplica.StepResult.Handled)
         {
-            var result = node.Replica!.Step(envelope.Message);
-            if (result != PaxosReplica.StepResult.Handled)
-            {
-                Fail("transport", $"node {node.Id} refused a well-formed message: {result}");
-            }
-        }
-        else
-        {
-            InstallSnapshot(node, envelope.Snapshot!);
+            Fail("transport", $"node {node.Id} refused a well-formed message: {result}");
         }
     }
 
     /// <summary>
-    /// Whether the host loop feeds input to the replica now. A sequential host waits for its fsync; a
-    /// pipelined host keeps stepping the replica while the previous Ready is being made durable, so the
-    /// replica must never let anything depend on writes that are not yet confirmed.
+    /// Whether the host loop feeds input to the core now. A sequential host waits for its fsync; a pipelined host
+    /// keeps stepping the core while the previous Ready is being made durable, so the core must never let anything
+    /// depend on writes that are not yet confirmed.
     /// </summary>
     private bool TakesInput(SimNode node) => node.IsUp && (node.Pending is null || _pipelinedHosts);
 
-    private void InstallSnapshot(SimNode node, SimSnapshot snapshot)
+    private PaxosReplica.StepResult InstallSnapshot(SimNode node, SimSnapshot snapshot)
     {
-        var replica = node.Replica!;
-        if (!replica.WantsSnapshot(snapshot.Slot))
+        var core = node.Core!;
+        if (!core.WantsSnapshot(snapshot.Slot))
         {
-            return;
+            return PaxosReplica.StepResult.Handled;
         }
 
         for (var slot = 1; slot <= snapshot.Slot; slot++)
@@ -579,7 +616,8 @@ internal sealed class ClusterSimulator
         node.Disk.SnapshotValues = snapshot.Values;
         node.Disk.TrimBelowSnapshot();
         node.Applied = [.. snapshot.Values];
-        replica.InstallSnapshot(snapshot.Slot);
+        core.InstallSnapshot(snapshot.Slot, TableFrom(snapshot.Values));
+        return PaxosReplica.StepResult.Handled;
     }
 
     private void Compact(SimNode node)
@@ -594,7 +632,7 @@ internal sealed class ClusterSimulator
         node.Disk.SnapshotSlot = node.Applied.Count;
         node.Disk.SnapshotValues = node.Applied.ToArray();
         node.Disk.TrimBelowSnapshot();
-        node.Replica!.Compact(node.Disk.SnapshotSlot);
+        node.Core!.SnapshotSaved(node.Disk.SnapshotSlot, keepEntries: 0);
     }
 
     private void CrashOrRestart()
@@ -623,7 +661,7 @@ internal sealed class ClusterSimulator
     {
         Crash(node);
         node.Disk = new SimDisk();
-        node.Config = node.Config with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin };
+        node.Config = node.Config with { Replica = node.Config.Replica with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin } };
         StateLosses++;
     }
 
@@ -638,27 +676,54 @@ internal sealed class ClusterSimulator
     /// still flagged Rejoining, or a blank one under Probe): it needs a majority of voters to get its vote back.
     /// </summary>
     private static bool Impaired(SimNode node) =>
-        (node.IsUp && !node.Replica!.IsVoter) || !new PaxosReplica(node.Config, node.Disk.ToPersistentState()).IsVoter;
+        (node.IsUp && !node.Core!.Replica.IsVoter) || !new PaxosReplica(node.Config.Replica, node.Disk.ToPersistentState()).IsVoter;
 
-    /// <summary>Loses the replica and the state machine; of the writes not yet fsynced, any prefix survives.</summary>
+    /// <summary>Loses the core and the state machine; of the writes not yet fsynced, any prefix survives.</summary>
     private void Crash(SimNode node)
     {
         if (node.Pending is { } pending)
         {
-            node.Disk.Write(pending);
+            node.Disk.Write(pending.Consensus);
             node.Pending = null;
         }
 
         node.Disk.KeepUnsynced(_random.Next(0, node.Disk.UnsyncedCount + 1));
-
-        node.Replica = null;
+        node.Core = null;
+        node.Processor = null;
         node.Applied = [];
     }
 
-    private static void Restart(SimNode node)
+    /// <summary>A new process on the node's disk: a new incarnation, the table rebuilt from the snapshot.</summary>
+    private void Restart(SimNode node)
     {
-        node.Replica = new PaxosReplica(node.Config, node.Disk.ToPersistentState());
+        node.Config = node.Config with { Incarnation = (uint)_random.Next(1, int.MaxValue) };
+        Start(node);
+    }
+
+    private void Start(SimNode node)
+    {
+        node.Core = new NodeCore.NodeCore(node.Config, node.Disk.ToPersistentState(), TableFrom(node.Disk.SnapshotValues));
+        node.Processor = new ReadyProcessor(node.Core, new SimHost(this, node));
         node.Applied = [.. node.Disk.SnapshotValues];
+    }
+
+    /// <summary>The state machine a snapshot of these decided values restores to: every slot applied in order.</summary>
+    private static KeyValueStateMachine TableFrom(IReadOnlyList<SlotValue> values)
+    {
+        var table = new KeyValueStateMachine();
+        var commands = new List<ReadOnlyMemory<byte>>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            commands.Clear();
+            foreach (var envelope in values[i].Commands)
+            {
+                commands.Add(CommandEnvelope.Unwrap(envelope, out _, out _, out _));
+            }
+
+            table.Apply(i + 1, commands);
+        }
+
+        return table;
     }
 
     private void ChangePartitions()
@@ -708,5 +773,52 @@ internal sealed class ClusterSimulator
             $"{check} violated at tick {_now}, seed {_seed}: {detail}{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
 
     private static string Describe(SlotValue value) =>
-        value.IsNoOp ? "no-op" : "[" + string.Join(",", value.Commands.Select(c => Encoding.UTF8.GetString(c.Span))) + "]";
+        value.IsNoOp ? "no-op" : "[" + string.Join(",", value.Commands.Select(Describe)) + "]";
+
+    private static string Describe(ReadOnlyMemory<byte> envelope) =>
+        CommandCodec.TryDecode(CommandEnvelope.Unwrap(envelope, out _, out _, out _).Span, out var command) ? Describe(command) : "undecodable";
+
+    private static string Describe(in KvCommand command) =>
+        $"{command.Kind} {command.Key}={Encoding.UTF8.GetString(command.Value.Span)} {command.RequestId?.ToString() ?? "-"}";
+
+    /// <summary>The simulator's world for one node's Ready processor: its disk twin and the simulated network.</summary>
+    private sealed class SimHost(ClusterSimulator simulator, SimNode node) : INodeHost
+    {
+        public void Send(PeerMessage message) => simulator.Send(message.From, message.To, message, null, null);
+
+        public void Send(RoutingMessage message) => simulator.Send(message.From, message.To, null, message, null);
+
+        public void Persist(Ready ready)
+        {
+            node.Disk.Persist(ready);
+            foreach (var entry in ready.Decided)
+            {
+                simulator.CheckDecided(node, entry);
+            }
+        }
+
+        public void OnSoftStateChanged(SoftState state)
+        {
+            if (state.Role == Role.Leader)
+            {
+                simulator.Elections++;
+            }
+        }
+
+        public void Answer(IReadOnlyList<Answer> answers)
+        {
+            foreach (var answer in answers)
+            {
+                simulator.OnAnswer(node, answer);
+            }
+        }
+
+        public void SendSnapshot(int peer)
+        {
+            if (node.Disk.SnapshotSlot > 0)
+            {
+                simulator.Send(node.Id, peer, null, null, new SimSnapshot(node.Disk.SnapshotSlot, node.Disk.SnapshotValues));
+            }
+        }
+    }
 }
