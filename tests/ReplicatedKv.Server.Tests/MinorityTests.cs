@@ -8,18 +8,16 @@ public sealed class MinorityTests
     [Fact]
     public async Task A_node_cut_off_from_the_others_decides_nothing_and_serves_no_stale_linearizable_read()
     {
-        await using var cluster = await TestCluster.StartAsync(3, s => s with { RequestTimeout = TimeSpan.FromSeconds(1) });
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { RequestTimeout = TimeSpan.FromSeconds(1) }, inMemoryPeers: true);
         var leader = await cluster.WaitForLeaderAsync();
         await TestCluster.RetryAsync(() => cluster.Client(0).SetAsync("x", "before"));
 
         // Cut the leader off: it is now the minority of one; the other two are the majority.
         var minority = leader;
         var majority = Enumerable.Range(0, 3).Where(n => n != minority).ToArray();
-        var names = cluster.Settings.Select(s => s.NodeId).ToArray();
-        cluster.Host(minority).Node.CutOff(majority.Select(n => names[n]).ToArray());
         foreach (var n in majority)
         {
-            cluster.Host(n).Node.CutOff(names[minority]);
+            cluster.Network.Cut(cluster.MemberId(minority), cluster.MemberId(n));
         }
 
         var decidedBefore = (await cluster.StatusAsync(minority)).DecidedSlot;
@@ -37,11 +35,7 @@ public sealed class MinorityTests
         (await cluster.Client(minority).GetAsync("x", ReadConsistency.Serializable)).Should().Be("before");
         (await cluster.StatusAsync(minority)).DecidedSlot.Should().Be(decidedBefore);
 
-        cluster.Host(minority).Node.Heal();
-        foreach (var n in majority)
-        {
-            cluster.Host(n).Node.Heal();
-        }
+        cluster.Network.Heal();
 
         await cluster.WaitConvergedAsync();
         (await TestCluster.RetryAsync(() => cluster.Client(minority).GetAsync("x"))).Should().Be("after");

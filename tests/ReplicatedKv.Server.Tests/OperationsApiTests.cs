@@ -50,10 +50,9 @@ public sealed class OperationsApiTests
     [Fact]
     public async Task Past_the_pending_request_limit_a_node_answers_resource_exhausted()
     {
-        await using var cluster = await TestCluster.StartAsync(3, s => s with { MaxPendingRequests = 4, RequestTimeout = TimeSpan.FromSeconds(3) });
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { MaxPendingRequests = 4, RequestTimeout = TimeSpan.FromSeconds(3) }, inMemoryPeers: true);
         var leader = await cluster.WaitForLeaderAsync();
-        var names = cluster.Settings.Select(s => s.NodeId).ToArray();
-        cluster.Host(leader).Node.CutOff(names.Where((_, i) => i != leader).ToArray());
+        cluster.Network.Isolate(cluster.MemberId(leader));
 
         // Four writes wait for a quorum that cannot answer; the fifth finds the node full.
         var client = cluster.Client(leader);

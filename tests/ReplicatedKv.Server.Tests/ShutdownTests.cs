@@ -8,18 +8,11 @@ public sealed class ShutdownTests
     [Fact]
     public async Task A_graceful_stop_lets_requests_in_flight_finish()
     {
-        await using var cluster = await TestCluster.StartAsync(3, s => s with { ShutdownTimeout = TimeSpan.FromSeconds(20), RequestTimeout = TimeSpan.FromSeconds(15) });
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { ShutdownTimeout = TimeSpan.FromSeconds(20), RequestTimeout = TimeSpan.FromSeconds(15) }, inMemoryPeers: true);
         var leader = await cluster.WaitForLeaderAsync();
-        var names = cluster.Settings.Select(s => s.NodeId).ToArray();
-        var others = names.Where((_, i) => i != leader).ToArray();
-
         // Hold writes in flight: the leader cannot reach a quorum, so nothing it takes can finish yet.
         var node = cluster.Host(leader).Node;
-        node.CutOff(others);
-        foreach (var other in Enumerable.Range(0, 3).Where(i => i != leader))
-        {
-            cluster.Host(other).Node.CutOff(names[leader]);
-        }
+        cluster.Network.Isolate(cluster.MemberId(leader));
 
         var client = cluster.Client(leader);
         var writes = Enumerable.Range(0, 20).Select(i => client.SetAsync(new SetRequest
@@ -40,11 +33,7 @@ public sealed class ShutdownTests
         stopping.IsCompleted.Should().BeFalse("requests are still in flight");
 
         // The partition heals while the node drains: its writes reach a quorum and are answered before it exits.
-        node.Heal();
-        foreach (var other in Enumerable.Range(0, 3).Where(i => i != leader))
-        {
-            cluster.Host(other).Node.Heal();
-        }
+        cluster.Network.Heal();
 
         var results = await Task.WhenAll(writes);
         results.Should().OnlyContain(r => r.Version > 0);

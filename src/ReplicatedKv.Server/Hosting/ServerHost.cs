@@ -37,7 +37,16 @@ public sealed class ServerHost : IAsyncDisposable
     public KvNode Node { get; }
 
     /// <summary>Opens the node's storage and starts serving. Throws if the data directory cannot be trusted.</summary>
-    public static async Task<ServerHost> StartAsync(ServerSettings settings, Action<LoggerConfiguration>? configureLogging = null, CancellationToken cancellationToken = default)
+    /// <param name="settings">The node's settings.</param>
+    /// <param name="configureLogging">Extra logging configuration (tests add sinks).</param>
+    /// <param name="peerTransportFactory">
+    /// For tests only: builds the node's outbound peer transport (see <see cref="KvNode.OpenAsync"/>) so its peers
+    /// can run over an in-memory network. Null, as the executable always passes, means gRPC links to the peers.
+    /// The peer port and its gRPC service are served either way.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<ServerHost> StartAsync(ServerSettings settings, Action<LoggerConfiguration>? configureLogging = null,
+        Func<ClusterMembers, IPeerInbox, IPeerTransport>? peerTransportFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -70,7 +79,7 @@ public sealed class ServerHost : IAsyncDisposable
         KvNode node;
         try
         {
-            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, cancellationToken: cancellationToken).ConfigureAwait(false);
+            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch
         {

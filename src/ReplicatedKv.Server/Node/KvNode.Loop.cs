@@ -151,11 +151,6 @@ public sealed partial class KvNode
 
     private void HandlePeerBatch(int from, Wire.PeerBatch batch)
     {
-        if (IsCutOff(from))
-        {
-            return;
-        }
-
         foreach (var message in batch.Messages)
         {
             if (RoutingWireCodec.FromWire(from, message) is { } routing)
@@ -200,13 +195,7 @@ public sealed partial class KvNode
         }
     }
 
-    private void SendToPeer(int to, Wire.PeerMessage message)
-    {
-        if (_links.TryGetValue(to, out var link) && !IsCutOff(to))
-        {
-            link.Send(message);
-        }
-    }
+    private void SendToPeer(int to, Wire.PeerMessage message) => _transport.Send(to, message);
 
     private void OnSoftState(SoftState soft)
     {

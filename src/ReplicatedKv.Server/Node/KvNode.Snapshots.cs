@@ -56,7 +56,7 @@ public sealed partial class KvNode
 
     private void StartSnapshotTransfer(int peer)
     {
-        if (!_links.TryGetValue(peer, out var link) || !_snapshotTransfers.Add(peer))
+        if (peer == _members.SelfId || peer < 1 || peer > _members.Count || !_snapshotTransfers.Add(peer))
         {
             return;
         }
@@ -74,7 +74,7 @@ public sealed partial class KvNode
         {
             try
             {
-                await link.SendSnapshotAsync(slot, _storage.Snapshots.ReadChunksAsync(slot, 1 << 20, _stop.Token), _stop.Token).ConfigureAwait(false);
+                await _transport.SendSnapshotAsync(peer, slot, _storage.Snapshots.ReadChunksAsync(slot, 1 << 20, _stop.Token), _stop.Token).ConfigureAwait(false);
                 LogSnapshotSent(_logger, slot, _members.NameOf(peer));
             }
             catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or InvalidOperationException)

@@ -75,7 +75,7 @@ public sealed partial class KvNode
                 NodeId = _members.NameOf(id),
                 PeerUrl = _members.PeerUrlOf(id).ToString().TrimEnd('/'),
                 ClientUrl = _members.ClientUrlOf(id) ?? "",
-                Reachable = _links[id].Reachable,
+                Reachable = _transport.IsReachable(id),
                 DecidedSlot = peerDecided,
                 Lag = peerDecided >= 0 ? Math.Max(0, replica.DecidedIndex - peerDecided) : -1,
                 LastHeardMs = _core.TicksSinceHeard(id) is long ticks ? (long)(ticks * _settings.TickInterval.TotalMilliseconds) : -1,

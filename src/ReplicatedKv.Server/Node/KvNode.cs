@@ -15,7 +15,7 @@ namespace ReplicatedKv.Server.Node;
 
 /// <summary>
 /// The shell around one node core (<see cref="NodeCore.NodeCore"/>): it owns the input queue, the ticker, storage,
-/// the peer links, admission limits, snapshot files, metrics and the published view, and decides nothing. The
+/// the peer transport, admission limits, snapshot files, metrics and the published view, and decides nothing. The
 /// core decides where every request goes and when it is answered; <see cref="ReadyProcessor"/> carries out its
 /// effects in the durability order (persist, then send what depended on it, then apply, then answer). One loop
 /// thread owns the core, so nothing here needs a lock.
@@ -30,7 +30,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private readonly NodeCore.NodeCore _core;
     private readonly ReadyProcessor _processor;
     private readonly NodeMetrics _metrics;
-    private readonly Dictionary<int, PeerLink> _links = [];
+    private readonly IPeerTransport _transport;
     private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly CancellationTokenSource _stop = new();
@@ -44,7 +44,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private int _disposed;
 
     private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers,
-        NodeMetrics metrics, TimeProvider time)
+        NodeMetrics metrics, TimeProvider time, Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory)
     {
         _settings = settings;
         _members = members;
@@ -57,16 +57,13 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             storage.State,
             stateMachine);
         _processor = new ReadyProcessor(_core, new LoopHost(this));
-        var linkOptions = new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge };
-        foreach (var id in members.Ids)
-        {
-            if (id != members.SelfId)
-            {
-                _links[id] = new PeerLink(members, id, settings.AdvertiseClientUrl, linkOptions, loggers.CreateLogger("ReplicatedKv.PeerLink"), time);
-            }
-        }
-
-        metrics.TrackPeers(_links.Values.Select(link => (members.NameOf(link.Peer), (Func<bool>)(() => link.Reachable))).ToArray());
+        _transport = transportFactory is null
+            ? new GrpcPeerTransport(members, settings.AdvertiseClientUrl, new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge }, loggers, time)
+            : transportFactory(members, this);
+        metrics.TrackPeers(members.Ids
+            .Where(id => id != members.SelfId)
+            .Select(id => (members.NameOf(id), (Func<bool>)(() => _transport.IsReachable(id))))
+            .ToArray());
         PublishMetrics();
     }
 
@@ -85,8 +82,18 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     /// Opens the data directory, restores the state machine, and builds the replica. Does not start the loop.
     /// The node records into <paramref name="metrics"/> but does not own it.
     /// </summary>
+    /// <param name="settings">The node's settings.</param>
+    /// <param name="loggers">Where the node, its storage and its transport log.</param>
+    /// <param name="metrics">Where the node records its measurements.</param>
+    /// <param name="time">The clock; the system clock if null.</param>
+    /// <param name="transportFactory">
+    /// Builds the node's outbound peer transport from its members and its inbox (the node itself); the node owns
+    /// and disposes what it returns. Null, as in production, means a <see cref="GrpcPeerTransport"/> to every
+    /// other member. It exists so tests can run peers over an in-memory network (InMemoryPeerNetwork).
+    /// </param>
+    /// <param name="cancellationToken">Cancels restoring the state machine.</param>
     public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, NodeMetrics metrics, TimeProvider? time = null,
-        CancellationToken cancellationToken = default)
+        Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -112,7 +119,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 }
             }
 
-            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System);
+            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System, transportFactory);
         }
         catch
         {
@@ -277,16 +284,13 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    // The loop already logged why it died; shutting down must still release links and storage.
+                    // The loop already logged why it died; shutting down must still release the transport and storage.
                     LogDisposeAfterFailure(_logger, ex.GetType().Name);
                 }
             }
         }
 
-        foreach (var link in _links.Values)
-        {
-            await link.DisposeAsync().ConfigureAwait(false);
-        }
+        await _transport.DisposeAsync().ConfigureAwait(false);
 
         var stopping = new ObjectDisposedException(nameof(KvNode), "the node is shutting down");
         FailQueuedInputs(stopping);

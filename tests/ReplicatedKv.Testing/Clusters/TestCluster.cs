@@ -3,23 +3,37 @@ using Grpc.Net.Client;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Hosting;
 using ReplicatedKv.Server.Settings;
+using ReplicatedKv.Testing.Transport;
+using ReplicatedKv.Transport;
+using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Testing.Clusters;
 
 /// <summary>
 /// A cluster of real rkv-server hosts in this process, each with its own loopback ports and data directory.
-/// Nodes can be stopped (abruptly: the host is torn down without draining), wiped and restarted.
+/// Nodes can be stopped (abruptly: the host is torn down without draining), wiped and restarted. Peers talk over
+/// gRPC on their peer ports, or, when started with <c>inMemoryPeers</c>, over one shared
+/// <see cref="InMemoryPeerNetwork"/> (<see cref="Network"/>) that tests partition; clients use gRPC either way.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly ServerHost?[] _hosts;
     private readonly GrpcChannel[] _channels;
     private readonly string _root;
+    private readonly InMemoryPeerNetwork? _network;
+    private readonly ClusterMembers[] _members;
 
-    private TestCluster(ServerSettings[] settings, string root)
+    private TestCluster(ServerSettings[] settings, string root, bool inMemoryPeers)
     {
         Settings = settings;
         _root = root;
+        _members = settings.Select(s => ClusterMembers.Parse(s.ClusterId, s.NodeId, s.Peers)).ToArray();
+        if (inMemoryPeers)
+        {
+            var names = _members[0];
+            _network = new InMemoryPeerNetwork(names.Count, names.ClusterId, names.NameOf);
+        }
+
         _hosts = new ServerHost?[settings.Length];
         _channels = settings.Select(s => GrpcChannel.ForAddress(s.AdvertiseClientUrl)).ToArray();
     }
@@ -32,7 +46,8 @@ public sealed class TestCluster : IAsyncDisposable
     /// <param name="size">Number of nodes.</param>
     /// <param name="adjust">Changes to each node's settings.</param>
     /// <param name="withAdminPorts">Also give each node an HTTP/1.1 admin port (/healthz, /readyz, /metrics): <see cref="AdminUrl"/>.</param>
-    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false)
+    /// <param name="inMemoryPeers">Carry peer messages over one shared <see cref="InMemoryPeerNetwork"/> (<see cref="Network"/>) instead of gRPC.</param>
+    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false, bool inMemoryPeers = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         var ports = FreePorts(3 * size);
@@ -60,10 +75,16 @@ public sealed class TestCluster : IAsyncDisposable
             settings[i] = adjust?.Invoke(s) ?? s;
         }
 
-        var cluster = new TestCluster(settings, root);
+        var cluster = new TestCluster(settings, root, inMemoryPeers);
         await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartNodeAsync));
         return cluster;
     }
+
+    /// <summary>The network the peers talk over; only for a cluster started with <c>inMemoryPeers</c>.</summary>
+    public InMemoryPeerNetwork Network => _network ?? throw new InvalidOperationException("started without inMemoryPeers");
+
+    /// <summary>The member id of node <paramref name="node"/> (an index here), as <see cref="Network"/> names it.</summary>
+    public int MemberId(int node) => _members[node].SelfId;
 
     public bool IsRunning(int node) => _hosts[node] is not null;
 
@@ -77,7 +98,11 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task StartNodeAsync(int node)
     {
-        _hosts[node] = await ServerHost.StartAsync(Settings[node]);
+        var settings = Settings[node];
+        _hosts[node] = _network is { } network
+            ? await ServerHost.StartAsync(settings, peerTransportFactory: (members, inbox) =>
+                network.Connect(members.SelfId, new ClientUrlRecordingInbox(members, inbox), settings.AdvertiseClientUrl))
+            : await ServerHost.StartAsync(settings);
     }
 
     public async Task StopNodeAsync(int node)
@@ -169,4 +194,20 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     public static int[] FreePorts(int count) => Ports.FreePorts.Pick(count);
+
+    /// <summary>
+    /// Learns each sender's client URL from its batches before handing them on, as the gRPC peer service does for
+    /// the node, so leader hints work over the in-memory network too.
+    /// </summary>
+    private sealed class ClientUrlRecordingInbox(ClusterMembers members, IPeerInbox inner) : IPeerInbox
+    {
+        public void Deliver(int from, Wire.PeerBatch batch)
+        {
+            members.RecordClientUrl(from, batch.FromClientUrl);
+            inner.Deliver(from, batch);
+        }
+
+        public Task InstallSnapshotAsync(int from, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken) =>
+            inner.InstallSnapshotAsync(from, slot, chunks, cancellationToken);
+    }
 }
