@@ -42,18 +42,18 @@ public sealed class GrpcPeerTransport : IPeerTransport
 
     private bool Disposed => Volatile.Read(ref _disposed) != 0;
 
-    public void Send(int to, Wire.PeerMessage message)
+    public void Send(int peer, Wire.PeerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!Disposed && _links.TryGetValue(to, out var link))
+        if (!Disposed && _links.TryGetValue(peer, out var link))
         {
-            link.Send(Address(message, to));
+            link.Send(Address(message, peer));
         }
     }
 
     public bool IsReachable(int peer) => !Disposed && _links.TryGetValue(peer, out var link) && link.Reachable;
 
-    public Task SendSnapshotAsync(int to, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
+    public Task SendSnapshotAsync(int peer, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         if (Disposed)
@@ -61,9 +61,9 @@ public sealed class GrpcPeerTransport : IPeerTransport
             return Task.FromException(new ObjectDisposedException(nameof(GrpcPeerTransport)));
         }
 
-        if (!_links.TryGetValue(to, out var link))
+        if (!_links.TryGetValue(peer, out var link))
         {
-            return Task.FromException(new ArgumentOutOfRangeException(nameof(to), to, "not another member of this cluster"));
+            return Task.FromException(new ArgumentOutOfRangeException(nameof(peer), peer, "not another member of this cluster"));
         }
 
         return link.SendSnapshotAsync(slot, chunks, cancellationToken);

@@ -31,12 +31,12 @@ namespace ReplicatedKv.Transport;
 public interface IPeerTransport : IAsyncDisposable
 {
     /// <summary>
-    /// Queues <paramref name="message"/> for member <paramref name="to"/>; one-way, never blocks, never throws
+    /// Queues <paramref name="message"/> for member <paramref name="peer"/>; one-way, never blocks, never throws
     /// for an unreachable or unknown peer (the message is dropped). The transport takes the message over and
-    /// sets its <see cref="Wire.PeerMessage.To"/> to <paramref name="to"/> (copying it first if it is already
+    /// sets its <see cref="Wire.PeerMessage.To"/> to <paramref name="peer"/> (copying it first if it is already
     /// addressed to another member, so one instance may be sent to several peers); do not change it afterwards.
     /// </summary>
-    void Send(int to, Wire.PeerMessage message);
+    void Send(int peer, Wire.PeerMessage message);
 
     /// <summary>
     /// True while messages to <paramref name="peer"/> are being carried: its link is up (for gRPC, the stream is
@@ -45,11 +45,11 @@ public interface IPeerTransport : IAsyncDisposable
     bool IsReachable(int peer);
 
     /// <summary>
-    /// Streams a snapshot through <paramref name="slot"/> to member <paramref name="to"/>, chunk by chunk in
+    /// Streams a snapshot through <paramref name="slot"/> to member <paramref name="peer"/>, chunk by chunk in
     /// order; completes once the receiver's <see cref="IPeerInbox.InstallSnapshotAsync"/> returned (the snapshot
     /// is durable there). Fails with <see cref="Grpc.Core.RpcException"/> when the peer cannot be reached
     /// (<see cref="Grpc.Core.StatusCode.Unavailable"/>) or refuses the snapshot (the status it threw), and with
     /// the exception of <paramref name="chunks"/> if reading them fails.
     /// </summary>
-    Task SendSnapshotAsync(int to, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken);
+    Task SendSnapshotAsync(int peer, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken);
 }

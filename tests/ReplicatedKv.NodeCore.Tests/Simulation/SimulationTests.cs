@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+#if RKV_FAULT_INJECTION
 using ReplicatedKv.Consensus;
+#endif
 using ReplicatedKv.Testing.Simulation;
 using Xunit.Abstractions;
 

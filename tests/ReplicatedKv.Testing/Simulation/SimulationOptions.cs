@@ -1,4 +1,7 @@
+#if RKV_FAULT_INJECTION
 using ReplicatedKv.Consensus;
+#endif
+
 namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>One simulated run: everything but the seed, which picks all the rest of the randomness.</summary>

@@ -36,17 +36,17 @@ internal sealed class InMemoryPeerTransport : IPeerTransport
 
     private bool IsAlive => !_disposed && _network.IsCurrent(this);
 
-    public void Send(int to, Wire.PeerMessage message)
+    public void Send(int peer, Wire.PeerMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (_disposed || to == NodeId || !_network.IsMember(to))
+        if (_disposed || peer == NodeId || !_network.IsMember(peer))
         {
             return;
         }
 
         // Addressed like the gRPC path addresses it, and copied as the wire would copy it.
-        var sent = GrpcPeerTransport.Address(message, to).Clone();
-        if (_network.Route(NodeId, to) is not { } target)
+        var sent = GrpcPeerTransport.Address(message, peer).Clone();
+        if (_network.Route(NodeId, peer) is not { } target)
         {
             _network.CountDropped();
             return;
@@ -60,10 +60,10 @@ internal sealed class InMemoryPeerTransport : IPeerTransport
                 return;
             }
 
-            if (!_links.TryGetValue(to, out link!))
+            if (!_links.TryGetValue(peer, out link!))
             {
-                link = new OutLink(this, to);
-                _links[to] = link;
+                link = new OutLink(this, peer);
+                _links[peer] = link;
             }
         }
 
@@ -72,17 +72,17 @@ internal sealed class InMemoryPeerTransport : IPeerTransport
 
     public bool IsReachable(int peer) => !_disposed && peer != NodeId && _network.IsMember(peer) && _network.Route(NodeId, peer) is not null;
 
-    public async Task SendSnapshotAsync(int to, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
+    public async Task SendSnapshotAsync(int peer, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (to == NodeId || !_network.IsMember(to))
+        if (peer == NodeId || !_network.IsMember(peer))
         {
-            throw new ArgumentOutOfRangeException(nameof(to), to, "not another member of this cluster");
+            throw new ArgumentOutOfRangeException(nameof(peer), peer, "not another member of this cluster");
         }
 
         // A snapshot is a call: it needs both directions.
-        var target = Reach(to) ?? throw Unavailable(to);
+        var target = Reach(peer) ?? throw Unavailable(peer);
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token, target.Stopping);
         var relay = new SnapshotRelay(this, target, chunks);
         Exception? refusal = null;
@@ -113,7 +113,7 @@ internal sealed class InMemoryPeerTransport : IPeerTransport
 
         if (relay.LinkLost || _disposed || !target.IsAlive)
         {
-            throw Unavailable(to);
+            throw Unavailable(peer);
         }
 
         switch (refusal)
