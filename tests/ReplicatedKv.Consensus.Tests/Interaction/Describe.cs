@@ -1,10 +1,15 @@
+using System.Globalization;
 using System.Text;
+using ReplicatedKv.NodeCore;
+using ReplicatedKv.StateMachine;
+using ReplicatedKv.Testing.Simulation;
 
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 /// <summary>
 /// Renders protocol values as the short text the golden files show: one line per message, entries as
-/// <c>slot@ballot:commands</c>, commands as their ASCII text, a no-op batch as <c>noop</c>.
+/// <c>slot@ballot:commands</c>, a client write as the key it sets (<c>key=value</c> when the value is not empty),
+/// a no-op batch as <c>noop</c>.
 /// </summary>
 internal static class Describe
 {
@@ -28,19 +33,32 @@ internal static class Describe
         _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, "unknown message type"),
     };
 
+    public static string Routing(RoutingMessage message) => message switch
+    {
+        ForwardWrites m => $"{m.From}->{m.To} ForwardWrites [{Commands(m.Commands)}]",
+        ForwardRefused m => $"{m.From}->{m.To} ForwardRefused [{Commands(m.Commands)}]{(m.Overloaded ? " overloaded" : string.Empty)}" +
+                            $"{(m.MaybeDecided ? " maybe-decided" : string.Empty)}",
+        ReadIndexRequest m => $"{m.From}->{m.To} ReadIndexRequest id={m.ReadId}",
+        ReadIndexReply m => $"{m.From}->{m.To} ReadIndexReply id={m.ReadId} {(m.NotLeader ? "not-leader" : $"index={m.Index}")}",
+        _ => throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name, "unknown routing message"),
+    };
+
     public static string Envelope(Envelope envelope) => envelope switch
     {
         MessageEnvelope e => Message(e.Message),
-        SnapshotEnvelope e => $"{e.From}->{e.To} Snapshot slot={e.Snapshot.Slot} applied=[{AppliedSlots(e.Snapshot.AppliedSlots)}]",
+        RoutingEnvelope e => Routing(e.Message),
+        SnapshotEnvelope e => $"{e.From}->{e.To} Snapshot slot={e.Snapshot.Slot} applied=[{AppliedSlots(e.Snapshot.Values)}]",
         _ => throw new ArgumentOutOfRangeException(nameof(envelope), envelope.GetType().Name, "unknown envelope"),
     };
 
     /// <summary>
-    /// The Ready of <paramref name="nodeId"/>, in the order the host contract handles it: messages to send
-    /// at once, writes, messages that wait for the writes, slots to apply, then answers to clients.
+    /// The Ready of <paramref name="nodeId"/>, in the order <see cref="ReadyProcessor"/> handles it: messages to send
+    /// at once (consensus, then routing), writes, messages that wait for the writes, slots to apply, then what the
+    /// replica tells the node core about reads and dropped proposals.
     /// </summary>
-    public static IEnumerable<string> Ready(int nodeId, Ready ready)
+    public static IEnumerable<string> Ready(int nodeId, NodeReady nodeReady)
     {
+        var ready = nodeReady.Consensus;
         yield return $"Ready MustSync={Bool(ready.MustSync)}:";
         if (ready.SoftState is { } soft)
         {
@@ -48,6 +66,11 @@ internal static class Describe
         }
 
         foreach (var line in Section("Messages:", ready.Messages.Select(Message)))
+        {
+            yield return line;
+        }
+
+        foreach (var line in Section("Routing:", nodeReady.RoutingMessages.Select(Routing)))
         {
             yield return line;
         }
@@ -112,13 +135,36 @@ internal static class Describe
 
     public static string Commands(IEnumerable<ReadOnlyMemory<byte>> commands) => string.Join(',', commands.Select(Command));
 
-    public static string Command(ReadOnlyMemory<byte> command) => Encoding.ASCII.GetString(command.Span);
+    /// <summary>A logged client command: a set as its key (and value when there is one), a remove as <c>-key</c>.</summary>
+    public static string Command(ReadOnlyMemory<byte> envelope)
+    {
+        if (!EnvelopedCommands.TryDecode(envelope, out var command))
+        {
+            return "undecodable";
+        }
 
-    /// <summary>Applied slots as <c>1:a,b 2:noop</c>, so a no-op slot stays visible.</summary>
-    public static string AppliedSlots(IEnumerable<AppliedSlot> slots) =>
-        string.Join(' ', slots.Select(slot => $"{slot.Slot}:{(slot.Commands.Count == 0 ? "noop" : string.Join(',', slot.Commands))}"));
+        if (command.Kind == CommandKind.Remove)
+        {
+            return "-" + command.Key;
+        }
 
-    public static string Leader(int? leaderId) => leaderId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+        return command.Value.IsEmpty ? command.Key : $"{command.Key}={Encoding.UTF8.GetString(command.Value.Span)}";
+    }
+
+    /// <summary>Applied slots (index 0 is slot 1) as <c>1:a,b 2:noop</c>, so a no-op slot stays visible.</summary>
+    public static string AppliedSlots(IEnumerable<SlotValue> slots) =>
+        string.Join(' ', slots.Select((value, i) => $"{i + 1}:{Value(value)}"));
+
+    /// <summary>How a caller's request ended, as the node that took it answers.</summary>
+    public static string Answer(int nodeId, Answer answer) => $"{nodeId} answers caller {answer.Caller}: " + answer.Kind switch
+    {
+        AnswerKind.WriteApplied => $"write {answer.Write.Status} version={answer.Write.Version}",
+        AnswerKind.ReadServed when answer.Read.Found => $"read found version={answer.Read.Version}",
+        AnswerKind.ReadServed => "read not found",
+        _ => $"{answer.Kind} ({answer.Reason})",
+    };
+
+    public static string Leader(int? leaderId) => leaderId?.ToString(CultureInfo.InvariantCulture) ?? "none";
 
     private static string Route(PeerMessage m) => $"{m.From}->{m.To}";
 

@@ -1,3 +1,5 @@
+using ReplicatedKv.NodeCore;
+
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 internal sealed partial class InteractionEnv
@@ -20,7 +22,7 @@ internal sealed partial class InteractionEnv
         var members = Enumerable.Range(1, count).ToArray();
         foreach (var id in members)
         {
-            var config = new ReplicaConfig
+            var replica = new ReplicaConfig
             {
                 NodeId = id,
                 Members = members,
@@ -33,10 +35,10 @@ internal sealed partial class InteractionEnv
                 RejoinMode = ParseRejoinMode(command.NamedString("rejoin", "bootstrap")),
                 RejoinQuarantineTicks = command.NamedInt("quarantine", 20),
             };
-            _nodes[id] = new InteractionNode(config);
+            _nodes[id] = new InteractionNode(new NodeCoreConfig { Replica = replica, Incarnation = 0 }, this);
         }
 
-        var sample = _nodes[1].Config;
+        var sample = _nodes[1].Config.Replica;
         var join = sample.RejoinMode == RejoinMode.Bootstrap ? string.Empty : $" rejoin={Describe.RejoinMode(sample.RejoinMode)} quarantine={sample.RejoinQuarantineTicks}";
         Write($"nodes {string.Join(',', members)}: election={sample.ElectionTicks} heartbeat={sample.HeartbeatTicks} " +
               $"window={sample.Window} batch={sample.MaxBatchCommands} slots-ahead={sample.MaxSlotsAhead}{join}");

@@ -6,23 +6,17 @@ internal sealed partial class InteractionEnv
     private readonly Dictionary<long, string> _firstAppliedValue = [];
 
     /// <summary>
-    /// Applies a slot to a node's state machine and checks agreement across the whole run, so a golden file
+    /// Checks a slot a node is about to apply against every earlier application in the run, so a golden file
     /// can never record a trace in which two nodes applied different values at one slot.
     /// </summary>
-    private void Apply(InteractionNode node, AppliedSlot slot)
+    private void CheckAgreement(InteractionNode node, long slot, SlotValue value)
     {
-        CheckAgreement(node, slot);
-        node.Apply(slot);
-    }
-
-    private void CheckAgreement(InteractionNode node, AppliedSlot slot)
-    {
-        var value = string.Join(',', slot.Commands);
-        if (!_firstAppliedValue.TryAdd(slot.Slot, value) && _firstAppliedValue[slot.Slot] != value)
+        var text = Describe.Value(value);
+        if (!_firstAppliedValue.TryAdd(slot, text) && _firstAppliedValue[slot] != text)
         {
             throw new InvalidOperationException(
-                $"agreement violated: node {node.Id} applied [{value}] at slot {slot.Slot}, " +
-                $"another node applied [{_firstAppliedValue[slot.Slot]}]");
+                $"agreement violated: node {node.Id} applied [{text}] at slot {slot}, " +
+                $"another node applied [{_firstAppliedValue[slot]}]");
         }
     }
 }

@@ -3,7 +3,7 @@ namespace ReplicatedKv.Consensus.Tests.Interaction;
 internal sealed partial class InteractionEnv
 {
     /// <summary>
-    /// <c>crash ID</c>: the process dies. Its disk survives; the replica and the state machine do not.
+    /// <c>crash ID</c>: the process dies. Its disk survives; the node core (replica, state machine, callers) does not.
     /// Messages it already sent stay in flight; messages to it are dropped until it restarts.
     /// </summary>
     private void Crash(DataDrivenCommand command)
@@ -19,8 +19,8 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// <c>restart ID [rejoin=MODE]</c>: rebuilds the replica from its disk through <see cref="PersistentState"/> and
-    /// the state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
+    /// <c>restart ID [rejoin=MODE]</c>: rebuilds the node core from its disk: the replica through
+    /// <see cref="PersistentState"/>, the state machine from the disk's snapshot. The replica then hands the decided slots after the snapshot
     /// out again, so the next Ready re-applies them. <c>rejoin=</c> changes what the node is told an empty disk
     /// means (bootstrap, rejoin or probe), as an operator restarting it with another flag would.
     /// </summary>
@@ -37,8 +37,8 @@ internal sealed partial class InteractionEnv
         var join = command.NamedString("rejoin", string.Empty);
         Write($"{node.Id} restarting from disk: {Describe.HardState(disk.HardState)} snapshot={disk.Snapshot.Slot} " +
               $"entries={Describe.Entries(disk.Entries)}{(join.Length == 0 ? string.Empty : $" rejoin={join}")}");
-        node.Restart(join.Length == 0 ? null : ParseRejoinMode(join));
-        Write($"{node.Id} is {Describe.SoftState(node.RunningReplica.SoftState)}");
+        node.Restart(this, join.Length == 0 ? null : ParseRejoinMode(join));
+        Write($"{node.Id} is {Describe.SoftState(node.RunningCore.Replica.SoftState)}");
     }
 
     /// <summary><c>wipe ID</c>: the crashed node's data directory is lost: its disk is empty from now on.</summary>

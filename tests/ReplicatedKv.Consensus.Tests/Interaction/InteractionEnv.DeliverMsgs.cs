@@ -8,7 +8,7 @@ internal sealed partial class InteractionEnv
     /// <c>deliver-msgs [ID...] [drop=ID,...]</c>: delivers the queued messages addressed to the given nodes
     /// (to every node when none are given), each recipient in id order and each one's messages in the order
     /// they were sent. Messages to a <c>drop=</c> node are thrown away instead, as are messages to or from an
-    /// isolated node and messages to a crashed one. Replies produced now stay in the replicas until their
+    /// isolated node and messages to a crashed one. Replies produced now stay in the node cores until their
     /// next process-ready.
     /// </summary>
     private void DeliverMsgs(DataDrivenCommand command)
@@ -71,18 +71,24 @@ internal sealed partial class InteractionEnv
         switch (envelope)
         {
             case MessageEnvelope { Message: var message }:
-                var result = node.RunningReplica.Step(message);
-                if (result != PaxosReplica.StepResult.Handled)
-                {
-                    Write($"  ignored: {result}");
-                }
-
+                WriteIgnored(node.RunningCore.Step(message));
+                break;
+            case RoutingEnvelope { Message: var routing }:
+                WriteIgnored(node.RunningCore.Step(routing));
                 break;
             case SnapshotEnvelope snapshot:
                 InstallSnapshot(node, snapshot);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(envelope), envelope.GetType().Name, "unknown envelope");
+        }
+    }
+
+    private void WriteIgnored(PaxosReplica.StepResult result)
+    {
+        if (result != PaxosReplica.StepResult.Handled)
+        {
+            Write($"  ignored: {result}");
         }
     }
 }

@@ -12,7 +12,7 @@ internal sealed partial class InteractionEnv
         var node = Node(command.PositionalInt(0));
         var disk = node.Disk;
         Write(Describe.HardState(disk.HardState));
-        Write($"snapshot through {disk.Snapshot.Slot}: [{Describe.AppliedSlots(disk.Snapshot.AppliedSlots)}]");
+        Write($"snapshot through {disk.Snapshot.Slot}: [{Describe.AppliedSlots(disk.Snapshot.Values)}]");
         Write($"entries: {Describe.Entries(disk.Entries)}");
         Write(node.IsUp
             ? $"applied through {node.AppliedIndex}: [{Describe.AppliedSlots(node.Applied)}]"

@@ -3,9 +3,10 @@ namespace ReplicatedKv.Consensus.Tests.Interaction;
 internal sealed partial class InteractionEnv
 {
     /// <summary>
-    /// <c>process-ready ID...</c>: each node handles one Ready exactly as the host contract says: queue
-    /// Messages, write Entries then HardState to its disk, queue MessagesAfterPersist, apply Decided, start
-    /// snapshot transfers, then Advance. Messages only enter the network queue here; deliver-msgs moves them.
+    /// <c>process-ready ID...</c>: each node handles one Ready through <see cref="NodeCore.ReadyProcessor"/>, the one
+    /// the server and the simulator use: queue Messages and routing messages, write Entries then HardState to its
+    /// disk, queue MessagesAfterPersist, apply Decided and answer callers, start snapshot transfers. Messages only
+    /// enter the network queue here; deliver-msgs moves them.
     /// </summary>
     private void ProcessReady(DataDrivenCommand command)
     {
@@ -20,37 +21,30 @@ internal sealed partial class InteractionEnv
     {
         Write($"> {node.Id} handling Ready");
         using var _ = Indent();
-        if (node.Replica is not { } replica)
+        if (node.Processor is not { } processor)
         {
             Write($"{node.Id} is down");
             return;
         }
 
-        if (!replica.HasReady)
+        // The two halves let the trace show the Ready as it was handed out, between sending and persisting.
+        if (processor.Begin() is not { } ready)
         {
             Write("no Ready");
             return;
         }
 
-        var ready = replica.GetReady();
         foreach (var line in Describe.Ready(node.Id, ready))
         {
             Write(line);
         }
 
-        _network.AddRange(ready.Messages.Select(m => new MessageEnvelope(m)));
-        node.Disk.Write(ready.Entries, ready.HardState);
-        _network.AddRange(ready.MessagesAfterPersist.Select(m => new MessageEnvelope(m)));
-        foreach (var entry in ready.Decided)
+        foreach (var entry in ready.Consensus.Decided)
         {
-            Apply(node, new AppliedSlot(entry.Slot, entry.Value.Commands.Select(Describe.Command).ToArray()));
+            CheckAgreement(node, entry.Slot, entry.Value);
+            node.Apply(entry);
         }
 
-        foreach (var peer in ready.SnapshotRequests)
-        {
-            StartSnapshotTransfer(node, peer);
-        }
-
-        replica.Advance();
+        processor.Finish(ready);
     }
 }

@@ -1,15 +1,21 @@
+using ReplicatedKv.NodeCore;
+
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 internal sealed partial class InteractionEnv
 {
     /// <summary>
-    /// <c>read-index ID REQID</c>: asks the node for a linearizable read point. The answer arrives later as a
-    /// ReadState in a Ready; a follower refuses at once with NotLeader.
+    /// <c>read-index ID KEY</c>: a linearizable read of KEY submitted to the node core. At its next Ready the core asks
+    /// for a read index (every read taken since its last Ready shares one): the leader's replica directly, a
+    /// follower's leader with a ReadIndexRequest. The answer comes once the node applied through the index.
     /// </summary>
     private void ReadIndex(DataDrivenCommand command)
     {
         command.Expect(2, 2);
-        var replica = Node(command.PositionalInt(0)).RunningReplica;
-        WriteOutcome(replica, replica.ReadIndex(command.PositionalInt(1)));
+        var core = Node(command.PositionalInt(0)).RunningCore;
+        var key = command.Positional[1];
+        var caller = ++_nextCaller;
+        core.SubmitRead(caller, key, ReadKind.Get, linearizable: true);
+        Write($"caller {caller}: read {key}");
     }
 }

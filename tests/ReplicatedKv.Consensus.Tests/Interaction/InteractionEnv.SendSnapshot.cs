@@ -1,3 +1,5 @@
+using ReplicatedKv.Testing.Simulation;
+
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 internal sealed partial class InteractionEnv
@@ -33,27 +35,28 @@ internal sealed partial class InteractionEnv
     }
 
     /// <summary>
-    /// The receiving host installs the snapshot as a real host does: it asks the replica whether the snapshot
-    /// is ahead of what it decided, restores its state machine and disk, then tells the replica.
+    /// The receiving host installs the snapshot as a real host does: it asks the node core whether the snapshot
+    /// is ahead of what it decided, stores it on disk, then hands the core the state machine restored from it.
     /// </summary>
     private void InstallSnapshot(InteractionNode node, SnapshotEnvelope envelope)
     {
-        var replica = node.RunningReplica;
+        var core = node.RunningCore;
+        var replica = core.Replica;
         var snapshot = envelope.Snapshot;
-        if (!replica.WantsSnapshot(snapshot.Slot))
+        if (!core.WantsSnapshot(snapshot.Slot))
         {
             Write($"  {node.Id} ignored the snapshot: decided={replica.DecidedIndex} role={replica.Role}");
             return;
         }
 
-        foreach (var slot in snapshot.AppliedSlots.Where(s => s.Slot > node.AppliedIndex))
+        for (var slot = node.AppliedIndex + 1; slot <= snapshot.Slot; slot++)
         {
-            CheckAgreement(node, slot);
+            CheckAgreement(node, slot, snapshot.Values[(int)slot - 1]);
         }
 
         node.Disk.SaveSnapshot(snapshot);
-        node.RestoreStateMachine(snapshot);
-        replica.InstallSnapshot(snapshot.Slot);
+        node.RestoreApplied(snapshot);
+        core.InstallSnapshot(snapshot.Slot, EnvelopedCommands.RestoreTable(snapshot.Values));
         Write($"  {node.Id} installed the snapshot: decided={replica.DecidedIndex} first={replica.FirstSlot} last={replica.LastSlot}");
     }
 }

@@ -19,7 +19,7 @@ internal sealed partial class InteractionEnv
         for (var round = 0; round < MaxStabilizeRounds; round++)
         {
             var busy = false;
-            foreach (var node in nodes.Where(n => n.Replica is { HasReady: true }))
+            foreach (var node in nodes.Where(n => n.Core is { HasReady: true }))
             {
                 ProcessReadyOf(node);
                 busy = true;

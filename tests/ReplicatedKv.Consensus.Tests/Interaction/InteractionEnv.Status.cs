@@ -12,7 +12,7 @@ internal sealed partial class InteractionEnv
         command.Expect(0, int.MaxValue);
         foreach (var node in NodesOrAll(command.PositionalInts()))
         {
-            if (node.Replica is not { } r)
+            if (node.Core?.Replica is not { } r)
             {
                 Write($"{node.Id}: down");
                 continue;

@@ -2,15 +2,15 @@ namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 internal sealed partial class InteractionEnv
 {
-    /// <summary><c>tick ID [n]</c>: advances the node's logical clock n times (default 1).</summary>
+    /// <summary><c>tick ID [n]</c>: advances the node core's logical clock n times (default 1).</summary>
     private void Tick(DataDrivenCommand command)
     {
         command.Expect(1, 2);
-        var replica = Node(command.PositionalInt(0)).RunningReplica;
+        var core = Node(command.PositionalInt(0)).RunningCore;
         var times = command.Positional.Count > 1 ? command.PositionalInt(1) : 1;
         for (var i = 0; i < times; i++)
         {
-            replica.Tick();
+            core.Tick();
         }
     }
 
@@ -19,9 +19,9 @@ internal sealed partial class InteractionEnv
     {
         command.Expect(1, 1);
         var node = Node(command.PositionalInt(0));
-        for (var i = 0; i < node.Config.HeartbeatTicks; i++)
+        for (var i = 0; i < node.Config.Replica.HeartbeatTicks; i++)
         {
-            node.RunningReplica.Tick();
+            node.RunningCore.Tick();
         }
     }
 }

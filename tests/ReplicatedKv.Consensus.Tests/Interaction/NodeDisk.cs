@@ -1,10 +1,12 @@
+using ReplicatedKv.Testing.Simulation;
+
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 /// <summary>
 /// What survives a crash of one node: the acceptor's hard state, the accepted entries (a later write to a
 /// slot replaces the earlier one) and the newest state-machine snapshot.
 /// </summary>
-internal sealed class NodeDisk
+internal sealed class NodeDisk : IDiskTwin
 {
     private readonly SortedDictionary<long, LogEntry> _entries = [];
 
@@ -14,15 +16,16 @@ internal sealed class NodeDisk
 
     public IEnumerable<LogEntry> Entries => _entries.Values;
 
-    /// <summary>Entries first, then the hard state: the order the Ready contract asks for.</summary>
-    public void Write(IReadOnlyList<LogEntry> entries, HardState? hardState)
+    /// <summary>Entries first, then the hard state: the order the Ready contract asks for. Every write is durable at once.</summary>
+    public void Persist(Ready ready)
     {
-        foreach (var entry in entries)
+        ArgumentNullException.ThrowIfNull(ready);
+        foreach (var entry in ready.Entries)
         {
             _entries[entry.Slot] = entry;
         }
 
-        if (hardState is { } state)
+        if (ready.HardState is { } state)
         {
             HardState = state;
         }

@@ -1,13 +1,10 @@
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
-/// <summary>The commands of one applied slot, as text (a no-op slot has none).</summary>
-internal sealed record AppliedSlot(long Slot, IReadOnlyList<string> Commands);
-
 /// <summary>
-/// The state machine as of <see cref="Slot"/>: here simply every applied slot in order, which is all a
-/// test needs to check that a snapshot carries exactly the decided history.
+/// The state machine as of <see cref="Slot"/>: the decided value of every slot through it, in order (index 0 is
+/// slot 1). Enough to rebuild the node core's table, and to check that a snapshot carries exactly the decided history.
 /// </summary>
-internal sealed record StateSnapshot(long Slot, IReadOnlyList<AppliedSlot> AppliedSlots)
+internal sealed record StateSnapshot(long Slot, IReadOnlyList<SlotValue> Values)
 {
-    public static StateSnapshot Empty { get; } = new(0, Array.Empty<AppliedSlot>());
+    public static StateSnapshot Empty { get; } = new(0, Array.Empty<SlotValue>());
 }

@@ -36,6 +36,7 @@ internal sealed class ClusterSimulator
     private readonly bool _pipelinedHosts;
     private readonly double _stateLossShare;
     private readonly int _maxMessageAge;
+    private readonly SimNetwork _networkTwin;
     private long _now;
     private long _clock;
     private long _nextCaller;
@@ -47,6 +48,7 @@ internal sealed class ClusterSimulator
         _options = options;
         _seed = seed;
         _random = new SimRandom(seed);
+        _networkTwin = new SimNetwork(this);
         _dropRate = _random.Next(0, 20) / 100.0;
         _duplicateRate = _random.Next(0, 10) / 100.0;
         _maxDelay = _random.Next(0, 5);
@@ -329,6 +331,18 @@ internal sealed class ClusterSimulator
         var ready = node.Pending;
         node.Pending = null;
         var wasVoting = node.Core!.Replica.IsVoter;
+
+        // The slots this Ready applies are checked before the processor persists and applies them.
+        foreach (var entry in ready.Consensus.Decided)
+        {
+            CheckDecided(node, entry);
+        }
+
+        if (ready.Consensus.SoftState is { Role: Role.Leader })
+        {
+            Elections++;
+        }
+
         node.Processor!.Finish(ready);
         if (!wasVoting && node.Core.Replica.IsVoter)
         {
@@ -616,7 +630,7 @@ internal sealed class ClusterSimulator
         node.Disk.SnapshotValues = snapshot.Values;
         node.Disk.TrimBelowSnapshot();
         node.Applied = [.. snapshot.Values];
-        core.InstallSnapshot(snapshot.Slot, TableFrom(snapshot.Values));
+        core.InstallSnapshot(snapshot.Slot, EnvelopedCommands.RestoreTable(snapshot.Values));
         return PaxosReplica.StepResult.Handled;
     }
 
@@ -702,28 +716,9 @@ internal sealed class ClusterSimulator
 
     private void Start(SimNode node)
     {
-        node.Core = new NodeCore.NodeCore(node.Config, node.Disk.ToPersistentState(), TableFrom(node.Disk.SnapshotValues));
-        node.Processor = new ReadyProcessor(node.Core, new SimHost(this, node));
+        node.Core = new NodeCore.NodeCore(node.Config, node.Disk.ToPersistentState(), EnvelopedCommands.RestoreTable(node.Disk.SnapshotValues));
+        node.Processor = new ReadyProcessor(node.Core, new TwinHost(node.Id, node.Disk, _networkTwin));
         node.Applied = [.. node.Disk.SnapshotValues];
-    }
-
-    /// <summary>The state machine a snapshot of these decided values restores to: every slot applied in order.</summary>
-    private static KeyValueStateMachine TableFrom(IReadOnlyList<SlotValue> values)
-    {
-        var table = new KeyValueStateMachine();
-        var commands = new List<ReadOnlyMemory<byte>>();
-        for (var i = 0; i < values.Count; i++)
-        {
-            commands.Clear();
-            foreach (var envelope in values[i].Commands)
-            {
-                commands.Add(CommandEnvelope.Unwrap(envelope, out _, out _, out _));
-            }
-
-            table.Apply(i + 1, commands);
-        }
-
-        return table;
     }
 
     private void ChangePartitions()
@@ -776,48 +771,32 @@ internal sealed class ClusterSimulator
         value.IsNoOp ? "no-op" : "[" + string.Join(",", value.Commands.Select(Describe)) + "]";
 
     private static string Describe(ReadOnlyMemory<byte> envelope) =>
-        CommandCodec.TryDecode(CommandEnvelope.Unwrap(envelope, out _, out _, out _).Span, out var command) ? Describe(command) : "undecodable";
+        EnvelopedCommands.TryDecode(envelope, out var command) ? Describe(command) : "undecodable";
 
     private static string Describe(in KvCommand command) =>
         $"{command.Kind} {command.Key}={Encoding.UTF8.GetString(command.Value.Span)} {command.RequestId?.ToString() ?? "-"}";
 
-    /// <summary>The simulator's world for one node's Ready processor: its disk twin and the simulated network.</summary>
-    private sealed class SimHost(ClusterSimulator simulator, SimNode node) : INodeHost
+    /// <summary>The simulated network as every node's <see cref="TwinHost"/> sees it (each node's disk is its own <see cref="SimDisk"/>).</summary>
+    private sealed class SimNetwork(ClusterSimulator simulator) : INetworkTwin
     {
         public void Send(PeerMessage message) => simulator.Send(message.From, message.To, message, null, null);
 
         public void Send(RoutingMessage message) => simulator.Send(message.From, message.To, null, message, null);
 
-        public void Persist(Ready ready)
+        public void SendSnapshot(int from, int to)
         {
-            node.Disk.Persist(ready);
-            foreach (var entry in ready.Decided)
+            var disk = simulator._nodes[from].Disk;
+            if (disk.SnapshotSlot > 0)
             {
-                simulator.CheckDecided(node, entry);
+                simulator.Send(from, to, null, null, new SimSnapshot(disk.SnapshotSlot, disk.SnapshotValues));
             }
         }
 
-        public void OnSoftStateChanged(SoftState state)
-        {
-            if (state.Role == Role.Leader)
-            {
-                simulator.Elections++;
-            }
-        }
-
-        public void Answer(IReadOnlyList<Answer> answers)
+        public void Answer(int node, IReadOnlyList<Answer> answers)
         {
             foreach (var answer in answers)
             {
-                simulator.OnAnswer(node, answer);
-            }
-        }
-
-        public void SendSnapshot(int peer)
-        {
-            if (node.Disk.SnapshotSlot > 0)
-            {
-                simulator.Send(node.Id, peer, null, null, new SimSnapshot(node.Disk.SnapshotSlot, node.Disk.SnapshotValues));
+                simulator.OnAnswer(simulator._nodes[node], answer);
             }
         }
     }

@@ -5,7 +5,7 @@ namespace ReplicatedKv.Testing.Simulation;
 /// What survives a crash of one simulated node: the writes of every Ready confirmed durable, and the newest
 /// snapshot (its slot and the decided values it reflects, standing in for the state machine).
 /// </summary>
-internal sealed class SimDisk
+internal sealed class SimDisk : IDiskTwin
 {
     public HardState HardState { get; set; }
 
