@@ -3,8 +3,9 @@ using System.Text;
 namespace ReplicatedKv.Consensus.Tests.Interaction;
 
 /// <summary>
-/// A hand-driven cluster for golden tests: N replicas, a disk and a state machine per node, and one queue
-/// of in-flight messages. Nothing happens unless a command says so, which is what lets a test file pin down
+/// A hand-driven cluster for golden tests: N node cores (replica and state machine), a disk per node, and one
+/// queue of in-flight messages and snapshots. Each node's Ready goes through the one ReadyProcessor, with the
+/// <see cref="Testing.Simulation.TwinHost"/> the simulator uses too. Nothing happens unless a command says so, which is what lets a test file pin down
 /// the exact interleaving it wants to show. Each command lives in its own <c>InteractionEnv.*.cs</c> file.
 /// </summary>
 internal sealed partial class InteractionEnv
