@@ -36,6 +36,8 @@ public sealed class SettingsTests
     [InlineData("--client-url", "ftp://x", "invalid setting --client-url (RKV_CLIENT_URL): 'ftp://x' is not a listen address like http://0.0.0.0:7001")]
     [InlineData("--initial-cluster-state", "maybe", "invalid setting --initial-cluster-state (RKV_INITIAL_CLUSTER_STATE): 'maybe' is not one of auto, new, existing")]
     [InlineData("--log-format", "xml", "invalid setting --log-format (RKV_LOG_FORMAT): 'xml' is not one of text, json")]
+    [InlineData("--max-client-connections", "0", "invalid setting --max-client-connections (RKV_MAX_CLIENT_CONNECTIONS): 0 is outside 1..1000000")]
+    [InlineData("--request-headers-timeout", "soon", "invalid setting --request-headers-timeout (RKV_REQUEST_HEADERS_TIMEOUT): 'soon' is not a duration like 250ms, 5s or 2m")]
     [InlineData("--bogus", "1", "unknown flag --bogus (see --help)")]
     public void A_bad_setting_is_refused_in_one_line_naming_it(string flag, string value, string message)
     {

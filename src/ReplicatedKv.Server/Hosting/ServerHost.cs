@@ -1,5 +1,6 @@
 using System.Net;
 using Grpc.HealthCheck;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ReplicatedKv.Server.Api;
 using ReplicatedKv.Server.Metrics;
@@ -19,6 +20,7 @@ namespace ReplicatedKv.Server.Hosting;
 public sealed class ServerHost : IAsyncDisposable
 {
     private const string PeerPathPrefix = "/replicatedkv.peer.v1.PeerLink";
+    private const int AdminConnections = 64;
 
     private readonly NodeMetrics _metrics;
 
@@ -57,7 +59,8 @@ public sealed class ServerHost : IAsyncDisposable
             configureLogging?.Invoke(logging);
         }, preserveStaticLogger: true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-        ConfigureKestrel(builder, settings);
+        var metrics = new NodeMetrics();
+        ConfigureKestrel(builder, settings, new ConnectionLimits(metrics.Meter));
 
         var clientMessageLimit = settings.MaxValueBytes + settings.MaxKeyBytes + (1 << 20);
         builder.Services.AddGrpc(o =>
@@ -75,7 +78,6 @@ public sealed class ServerHost : IAsyncDisposable
 
         // The node is opened before the host starts so a bad data directory fails the start, not the first request.
         var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);
-        var metrics = new NodeMetrics();
         KvNode node;
         try
         {
@@ -158,26 +160,35 @@ public sealed class ServerHost : IAsyncDisposable
         _metrics.Dispose();
     }
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings)
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings, ConnectionLimits limits)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // gRPC needs HTTP/2; without TLS there is no protocol negotiation, so these ports speak only HTTP/2.
-            Listen(kestrel, settings.ClientUrl, HttpProtocols.Http2);
-            Listen(kestrel, settings.PeerUrl, HttpProtocols.Http2);
+            Listen(kestrel, settings.ClientUrl, HttpProtocols.Http2, limits.For("client", settings.MaxClientConnections));
+            Listen(kestrel, settings.PeerUrl, HttpProtocols.Http2, limits.For("peer", settings.MaxPeerConnections));
             if (settings.AdminUrl is { } admin)
             {
-                Listen(kestrel, admin, HttpProtocols.Http1);
+                // Probes and scrapes: a handful of connections at a time is all this port ever needs.
+                Listen(kestrel, admin, HttpProtocols.Http1, limits.For("admin", AdminConnections));
             }
 
+            // A connection that sends nothing, or trickles its headers, is closed instead of holding a descriptor forever.
+            kestrel.Limits.KeepAliveTimeout = settings.IdleConnectionTimeout;
+            kestrel.Limits.RequestHeadersTimeout = settings.RequestHeadersTimeout;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
             kestrel.AddServerHeader = false;
         });
     }
 
-    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols)
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, Func<ConnectionDelegate, ConnectionDelegate> limit)
     {
-        void Configure(ListenOptions o) => o.Protocols = protocols;
+        void Configure(ListenOptions o)
+        {
+            o.Protocols = protocols;
+            o.Use(limit);
+        }
+
         if (url.Host is "localhost")
         {
             kestrel.ListenLocalhost(url.Port, Configure);

@@ -77,6 +77,18 @@ public sealed record ServerSettings
 
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>Connections the client port keeps open at once; more are closed as soon as they are accepted.</summary>
+    public int MaxClientConnections { get; init; } = 4096;
+
+    /// <summary>Connections the peer port keeps open at once; members need a few each, so this bounds strangers.</summary>
+    public int MaxPeerConnections { get; init; } = 128;
+
+    /// <summary>A connection with no request in progress for this long is closed (Kestrel's keep-alive timeout).</summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A client must send a request's headers within this time, or its connection is closed.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

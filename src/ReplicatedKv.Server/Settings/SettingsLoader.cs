@@ -17,7 +17,7 @@ public static class SettingsLoader
         "initial-cluster-state", "tick-interval", "max-message-age", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
-        "config",
+        "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "config",
     ];
 
     public static string Usage { get; } = BuildUsage();
@@ -103,6 +103,10 @@ public static class SettingsLoader
             LogFormat = r.OneOf("log-format", "text", "text", "json"),
             LogLevel = r.OneOf("log-level", "Information", "Verbose", "Debug", "Information", "Warning", "Error", "Fatal"),
             ShutdownTimeout = r.Duration("shutdown-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            MaxClientConnections = r.Int("max-client-connections", 4096, 1, 1_000_000),
+            MaxPeerConnections = r.Int("max-peer-connections", 128, 4, 100_000),
+            IdleConnectionTimeout = r.Duration("idle-connection-timeout", TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
+            RequestHeadersTimeout = r.Duration("request-headers-timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
         };
 
         if (settings.HeartbeatTicks >= settings.ElectionTicks)
