@@ -193,6 +193,13 @@ public sealed partial class NodeCore
         }
     }
 
+    /// <summary>
+    /// A read whose index this node has already applied can be answered now. A follower's read index often comes
+    /// back after the slot it names was applied; without this the read would wait for the next unrelated Ready
+    /// (in practice a heartbeat).
+    /// </summary>
+    private bool HasServableReads => _awaitingApply.TryPeek(out _, out var index) && index <= _stateMachine.AppliedSlot;
+
     private void ServeAppliedReads()
     {
         while (_awaitingApply.TryPeek(out var batch, out var index) && index <= _stateMachine.AppliedSlot)

@@ -137,7 +137,7 @@ public sealed partial class NodeCore
     /// <summary>True when <see cref="GetReady"/> has something for the host.</summary>
     public bool HasReady =>
         _outstanding is null &&
-        (_replica.HasReady || _routingOut.Count > 0 || _answers.Count > 0 || HasRoutingWork);
+        (_replica.HasReady || _routingOut.Count > 0 || _answers.Count > 0 || HasRoutingWork || HasServableReads);
 
     /// <summary>
     /// Routes everything submitted since the last round (one proposal, one forward, one read round: this is where
