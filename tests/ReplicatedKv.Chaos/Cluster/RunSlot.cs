@@ -91,6 +91,12 @@ internal sealed partial class RunSlot : IDisposable
             {
                 // Another run took it between the check and the create.
             }
+            catch (DirectoryNotFoundException)
+            {
+                // The last run to finish removed the empty folder after this one made it: make it again, try again.
+                Directory.CreateDirectory(directory);
+                i--;
+            }
         }
 
         throw new InvalidOperationException($"all {MaxNumber} run numbers in {directory} are taken by live runs");
@@ -101,6 +107,16 @@ internal sealed partial class RunSlot : IDisposable
         lock (_lock)
         {
             File.Delete(_file);
+        }
+
+        // The last run out removes the folder, so a run without root leaves nothing in the temp folder.
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(_file)!);
+        }
+        catch (IOException)
+        {
+            // Another run's claim is still in it (or it is already gone).
         }
     }
 
