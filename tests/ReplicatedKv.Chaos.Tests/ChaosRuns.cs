@@ -8,14 +8,14 @@ namespace ReplicatedKv.Chaos.Tests;
 /// Runs one scenario the way <c>rkv-chaos run</c> does. CHAOS_SECONDS sets how long faults are injected (default 60;
 /// the crash-in-fsync run takes half); CHAOS_SEED fixes the seed (default: a new one per run, printed on failure
 /// with the command that replays it); CHAOS_ARTIFACTS sets where runs keep their folders (default: the temp folder,
-/// where a run that passed leaves nothing; a failed one keeps its folder for a person to look at).
+/// one folder per user, where a run that passed leaves nothing; a failed one keeps its folder for a person to look at).
 /// </summary>
 internal static class ChaosRuns
 {
     public static int Seconds => Environment.GetEnvironmentVariable("CHAOS_SECONDS") is { } text &&
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 60;
 
-    public static string ArtifactsRoot => Environment.GetEnvironmentVariable("CHAOS_ARTIFACTS") ?? Path.Combine(Path.GetTempPath(), "rkv-chaos-tests");
+    public static string ArtifactsRoot => Environment.GetEnvironmentVariable("CHAOS_ARTIFACTS") ?? Path.Combine(Path.GetTempPath(), "rkv-chaos-tests-" + Environment.UserName);
 
     public static async Task<(RunReport Report, string Output)> RunAsync(ScenarioKind scenario, int seconds, int nodes = 3, NetworkChoice network = NetworkChoice.Auto)
     {

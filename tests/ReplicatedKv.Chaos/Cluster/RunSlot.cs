@@ -35,9 +35,13 @@ internal sealed partial class RunSlot : IDisposable
         }
     }
 
+    /// <summary>
+    /// Claims a number in /run/rkv-chaos as root (namespaces are machine-wide), else in a folder of this user's in the
+    /// temp folder: without root a run makes nothing machine-wide, and another user's folder could not be written.
+    /// </summary>
     public static async Task<RunSlot> ClaimAsync(TextWriter log)
     {
-        var directory = Directory.Exists("/run") && Environment.IsPrivilegedProcess ? "/run/rkv-chaos" : Path.Combine(Path.GetTempPath(), "rkv-chaos-runs");
+        var directory = Directory.Exists("/run") && Environment.IsPrivilegedProcess ? "/run/rkv-chaos" : Path.Combine(Path.GetTempPath(), "rkv-chaos-runs-" + Environment.UserName);
         Directory.CreateDirectory(directory);
         var live = new HashSet<int>();
         foreach (var file in Directory.GetFiles(directory))
