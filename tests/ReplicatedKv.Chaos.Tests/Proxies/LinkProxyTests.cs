@@ -76,6 +76,22 @@ public sealed class LinkProxyTests
     }
 
     [Fact]
+    public async Task Disposing_ends_live_connections_and_stops_listening()
+    {
+        var node = Listen();
+        var proxy = new LinkProxy(PortOf(node));
+        using var peer = await ConnectAsync(proxy.Port);
+        using var accepted = await AcceptAsync(node);
+
+        await proxy.DisposeAsync();
+
+        (await EndsAsync(peer)).Should().BeTrue();
+        (await EndsAsync(accepted)).Should().BeTrue();
+        await FluentActions.Awaiting(() => ConnectAsync(proxy.Port)).Should().ThrowAsync<SocketException>("nothing listens there any more");
+        node.Stop();
+    }
+
+    [Fact]
     public async Task A_link_whose_node_is_down_resets_the_connection()
     {
         var node = Listen();
