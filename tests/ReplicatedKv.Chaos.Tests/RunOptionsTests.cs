@@ -1,3 +1,4 @@
+using ReplicatedKv.Chaos.Cluster;
 using ReplicatedKv.Chaos.Scenarios;
 
 namespace ReplicatedKv.Chaos.Tests;
@@ -18,6 +19,28 @@ public sealed class RunOptionsTests
     }
 
     [Theory]
+    [InlineData("--netns")]
+    [InlineData("--proxy")]
+    [InlineData("--loopback")]
+    public void A_network_flag_is_kept_in_the_replay_command(string flag)
+    {
+        var options = RunOptions.Parse(["--scenario", "lost-disk-unsafe-partition", flag], out _)!;
+
+        var again = RunOptions.Parse(options.ReplayCommand.Split(' ').SkipWhile(a => a != "--").Skip(2).ToArray(), out _)!;
+
+        again.Network.Should().Be(options.Network).And.NotBe(NetworkChoice.Auto);
+        again.Scenario.Should().Be(ScenarioKind.LostDiskUnsafePartition);
+    }
+
+    [Fact]
+    public void Without_a_network_flag_the_run_picks_one()
+    {
+        RunOptions.Parse(["--scenario", "partition"], out _)!.Network.Should().Be(NetworkChoice.Auto);
+    }
+
+    [Theory]
+    [InlineData("--proxy", "--loopback")]
+    [InlineData("--netns", "--proxy")]
     [InlineData("--scenario", "flood")]
     [InlineData("--nodes", "4")]
     [InlineData("--seconds", "0")]

@@ -38,7 +38,6 @@ internal sealed class ChaosCluster : IAsyncDisposable
     public static ChaosCluster Create(ClusterNetwork network, ServerBinary binary, string folder, NodeSettings settings, TextWriter log)
     {
         var addresses = network.Nodes;
-        var peers = string.Join(',', addresses.Select(a => $"{a.Id}={a.PeerUrl}"));
         var clusterId = "rkv-chaos-" + network.Slot.Number.ToString(CultureInfo.InvariantCulture);
         var nodes = addresses.Select(a => new ChaosNode(a, Path.Combine(folder, a.Id), network.LaunchPrefix(a.Index), binary,
         [
@@ -47,11 +46,18 @@ internal sealed class ChaosCluster : IAsyncDisposable
             "--peer-url", a.PeerUrl.ToString().TrimEnd('/'),
             "--admin-url", a.AdminUrl.ToString().TrimEnd('/'),
             "--advertise-client-url", a.ClientUrl.ToString().TrimEnd('/'),
-            "--peers", peers,
+            "--peers", PeersFor(network, a.Index),
             "--cluster-id", clusterId,
             .. settings.Flags(),
         ])).ToArray();
         return new ChaosCluster(network, nodes, settings, log);
+    }
+
+    /// <summary>Node <paramref name="node"/>'s <c>--peers</c>: every member by the URL the network gives it for that member.</summary>
+    public static string PeersFor(ClusterNetwork network, int node)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return string.Join(',', network.Nodes.Select(a => $"{a.Id}={network.PeerUrlFor(node, a.Index).ToString().TrimEnd('/')}"));
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ internal sealed class ChaosNode
         Address = address;
         Folder = folder;
         DataDir = Path.Combine(folder, "data");
+        TempDir = Path.Combine(folder, "tmp");
         LogPath = Path.Combine(folder, "node.log");
         _commandLine = [.. launchPrefix, "sh", "-c", LaunchScript, "sh", binary.DotnetHost, binary.ServerDll, .. serverFlags, "--data-dir", DataDir];
     }
@@ -32,6 +33,9 @@ internal sealed class ChaosNode
     public string Folder { get; }
 
     public string DataDir { get; }
+
+    /// <summary>The node's TMPDIR, inside its folder: the runtime's diagnostics socket (and anything else temporary) goes away with the run.</summary>
+    public string TempDir { get; }
 
     public string LogPath { get; }
 
@@ -58,6 +62,7 @@ internal sealed class ChaosNode
         }
 
         Directory.CreateDirectory(DataDir);
+        Directory.CreateDirectory(TempDir);
         Starts++;
         File.AppendAllText(LogPath, string.Create(CultureInfo.InvariantCulture,
             $"==== rkv-chaos: start {Starts} of {Id} at {DateTime.UtcNow:O} {string.Join(' ', extraFlags)}\n"));
@@ -75,6 +80,9 @@ internal sealed class ChaosNode
         }
 
         start.Environment["RKV_CHAOS_LOG"] = LogPath;
+
+        // .NET puts a dotnet-diagnostic-{pid}-socket in TMPDIR and only removes it on a clean exit; nodes die by kill -9.
+        start.Environment["TMPDIR"] = TempDir;
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

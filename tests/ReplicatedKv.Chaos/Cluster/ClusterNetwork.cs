@@ -2,7 +2,8 @@ namespace ReplicatedKv.Chaos.Cluster;
 
 /// <summary>
 /// Where the nodes live on the network and how they are cut apart: one network namespace per node behind a bridge
-/// (<see cref="NamespaceNetwork"/>), or, without root, loopback ports with no partitions (<see cref="LoopbackNetwork"/>).
+/// (<see cref="NamespaceNetwork"/>, root), loopback ports with a TCP proxy per directed peer link
+/// (<see cref="ProxyNetwork"/>, no root), or plain loopback ports with no partitions (<see cref="LoopbackNetwork"/>).
 /// </summary>
 internal abstract class ClusterNetwork : IAsyncDisposable
 {
@@ -22,6 +23,13 @@ internal abstract class ClusterNetwork : IAsyncDisposable
     /// <summary>One line for the summary: what kind of network this is (and, for loopback, why).</summary>
     public abstract string Description { get; }
 
+    /// <summary>
+    /// The URL node <paramref name="from"/> is given for peer <paramref name="to"/> in its <c>--peers</c>: the peer's
+    /// own address, unless the network puts something in between. Each node may get a different string for the
+    /// same member; the server only dials these URLs and never compares them across nodes.
+    /// </summary>
+    public virtual Uri PeerUrlFor(int from, int to) => Nodes[to].PeerUrl;
+
     /// <summary>What goes before the server command line to run it on node <paramref name="node"/>'s network.</summary>
     public abstract IReadOnlyList<string> LaunchPrefix(int node);
 
@@ -37,15 +45,25 @@ internal abstract class ClusterNetwork : IAsyncDisposable
     }
 
     /// <summary>
-    /// Network namespaces when this process may make them (root, working <c>ip netns</c>, nft installed or
-    /// installable) unless <paramref name="loopback"/> asks otherwise; else loopback, saying why in <see cref="Description"/>.
+    /// What <paramref name="choice"/> asks for. <see cref="NetworkChoice.Auto"/>: network namespaces when this process
+    /// may make them (root, working <c>ip netns</c>, nft installed or installable), else proxies, saying why in
+    /// <see cref="Description"/>. Throws <see cref="InvalidOperationException"/> when namespaces were demanded and
+    /// cannot be made.
     /// </summary>
-    public static async Task<ClusterNetwork> CreateAsync(int nodes, bool loopback, TextWriter log)
+    public static async Task<ClusterNetwork> CreateAsync(int nodes, NetworkChoice choice, TextWriter log)
     {
         var slot = await RunSlot.ClaimAsync(log).ConfigureAwait(false);
         try
         {
-            var problem = loopback ? "--loopback asked for it" : await NamespaceNetwork.WhyUnavailableAsync(log).ConfigureAwait(false);
+            switch (choice)
+            {
+                case NetworkChoice.Loopback:
+                    return LoopbackNetwork.Create(slot, nodes, "--loopback asked for it");
+                case NetworkChoice.Proxies:
+                    return ProxyNetwork.Create(slot, nodes, "--proxy asked for it");
+            }
+
+            var problem = await NamespaceNetwork.WhyUnavailableAsync(log).ConfigureAwait(false);
             if (problem is null)
             {
                 try
@@ -59,7 +77,9 @@ internal abstract class ClusterNetwork : IAsyncDisposable
                 }
             }
 
-            return LoopbackNetwork.Create(slot, nodes, problem);
+            return choice == NetworkChoice.Namespaces
+                ? throw new InvalidOperationException("--netns asked for network namespaces, and this run cannot make them: " + problem)
+                : ProxyNetwork.Create(slot, nodes, "no network namespaces: " + problem);
         }
         catch
         {

@@ -20,17 +20,19 @@ internal sealed class LoopbackNetwork : ClusterNetwork
 
     public override string Description => $"loopback 127.0.0.1, no partitions possible ({_why})";
 
-    public static LoopbackNetwork Create(RunSlot slot, int nodes, string why)
+    public static LoopbackNetwork Create(RunSlot slot, int nodes, string why) => new(slot, PickAddresses(nodes), why);
+
+    /// <summary>Client, peer and admin ports for each node on 127.0.0.1, all free right now.</summary>
+    public static IReadOnlyList<NodeAddress> PickAddresses(int nodes)
     {
         var ports = FreePorts.Pick(nodes * 3);
-        var addresses = Enumerable.Range(0, nodes)
+        return Enumerable.Range(0, nodes)
             .Select(i => new NodeAddress(i, "127.0.0.1", ports[i * 3], ports[(i * 3) + 1], ports[(i * 3) + 2]))
             .ToArray();
-        return new LoopbackNetwork(slot, addresses, why);
     }
 
     public override IReadOnlyList<string> LaunchPrefix(int node) => [];
 
     public override Task CutAsync(IReadOnlyCollection<LinkCut> cuts) =>
-        cuts.Count == 0 ? Task.CompletedTask : throw new NotSupportedException($"partitions need network namespaces: {_why}");
+        cuts.Count == 0 ? Task.CompletedTask : throw new NotSupportedException($"partitions need namespaces or proxies, not plain loopback: {_why}");
 }

@@ -35,9 +35,13 @@ internal sealed partial class RunSlot : IDisposable
         }
     }
 
+    /// <summary>
+    /// Claims a number in /run/rkv-chaos as root (namespaces are machine-wide), else in a folder of this user's in the
+    /// temp folder: without root a run makes nothing machine-wide, and another user's folder could not be written.
+    /// </summary>
     public static async Task<RunSlot> ClaimAsync(TextWriter log)
     {
-        var directory = Directory.Exists("/run") && Environment.IsPrivilegedProcess ? "/run/rkv-chaos" : Path.Combine(Path.GetTempPath(), "rkv-chaos-runs");
+        var directory = Directory.Exists("/run") && Environment.IsPrivilegedProcess ? "/run/rkv-chaos" : Path.Combine(Path.GetTempPath(), "rkv-chaos-runs-" + Environment.UserName);
         Directory.CreateDirectory(directory);
         var live = new HashSet<int>();
         foreach (var file in Directory.GetFiles(directory))
@@ -91,6 +95,12 @@ internal sealed partial class RunSlot : IDisposable
             {
                 // Another run took it between the check and the create.
             }
+            catch (DirectoryNotFoundException)
+            {
+                // The last run to finish removed the empty folder after this one made it: make it again, try again.
+                Directory.CreateDirectory(directory);
+                i--;
+            }
         }
 
         throw new InvalidOperationException($"all {MaxNumber} run numbers in {directory} are taken by live runs");
@@ -101,6 +111,16 @@ internal sealed partial class RunSlot : IDisposable
         lock (_lock)
         {
             File.Delete(_file);
+        }
+
+        // The last run out removes the folder, so a run without root leaves nothing in the temp folder.
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(_file)!);
+        }
+        catch (IOException)
+        {
+            // Another run's claim is still in it (or it is already gone).
         }
     }
 

@@ -216,7 +216,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
     private async Task HealPartitionAsync(FaultPlan plan)
     {
         await cluster.Network.HealAsync().ConfigureAwait(false);
-        log.Event($"heal #{plan.Number}: partition rules flushed");
+        log.Event($"heal #{plan.Number}: partition healed");
     }
 
     /// <summary>Up to a minority of serving nodes: the leader first when the plan aims at it, the rest at random.</summary>

@@ -8,7 +8,7 @@ internal enum FaultKind
     /// <summary>SIGSTOP, SIGCONT when the fault ends: a node that stalls (GC, VM steal, swapped out) and comes back.</summary>
     Pause,
 
-    /// <summary>nftables rules in the node namespaces; flushed when the fault ends.</summary>
+    /// <summary>nftables rules in the node namespaces, or cut link proxies; healed when the fault ends.</summary>
     Partition,
 
     /// <summary>The wal-crash-mid-batch failpoint: the node SIGKILLs itself inside a log write, before its fsync.</summary>

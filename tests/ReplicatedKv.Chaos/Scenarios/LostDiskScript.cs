@@ -11,7 +11,10 @@ namespace ReplicatedKv.Chaos.Scenarios;
 /// the other followers acknowledge writes; then the leader and those followers die, one of them loses its data
 /// directory and is restarted with <c>--initial-cluster-state new</c> (README: unsafe on a lost disk), and the frozen
 /// followers are thawed. The new majority has never seen the writes acknowledged meanwhile, so reading every key back
-/// must expose them as lost. It relies on no bug in the store, only on its documented unsafe setting.
+/// must expose them as lost. It relies on no bug in the store, only on its documented unsafe setting. In
+/// <see cref="ScenarioKind.LostDiskUnsafePartition"/> the minority is cut off by a partition instead of frozen (and
+/// the partition healed instead of thawed): a partition that lets anything through hands the minority the writes,
+/// the new majority recovers them, and the run passes where it must fail.
 /// </summary>
 internal static class LostDiskScript
 {
@@ -24,7 +27,8 @@ internal static class LostDiskScript
         using var stopWorkload = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workload = WorkloadRunner.RunAsync(cluster.ClientUrls, new KeySpace(options.Clients), history, new WorkloadOptions(options.Clients, options.Seed),
             stopWorkload.Token);
-        List<ChaosNode> frozen, survivors;
+        var byPartition = options.Scenario == ScenarioKind.LostDiskUnsafePartition;
+        List<ChaosNode> isolated, survivors;
         ChaosNode leader;
         try
         {
@@ -33,15 +37,11 @@ internal static class LostDiskScript
                 ?? throw new InvalidOperationException("no leader to aim the lost-disk script at");
             var followers = cluster.Nodes.Where(n => n != leader).ToList();
             var minority = (cluster.Nodes.Count - 1) / 2;
-            frozen = followers.Take(minority).ToList();
+            isolated = followers.Take(minority).ToList();
             survivors = followers.Skip(minority).ToList();
-            foreach (var node in frozen)
-            {
-                node.Pause();
-            }
-
-            nemesis.Injected.Add("pause");
-            schedule.Event($"SIGSTOP {Names(frozen)}; {leader.Id} (leader) and {Names(survivors)} go on acknowledging writes");
+            await IsolateAsync(cluster, isolated, byPartition).ConfigureAwait(false);
+            nemesis.Injected.Add(byPartition ? "partition" : "pause");
+            schedule.Event($"{(byPartition ? "cut off" : "SIGSTOP")} {Names(isolated)}; {leader.Id} (leader) and {Names(survivors)} go on acknowledging writes");
             await Task.Delay(WritesWhileFrozen, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -61,23 +61,49 @@ internal static class LostDiskScript
         nemesis.Injected.Add("lost-disk");
         schedule.Event($"kill -9 {leader.Id} (leader) and {Names(survivors)}; deleted {wiped.Id}'s data directory");
 
-        // Older than --max-message-age by then: whatever the frozen nodes' sockets buffered is dropped, not learnt.
+        // Older than --max-message-age by then: whatever the isolated nodes' sockets buffered is dropped, not learnt.
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-        foreach (var node in frozen)
-        {
-            node.Resume();
-        }
-
+        await RejoinAsync(cluster, isolated, byPartition).ConfigureAwait(false);
         cluster.Start(wiped, ["--initial-cluster-state", "new"]);
-        schedule.Event($"SIGCONT {Names(frozen)}; restarted {wiped.Id} on an empty disk with --initial-cluster-state new (unsafe)");
+        schedule.Event($"{(byPartition ? "healed" : "SIGCONT")} {Names(isolated)}; restarted {wiped.Id} on an empty disk with --initial-cluster-state new (unsafe)");
         if (!await cluster.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
         {
-            report.Problems.Add($"{wiped.Id} and {Names(frozen)} did not form a cluster");
+            report.Problems.Add($"{wiped.Id} and {Names(isolated)} did not form a cluster");
             return;
         }
 
         await using var harness = new FinalReads(cluster.ClientUrls, history, clientId: options.Clients);
         await ScenarioRunner.ReadBackAsync(harness, history, options, schedule, report).ConfigureAwait(false);
+    }
+
+    private static async Task IsolateAsync(ChaosCluster cluster, List<ChaosNode> isolated, bool byPartition)
+    {
+        if (byPartition)
+        {
+            var cut = isolated.Select(n => n.Address.Index).ToArray();
+            var rest = cluster.Nodes.Select(n => n.Address.Index).Except(cut);
+            await cluster.Network.CutAsync(LinkCut.Between(cut, rest).ToArray()).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var node in isolated)
+        {
+            node.Pause();
+        }
+    }
+
+    private static async Task RejoinAsync(ChaosCluster cluster, List<ChaosNode> isolated, bool byPartition)
+    {
+        if (byPartition)
+        {
+            await cluster.Network.HealAsync().ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var node in isolated)
+        {
+            node.Resume();
+        }
     }
 
     private static string Names(IEnumerable<ChaosNode> nodes) => string.Join(", ", nodes.Select(n => n.Id));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReplicatedKv.Chaos.Cluster;
 
 namespace ReplicatedKv.Chaos.Scenarios;
 
@@ -6,8 +7,11 @@ namespace ReplicatedKv.Chaos.Scenarios;
 internal sealed record RunOptions
 {
     public const string Usage =
-        "usage: rkv-chaos run --scenario kill|pause|partition|fsync-crash|mixed|lost-disk-unsafe [--seconds N] [--nodes 3|5]\n" +
-        "                     [--seed S] [--clients C] [--artifacts DIR] [--keep-artifacts] [--loopback]\n" +
+        "usage: rkv-chaos run --scenario kill|pause|partition|fsync-crash|mixed|lost-disk-unsafe|lost-disk-unsafe-partition\n" +
+        "                     [--seconds N] [--nodes 3|5] [--seed S] [--clients C] [--artifacts DIR] [--keep-artifacts]\n" +
+        "                     [--netns | --proxy | --loopback]\n" +
+        "   network: namespaces as root, else TCP proxies; --netns namespaces or fail, --proxy proxies even as root,\n" +
+        "   --loopback no partitions\n" +
         "       rkv-chaos check HISTORY.jsonl\n" +
         "exit codes: 0 every check passed, 1 a check failed (or the run could not be made), 2 usage";
 
@@ -28,12 +32,11 @@ internal sealed record RunOptions
     /// <summary>Keep data directories, node logs and the history even when every check passed.</summary>
     public bool KeepArtifacts { get; init; }
 
-    /// <summary>Run on 127.0.0.1 even where network namespaces would work (no partitions then).</summary>
-    public bool Loopback { get; init; }
+    public NetworkChoice Network { get; init; } = NetworkChoice.Auto;
 
     /// <summary>The command that runs this schedule again.</summary>
     public string ReplayCommand => string.Create(CultureInfo.InvariantCulture,
-        $"dotnet run --project tests/ReplicatedKv.Chaos -- run --scenario {Scenario.Name()} --seed {Seed} --seconds {Seconds} --nodes {Nodes} --clients {Clients}{(Loopback ? " --loopback" : "")}");
+        $"dotnet run --project tests/ReplicatedKv.Chaos -- run --scenario {Scenario.Name()} --seed {Seed} --seconds {Seconds} --nodes {Nodes} --clients {Clients}{NetworkFlag(Network)}");
 
     /// <summary>Parses the arguments after <c>run</c>; null with <paramref name="error"/> set when they are wrong.</summary>
     public static RunOptions? Parse(IReadOnlyList<string> args, out string error)
@@ -44,9 +47,21 @@ internal sealed record RunOptions
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
-            if (flag is "--keep-artifacts" or "--loopback")
+            if (flag == "--keep-artifacts")
             {
-                options = flag == "--loopback" ? options with { Loopback = true } : options with { KeepArtifacts = true };
+                options = options with { KeepArtifacts = true };
+                continue;
+            }
+
+            if (NetworkFlags.TryGetValue(flag, out var network))
+            {
+                if (options.Network != NetworkChoice.Auto && options.Network != network)
+                {
+                    error = $"{flag} and {NetworkFlag(options.Network).Trim()} ask for different networks";
+                    return null;
+                }
+
+                options = options with { Network = network };
                 continue;
             }
 
@@ -85,6 +100,16 @@ internal sealed record RunOptions
 
         return options;
     }
+
+    private static readonly Dictionary<string, NetworkChoice> NetworkFlags = new(StringComparer.Ordinal)
+    {
+        ["--netns"] = NetworkChoice.Namespaces,
+        ["--proxy"] = NetworkChoice.Proxies,
+        ["--loopback"] = NetworkChoice.Loopback,
+    };
+
+    private static string NetworkFlag(NetworkChoice network) =>
+        NetworkFlags.FirstOrDefault(p => p.Value == network).Key is { } flag ? " " + flag : "";
 
     private static int? Number(string text, int min, int max) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n : null;

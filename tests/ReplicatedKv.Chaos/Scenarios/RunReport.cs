@@ -40,7 +40,7 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
     public bool Passed =>
         Problems.Count == 0 && UnexpectedExits.Count == 0 &&
         Linearizability is { IsLinearizable: true } && Durability is { IsLinearizable: true } &&
-        (Convergence is { Converged: true } || Options.Scenario == ScenarioKind.LostDiskUnsafe);
+        (Convergence is { Converged: true } || Options.Scenario.IsLostDisk());
 
     public string Summary()
     {

@@ -15,6 +15,12 @@ internal enum ScenarioKind
     /// <c>--initial-cluster-state new</c> (which README calls unsafe on a lost disk), so acknowledged writes vanish.
     /// </summary>
     LostDiskUnsafe,
+
+    /// <summary>
+    /// <see cref="LostDiskUnsafe"/> with the minority cut off by a partition instead of frozen: the writes are lost
+    /// only if the partition really kept them from the minority, so it shows the network's partitions work.
+    /// </summary>
+    LostDiskUnsafePartition,
 }
 
 internal static class ScenarioNames
@@ -27,6 +33,7 @@ internal static class ScenarioNames
         ["fsync-crash"] = ScenarioKind.FsyncCrash,
         ["mixed"] = ScenarioKind.Mixed,
         ["lost-disk-unsafe"] = ScenarioKind.LostDiskUnsafe,
+        ["lost-disk-unsafe-partition"] = ScenarioKind.LostDiskUnsafePartition,
     };
 
     public static IEnumerable<string> All => ByName.Keys;
@@ -47,6 +54,10 @@ internal static class ScenarioNames
             : [FaultKind.Kill, FaultKind.Pause, FaultKind.FsyncCrash],
         _ => [],
     };
+
+    public static bool NeedsPartitions(this ScenarioKind kind) => kind is ScenarioKind.Partition or ScenarioKind.LostDiskUnsafePartition;
+
+    public static bool IsLostDisk(this ScenarioKind kind) => kind is ScenarioKind.LostDiskUnsafe or ScenarioKind.LostDiskUnsafePartition;
 
     public static bool NeedsFailpoints(this ScenarioKind kind) => kind is ScenarioKind.FsyncCrash or ScenarioKind.Mixed;
 }

@@ -58,13 +58,13 @@ internal static class ScenarioRunner
         schedule.Note($"rkv-chaos run --scenario {options.Scenario.Name()} --seed {options.Seed} --seconds {options.Seconds} --nodes {options.Nodes} --clients {options.Clients}");
         schedule.Note("replay: " + options.ReplayCommand);
         var binary = ServerBinary.Locate();
-        await using var network = await ClusterNetwork.CreateAsync(options.Nodes, options.Loopback, console).ConfigureAwait(false);
+        await using var network = await ClusterNetwork.CreateAsync(options.Nodes, options.Network, console).ConfigureAwait(false);
         report.Network = network.Description;
         report.RunPrefix = network.Slot.Prefix;
         schedule.Note("network: " + network.Description);
-        if (options.Scenario == ScenarioKind.Partition && !network.CanPartition)
+        if (options.Scenario.NeedsPartitions() && !network.CanPartition)
         {
-            report.Problems.Add($"the partition scenario needs network namespaces, and this run cannot make them: {network.Description}");
+            report.Problems.Add($"the {options.Scenario.Name()} scenario needs partitions (namespaces or proxies), and this network has none: {network.Description}");
             return;
         }
 
@@ -83,7 +83,7 @@ internal static class ScenarioRunner
             schedule.Event("cluster ready: " + string.Join(", ", cluster.Nodes.Select(n => $"{n.Id} pid {n.Pid} at {n.Address.ClientUrl}")));
             var history = new HistoryRecorder(clock);
             var nemesis = new ChaosNemesis(cluster, schedule);
-            if (options.Scenario == ScenarioKind.LostDiskUnsafe)
+            if (options.Scenario.IsLostDisk())
             {
                 await LostDiskScript.RunAsync(cluster, options, history, nemesis, schedule, report, cancellationToken).ConfigureAwait(false);
             }
