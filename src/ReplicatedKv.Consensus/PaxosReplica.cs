@@ -146,6 +146,9 @@ public sealed partial class PaxosReplica
 
         /// <summary>Decided values from a replica this one neither follows nor asked (see <see cref="AcceptsDecidedValuesFrom"/>).</summary>
         Unsolicited,
+
+        /// <summary>Well-formed, but over a size or content limit (the node core's check of forwarded commands).</summary>
+        OverLimit,
     }
 
     /// <summary>Feeds one peer message in. Malformed, misaddressed or foreign messages are ignored.</summary>
