@@ -113,6 +113,15 @@ public sealed partial class PaxosReplica
         _candidacyFromSlot = _decidedIndex + 1;
         ResetElectionTimer();
 
+        // An acceptor far ahead answers the Prepare with decided values instead of a promise.
+        foreach (var member in _members)
+        {
+            if (member != NodeId)
+            {
+                _askedForDecided |= Bit(member);
+            }
+        }
+
         // The replica prepares itself like any other acceptor: its own promise counts only once durable.
         foreach (var member in _members)
         {
@@ -253,6 +262,9 @@ public sealed partial class PaxosReplica
         {
             _leaderId = ballot.NodeId;
             _leaderDecidedIndex = 0;
+
+            // Requests made under the old view are answered, if at all, by members it no longer relies on.
+            _askedForDecided = 0;
 
             // A learner asks a new leader for its fence at once rather than at its next probe tick.
             RequestFence();

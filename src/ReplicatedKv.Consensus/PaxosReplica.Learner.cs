@@ -6,6 +6,19 @@ public sealed partial class PaxosReplica
     private long _leaderDecidedIndex;
     private int _catchUpCooldown;
 
+    // Members asked for decided values (a CatchUpRequest, or a Prepare, which a far-ahead acceptor answers with a
+    // CatchUp or a snapshot) whose answer has not come yet. See AcceptsDecidedValuesFrom.
+    private ulong _askedForDecided;
+
+    /// <summary>
+    /// Whether decided values (a CatchUp, or a snapshot the host received) from <paramref name="from"/> may be
+    /// taken: only from the leader this replica follows, or in answer to a request it made. Decided values are
+    /// installed without any vote, so a faulty member sending them unasked could make this replica decide
+    /// anything; the leader and a member it asked are the ones it already trusts for them.
+    /// </summary>
+    public bool AcceptsDecidedValuesFrom(int from) =>
+        _memberIndex.ContainsKey(from) && ((from == _leaderId && from != NodeId) || (_askedForDecided & Bit(from)) != 0);
+
     /// <summary>
     /// Marks slots decided up to the leader's <paramref name="decidedIndex"/>, but only where this replica holds the
     /// value accepted under that same leader's ballot: one ballot proposes one value per slot, so such a value
@@ -13,7 +26,8 @@ public sealed partial class PaxosReplica
     /// </summary>
     private void LearnDecided(Ballot ballot, long decidedIndex)
     {
-        if (ballot != _promised || _role != Role.Follower)
+        // Only the leader this replica follows speaks for the ballot's decisions; a promised candidate does not yet.
+        if (ballot != _promised || _role != Role.Follower || _leaderId != ballot.NodeId)
         {
             return;
         }
@@ -59,6 +73,7 @@ public sealed partial class PaxosReplica
         }
 
         _catchUpCooldown = 2 * _config.HeartbeatTicks;
+        _askedForDecided |= Bit(from);
         Send(new CatchUpRequest(NodeId, from, _promised, _decidedIndex + 1));
     }
 
@@ -92,6 +107,8 @@ public sealed partial class PaxosReplica
 
     private void HandleCatchUp(CatchUp m)
     {
+        _askedForDecided &= ~Bit(m.From);
+
         // A leader's in-flight bookkeeping assumes it decides its own slots; it never needs catching up.
         if (_role == Role.Leader)
         {
@@ -149,8 +166,14 @@ public sealed partial class PaxosReplica
         (IsVoter || _phase.LearnsDurably());
 
     /// <summary>
+    /// <see cref="WantsSnapshot(long)"/> for a snapshot sent by <paramref name="from"/>: also refuses one from a
+    /// member this replica neither follows nor asked (see <see cref="AcceptsDecidedValuesFrom"/>).
+    /// </summary>
+    public bool WantsSnapshot(int from, long slot) => AcceptsDecidedValuesFrom(from) && WantsSnapshot(slot);
+
+    /// <summary>
     /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
-    /// installed (state machine restored, snapshot on disk), after <see cref="WantsSnapshot"/> said yes.
+    /// installed (state machine restored, snapshot on disk), after <see cref="WantsSnapshot(long)"/> said yes.
     /// Accepted values above the slot are kept: an acceptor must never forget what it accepted.
     /// </summary>
     public void InstallSnapshot(long slot)

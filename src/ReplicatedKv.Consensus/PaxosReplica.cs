@@ -140,6 +140,15 @@ public sealed partial class PaxosReplica
         UnknownSender,
         WrongRecipient,
         Malformed,
+
+        /// <summary>A round more than <see cref="Ballot.MaxRoundAdvance"/> past any this replica has seen (see <see cref="Ballot"/>).</summary>
+        RoundTooFar,
+
+        /// <summary>Decided values from a replica this one neither follows nor asked (see <see cref="AcceptsDecidedValuesFrom"/>).</summary>
+        Unsolicited,
+
+        /// <summary>Well-formed, but over a size or content limit (the node core's check of forwarded commands).</summary>
+        OverLimit,
     }
 
     /// <summary>Feeds one peer message in. Malformed, misaddressed or foreign messages are ignored.</summary>
@@ -159,6 +168,16 @@ public sealed partial class PaxosReplica
         if (!IsWellFormed(message))
         {
             return StepResult.Malformed;
+        }
+
+        if (HighestRoundIn(message) > Math.Max(_maxSeenRound, _promised.Round) + Ballot.MaxRoundAdvance)
+        {
+            return StepResult.RoundTooFar;
+        }
+
+        if (message is CatchUp && !AcceptsDecidedValuesFrom(message.From))
+        {
+            return StepResult.Unsolicited;
         }
 
         Dispatch(message);
@@ -296,7 +315,7 @@ public sealed partial class PaxosReplica
     private bool IsWellFormed(PeerMessage message)
     {
         // A round near long.MaxValue would overflow the next ballot; no honest replica gets there.
-        if (message.Ballot.Round < 0 || message.Ballot.Round > long.MaxValue / 4)
+        if (message.Ballot.Round < 0 || message.Ballot.Round > Ballot.MaxRound)
         {
             return false;
         }
@@ -321,6 +340,14 @@ public sealed partial class PaxosReplica
             _ => true,
         };
     }
+
+    /// <summary>The highest round a message names: its ballot's, or the promise a refusal reports if higher.</summary>
+    private static long HighestRoundIn(PeerMessage message) => message switch
+    {
+        PrePromise m => Math.Max(m.Ballot.Round, m.Promised.Round),
+        Nack m => Math.Max(m.Ballot.Round, m.Promised.Round),
+        _ => message.Ballot.Round,
+    };
 
     private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped());
 

@@ -9,8 +9,14 @@ public sealed partial class NodeCore
     public bool WantsSnapshot(long slot) => _outstanding is null && _replica.WantsSnapshot(slot);
 
     /// <summary>
+    /// <see cref="WantsSnapshot(long)"/> for a snapshot <paramref name="from"/> sends: also false unless this node
+    /// follows that member or asked it (see PaxosReplica.AcceptsDecidedValuesFrom).
+    /// </summary>
+    public bool WantsSnapshot(int from, long slot) => _outstanding is null && _replica.WantsSnapshot(from, slot);
+
+    /// <summary>
     /// Continues from a received snapshot the host restored into <paramref name="restored"/> after
-    /// <see cref="WantsSnapshot"/> said yes. The host must make the snapshot's record durable before it processes
+    /// <see cref="WantsSnapshot(long)"/> said yes. The host must make the snapshot's record durable before it processes
     /// the next Ready. Writes of this node inside the snapshot's slots were applied elsewhere: their outcome is now
     /// unknown here, and their callers time out (a client with a request id retries and gets the first result).
     /// </summary>

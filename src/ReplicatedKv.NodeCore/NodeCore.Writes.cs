@@ -122,7 +122,7 @@ public sealed partial class NodeCore
             {
                 foreach (var write in _toProposeWrites)
                 {
-                    RefuseForLoad(write, "the leader's proposal queue is full");
+                    RefuseWrite(write, "the leader's proposal queue is full");
                 }
             }
             else
@@ -149,7 +149,8 @@ public sealed partial class NodeCore
         _parkedWrites.RemoveAll(static w => w.Done);
     }
 
-    private void RefuseForLoad(PendingWrite write, string reason)
+    /// <summary>Answers a write as refused (Overloaded, with the reason): the caller learns it was not applied.</summary>
+    private void RefuseWrite(PendingWrite write, string reason)
     {
         if (_writes.Remove(write.Caller))
         {
@@ -159,8 +160,20 @@ public sealed partial class NodeCore
         }
     }
 
-    private void OnForwardWrites(ForwardWrites forward)
+    /// <summary>
+    /// A member's forwarded writes. Checked as carefully as a client's: an authenticated member can still be buggy,
+    /// and a command that reached the log unchecked (over the key or value limit, or too big for a log record) would
+    /// be applied, or fail to be written, on every replica. A message with any bad command is refused whole, with
+    /// the reason, so the sender answers its callers instead of retrying.
+    /// </summary>
+    private PaxosReplica.StepResult OnForwardWrites(ForwardWrites forward)
     {
+        if (CheckForwarded(forward) is { } refusal)
+        {
+            _routingOut.Add(new ForwardRefused(_selfId, forward.From, forward.Commands, Overloaded: false, MaybeDecided: false, refusal.Reason));
+            return refusal.Result;
+        }
+
         var outcome = _replica.Role == Role.Leader ? _replica.Propose(forward.Commands) : RequestOutcome.NotLeader;
         if (outcome == RequestOutcome.Accepted)
         {
@@ -170,13 +183,49 @@ public sealed partial class NodeCore
         {
             _routingOut.Add(new ForwardRefused(_selfId, forward.From, forward.Commands, outcome == RequestOutcome.Overloaded, MaybeDecided: false));
         }
+
+        return PaxosReplica.StepResult.Handled;
+    }
+
+    /// <summary>Null when every forwarded command is a well-formed command the sender took, within the limits.</summary>
+    private (PaxosReplica.StepResult Result, string Reason)? CheckForwarded(ForwardWrites forward)
+    {
+        foreach (var envelope in forward.Commands)
+        {
+            var body = CommandEnvelope.Unwrap(envelope, out var origin, out _, out _);
+            if (origin != forward.From)
+            {
+                return (PaxosReplica.StepResult.Malformed, "a forwarded command must be a command envelope from its sender");
+            }
+
+            if (!CommandCodec.TryDecode(body.Span, out var command))
+            {
+                return (PaxosReplica.StepResult.Malformed, "a forwarded command is not a well-formed command");
+            }
+
+            if (_config.CommandLimits.Check(command) is { } over)
+            {
+                return (PaxosReplica.StepResult.OverLimit, "a forwarded command breaks a limit: " + over);
+            }
+        }
+
+        return null;
     }
 
     private void OnForwardRefused(ForwardRefused refused)
     {
         foreach (var envelope in refused.Commands)
         {
-            if (FindLocalWrite(envelope) is { } write)
+            if (FindLocalWrite(envelope) is not { } write)
+            {
+                continue;
+            }
+
+            if (refused.Reason is { } reason)
+            {
+                RefuseWrite(write, "the leader refused the command: " + reason);
+            }
+            else
             {
                 Reroute(write, refused.Overloaded, refused.MaybeDecided, retryNow: false);
             }
@@ -227,7 +276,7 @@ public sealed partial class NodeCore
     {
         if (overloaded)
         {
-            RefuseForLoad(write, "the leader's proposal queue is full");
+            RefuseWrite(write, "the leader's proposal queue is full");
         }
         else if (!maybeDecided || write.HasRequestId || ReproposesMaybeDecided)
         {

@@ -124,7 +124,7 @@ public sealed partial class NodeCore
         _lastHeard[message.From] = _ticks;
         switch (message)
         {
-            case ForwardWrites m: OnForwardWrites(m); break;
+            case ForwardWrites m: return OnForwardWrites(m);
             case ForwardRefused m: OnForwardRefused(m); break;
             case ReadIndexRequest m: OnReadIndexRequest(m); break;
             case ReadIndexReply m: OnReadIndexReply(m); break;

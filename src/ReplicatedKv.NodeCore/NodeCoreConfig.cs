@@ -1,4 +1,5 @@
 using ReplicatedKv.Consensus;
+using ReplicatedKv.StateMachine;
 
 namespace ReplicatedKv.NodeCore;
 
@@ -19,6 +20,12 @@ public sealed record NodeCoreConfig
     /// again: the peer link or the leader may have lost it. Default: two election timeouts.
     /// </summary>
     public int RetryTicks { get; init; }
+
+    /// <summary>
+    /// Key and value limits the leader enforces on forwarded writes, as the client API does on client writes. The
+    /// host gives its own (max-key-bytes, max-value-bytes), which keep every command within one log record.
+    /// </summary>
+    public CommandLimits CommandLimits { get; init; } = CommandLimits.Default;
 
     /// <summary>Most linearizable-read batches that may wait for a read index before the core forgets abandoned ones.</summary>
     public int MaxReadBatches { get; init; } = 1024;

@@ -11,9 +11,10 @@ public sealed record ForwardWrites(int From, int To, IReadOnlyList<ReadOnlyMemor
 
 /// <summary>
 /// Forwarded writes given back to the node that took them: the receiver is not (or no longer) the leader, or its
-/// queue is full. With <see cref="MaybeDecided"/> they had reached slots and may still be decided.
+/// queue is full. With <see cref="MaybeDecided"/> they had reached slots and may still be decided. With a
+/// <see cref="Reason"/> the leader refused them as malformed or over a limit: no leader will take them.
 /// </summary>
-public sealed record ForwardRefused(int From, int To, IReadOnlyList<ReadOnlyMemory<byte>> Commands, bool Overloaded, bool MaybeDecided)
+public sealed record ForwardRefused(int From, int To, IReadOnlyList<ReadOnlyMemory<byte>> Commands, bool Overloaded, bool MaybeDecided, string? Reason = null)
     : RoutingMessage(From, To);
 
 /// <summary>"Tell me your decided slot once you confirmed you still lead": a follower's linearizable reads.</summary>

@@ -8,8 +8,8 @@ namespace ReplicatedKv.Server.Api;
 /// <summary>Checks client input before it reaches the node; every refusal is INVALID_ARGUMENT naming the limit.</summary>
 internal sealed class RequestLimits(ServerSettings settings)
 {
-    /// <summary>Longest client id in a request id; the state machine keeps one per client.</summary>
-    public const int MaxClientIdBytes = 128;
+    /// <summary>Longest client id in a request id (the same limit the leader checks on forwarded commands).</summary>
+    public const int MaxClientIdBytes = StateMachine.CommandLimits.MaxClientIdBytes;
 
     public void CheckKey(string key)
     {

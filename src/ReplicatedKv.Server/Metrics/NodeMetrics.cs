@@ -34,6 +34,7 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
     private readonly Counter<long> _appliedSlots;
     private readonly Counter<long> _appliedCommands;
     private readonly Counter<long> _leaderChanges;
+    private readonly Counter<long> _peerRejected;
     private readonly Histogram<double> _fsyncDuration;
     private readonly Histogram<int> _fsyncCommands;
     private readonly Counter<long> _clientCalls;
@@ -64,6 +65,8 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
         _appliedCommands = Meter.CreateCounter<long>("rkv.applied_commands", "{command}", "Client commands applied to the state machine");
         _leaderChanges = Meter.CreateCounter<long>("rkv.leader_changes", "{change}",
             "Times this node came to know a new leader (after none, or another)");
+        _peerRejected = Meter.CreateCounter<long>("rkv.peer.rejected", "{message}",
+            "Peer messages refused (malformed, over a limit, unsolicited decided values, a round too far ahead, ...), by reason");
         _fsyncDuration = Meter.CreateHistogram("rkv.wal.fsync.duration", "s",
             "Duration of each group-commit fdatasync of the write-ahead log", tags: null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -120,6 +123,9 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
     }
 
     internal void LeaderChanged() => _leaderChanges.Add(1);
+
+    /// <summary>One peer message refused; <paramref name="reason"/> is a short snake_case word.</summary>
+    internal void PeerRejected(string reason) => _peerRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>On the loop: what the gauges show. The first call only sets the baseline (slots decided before a restart).</summary>
     internal void PublishLoopState(long decidedIndex, long appliedIndex, Role role, long ballotRound)

@@ -11,8 +11,8 @@ public sealed partial class KvNode
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voting state is now {State} (a node with an empty data directory votes only once that is safe)")]
     private static partial void LogRejoinState(ILogger logger, string state);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason}")]
-    private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason} ({Suppressed} more refused peer messages not logged since the last such line)")]
+    private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms, nothing moves until it succeeds")]
     private static partial void LogStorageRetry(ILogger logger, string reason, double delayMs);

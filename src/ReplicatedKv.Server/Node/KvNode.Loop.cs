@@ -133,7 +133,7 @@ public sealed partial class KvNode
                 ReplyStatus(s);
                 break;
             case WantsSnapshotInput w:
-                w.Reply.TrySetResult(_core.WantsSnapshot(w.Slot));
+                w.Reply.TrySetResult(WantsSnapshotFrom(w.From, w.Slot));
                 break;
             case InstallSnapshotInput i:
                 InstallReceivedSnapshot(i);
@@ -155,19 +155,11 @@ public sealed partial class KvNode
         {
             if (RoutingWireCodec.FromWire(from, message) is { } routing)
             {
-                var result = _core.Step(routing);
-                if (result != PaxosReplica.StepResult.Handled)
-                {
-                    LogRejectedMessage(_logger, _members.NameOf(from), routing.GetType().Name, result.ToString());
-                }
+                NoteRejected(from, routing.GetType().Name, _core.Step(routing));
             }
             else if (PeerWireCodec.FromWire(from, message) is { } consensus)
             {
-                var result = _core.Step(consensus);
-                if (result != PaxosReplica.StepResult.Handled)
-                {
-                    LogRejectedMessage(_logger, _members.NameOf(from), consensus.GetType().Name, result.ToString());
-                }
+                NoteRejected(from, consensus.GetType().Name, _core.Step(consensus));
             }
         }
     }

@@ -91,10 +91,10 @@ public sealed partial class KvNode
     async Task Transport.IPeerInbox.InstallSnapshotAsync(int from, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
     {
         var wants = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inputs.Writer.TryWrite(new WantsSnapshotInput(slot, wants));
+        _inputs.Writer.TryWrite(new WantsSnapshotInput(from, slot, wants));
         if (!await wants.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} is not needed here"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} is not needed here, or not from this sender"));
         }
 
         LogSnapshotReceiving(_logger, slot, _members.NameOf(from));

@@ -53,7 +53,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger("ReplicatedKv.Node");
         _core = new NodeCore.NodeCore(
-            new NodeCoreConfig { Replica = ReplicaConfigFor(settings, members), Incarnation = _incarnation },
+            new NodeCoreConfig
+            {
+                Replica = ReplicaConfigFor(settings, members),
+                Incarnation = _incarnation,
+                CommandLimits = new StateMachine.CommandLimits(settings.MaxKeyBytes, settings.MaxValueBytes),
+            },
             storage.State,
             stateMachine);
         _processor = new ReadyProcessor(_core, new LoopHost(this));

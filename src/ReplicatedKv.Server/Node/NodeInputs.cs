@@ -23,7 +23,7 @@ internal sealed record AbandonInput(long Caller) : NodeInput;
 
 internal sealed record StatusInput(bool IncludeStateHash, TaskCompletionSource<StatusResponse> Reply) : NodeInput;
 
-internal sealed record WantsSnapshotInput(long Slot, TaskCompletionSource<bool> Reply) : NodeInput;
+internal sealed record WantsSnapshotInput(int From, long Slot, TaskCompletionSource<bool> Reply) : NodeInput;
 
 internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, TaskCompletionSource<bool> Reply) : NodeInput;
 

@@ -23,7 +23,7 @@ internal static class RoutingWireCodec
                 wire.Forward = forward;
                 break;
             case ForwardRefused m:
-                var refused = new Wire.ForwardRejected { Overloaded = m.Overloaded, MaybeDecided = m.MaybeDecided };
+                var refused = new Wire.ForwardRejected { Overloaded = m.Overloaded, MaybeDecided = m.MaybeDecided, Reason = m.Reason ?? "" };
                 AddCommands(refused.Commands, m.Commands);
                 wire.ForwardRejected = refused;
                 break;
@@ -45,7 +45,7 @@ internal static class RoutingWireCodec
     {
         Wire.PeerMessage.BodyOneofCase.Forward => new ForwardWrites(from, wire.To, Commands(wire.Forward.Commands)),
         Wire.PeerMessage.BodyOneofCase.ForwardRejected => new ForwardRefused(from, wire.To, Commands(wire.ForwardRejected.Commands),
-            wire.ForwardRejected.Overloaded, wire.ForwardRejected.MaybeDecided),
+            wire.ForwardRejected.Overloaded, wire.ForwardRejected.MaybeDecided, wire.ForwardRejected.Reason.Length > 0 ? wire.ForwardRejected.Reason : null),
         Wire.PeerMessage.BodyOneofCase.ReadIndexRequest => new ReadIndexRequest(from, wire.To, wire.ReadIndexRequest.ReadId),
         Wire.PeerMessage.BodyOneofCase.ReadIndexReply => new ReadIndexReply(from, wire.To, wire.ReadIndexReply.ReadId,
             wire.ReadIndexReply.Index, wire.ReadIndexReply.NotLeader),

@@ -255,8 +255,9 @@ public sealed class RejoinTests
         Drain(replica);
         replica.IsVoter.Should().BeFalse("slot 3 is decided, but the fence is slot 4");
 
-        // Decided through the fence by catch-up from another member: still not enough without the leader's word.
-        replica.Step(new CatchUp(3, 2, Leader1, 4, [new LogEntry(4, Leader1, SlotValue.NoOp)]));
+        // Decided through the fence by catch-up (taken only from the leader or a member asked): still not enough
+        // without the leader's decided index.
+        replica.Step(new CatchUp(1, 2, Leader1, 4, [new LogEntry(4, Leader1, SlotValue.NoOp)]));
         Drain(replica);
         replica.DecidedIndex.Should().Be(4);
         replica.IsVoter.Should().BeFalse("only the leader's decided index proves the fence slot was decided under its ballot after the request");

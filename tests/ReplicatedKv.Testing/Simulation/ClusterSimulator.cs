@@ -99,6 +99,11 @@ internal sealed class ClusterSimulator
 #endif
             };
             _nodes[id] = new SimNode(id, config);
+            if (options.StartRound > 0)
+            {
+                _nodes[id].Disk.HardState = new HardState(new Ballot(options.StartRound, 1), 0);
+            }
+
             Start(_nodes[id]);
         }
 
@@ -599,7 +604,8 @@ internal sealed class ClusterSimulator
         var result = envelope.Message is not null ? node.Core!.Step(envelope.Message)
             : envelope.Routing is not null ? node.Core!.Step(envelope.Routing)
             : InstallSnapshot(node, envelope.Snapshot!);
-        if (result != PaxosReplica.StepResult.Handled)
+        // Decided values from a member no longer followed or asked are refused by rule: a duplicated or late answer.
+        if (result is not (PaxosReplica.StepResult.Handled or PaxosReplica.StepResult.Unsolicited))
         {
             Fail("transport", $"node {node.Id} refused a well-formed message: {result}");
         }

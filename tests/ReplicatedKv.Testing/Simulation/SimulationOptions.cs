@@ -35,6 +35,12 @@ internal sealed record SimulationOptions
 
     public double MaxStateLossShare { get; init; } = 0.5;
 
+    /// <summary>
+    /// When above 0, every node starts having promised this round (node 1's ballot), as a cluster does after a
+    /// faulty member pushed the rounds near <see cref="ReplicatedKv.Consensus.Ballot.MaxRound"/>.
+    /// </summary>
+    public long StartRound { get; init; }
+
 #if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
