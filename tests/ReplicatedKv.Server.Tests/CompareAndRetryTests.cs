@@ -50,23 +50,6 @@ public sealed class CompareAndRetryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_retried_write_is_applied_once_and_returns_its_first_result()
-    {
-        var id = new RequestId { ClientId = "client-a", Sequence = 1 };
-        var first = await TestCluster.RetryAsync(() => _cluster.Client(0).SetAsync("counter", "one", id: id));
-
-        // Someone else writes the key in between; the retry must not overwrite it, and must answer as the first did.
-        await _cluster.Client(1).SetAsync("counter", "other");
-        var retry = await _cluster.Client(2).SetAsync("counter", "one", id: id);
-        retry.Version.Should().Be(first.Version);
-        (await _cluster.Client(0).GetAsync("counter")).Should().Be("other");
-
-        var next = await _cluster.Client(0).SetAsync("counter", "two", id: new RequestId { ClientId = "client-a", Sequence = 2 });
-        next.Version.Should().BeGreaterThan(first.Version);
-        (await _cluster.Client(1).GetAsync("counter")).Should().Be("two");
-    }
-
-    [Fact]
     public async Task Responses_name_the_leader_in_their_headers()
     {
         var leader = await _cluster.WaitForLeaderAsync();

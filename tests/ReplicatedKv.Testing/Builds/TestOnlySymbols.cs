@@ -1,14 +1,14 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
-namespace ReplicatedKv.Consensus.Tests.Unit;
+namespace ReplicatedKv.Testing.Builds;
 
 /// <summary>
 /// Finds, in a compiled assembly read as metadata (never loaded), the types and members that must exist only in
-/// test builds. Reusable for any project: pass what marks its test-only code (the consensus core's fault switches
-/// today; another project's failpoints can be added to <see cref="ReleaseBuildTests"/> the same way).
+/// test builds. Each project's ReleaseBuildTests pass what marks its test-only code: the fault switches of the
+/// consensus and node cores, the storage failpoints.
 /// </summary>
-internal static class TestOnlySymbols
+public static class TestOnlySymbols
 {
     /// <summary>
     /// Every type whose name contains one of <paramref name="typeNameFragments"/>, and every field, property,
