@@ -1,13 +1,14 @@
 using ReplicatedKv.Consensus;
 using ReplicatedKv.StateMachine;
+using ReplicatedKv.Testing.Simulation;
 
 namespace ReplicatedKv.NodeCore.Tests.Routing;
 
 /// <summary>
 /// A scripted cluster of node cores for routing tests. Nothing happens unless the test says so: time moves only
 /// by <see cref="Tick"/>, messages wait in one FIFO queue until the test delivers, holds or drops them, and links
-/// are cut and healed by hand. Each node runs through <see cref="ReadyProcessor"/> with an in-memory host, the
-/// path the server and the simulator take, so the routing under test is the routing rkv-server runs.
+/// are cut and healed by hand. Each node runs through <see cref="ReadyProcessor"/> with the shared <see cref="TwinHost"/>,
+/// the path the server, the simulator and the golden traces take, so the routing under test is the routing rkv-server runs.
 /// </summary>
 internal sealed class ScriptedCluster
 {
@@ -29,6 +30,7 @@ internal sealed class ScriptedCluster
     public ScriptedCluster(int size, Func<NodeCoreConfig, NodeCoreConfig>? configure = null)
     {
         Ids = Enumerable.Range(1, size).ToArray();
+        var network = new ScriptedNetwork(this);
         foreach (var id in Ids)
         {
             var config = new NodeCoreConfig
@@ -40,7 +42,7 @@ internal sealed class ScriptedCluster
             config = configure?.Invoke(config) ?? config;
             var core = new NodeCore(config, PersistentState.Empty, new KeyValueStateMachine());
             var member = new Member(core);
-            member.Processor = new ReadyProcessor(core, new Host(this, member));
+            member.Processor = new ReadyProcessor(core, new TwinHost(id, new AppliedCommandsDisk(member), network));
             _members[id] = member;
         }
     }
@@ -212,16 +214,14 @@ internal sealed class ScriptedCluster
         public List<(int Origin, long Caller)> Applied { get; } = [];
     }
 
-    /// <summary>The in-memory host: a network queue instead of gRPC, a list instead of the WAL, a table of answers.</summary>
-    private sealed class Host(ScriptedCluster cluster, Member member) : INodeHost
+    /// <summary>
+    /// The node's disk twin for <see cref="TwinHost"/>: nothing here restarts, so durability needs no model; what
+    /// matters is which commands each node applied.
+    /// </summary>
+    private sealed class AppliedCommandsDisk(Member member) : IDiskTwin
     {
-        public void Send(PeerMessage message) => cluster.Enqueue(message);
-
-        public void Send(RoutingMessage message) => cluster.Enqueue(message);
-
         public void Persist(Ready ready)
         {
-            // Nothing here restarts, so durability needs no model; what matters is which commands each node applies.
             foreach (var entry in ready.Decided)
             {
                 foreach (var command in entry.Value.Commands)
@@ -231,25 +231,28 @@ internal sealed class ScriptedCluster
                 }
             }
         }
+    }
 
-        public void OnSoftStateChanged(SoftState state)
-        {
-            // Tests read role and leader from the core itself.
-        }
+    /// <summary>The network twin for <see cref="TwinHost"/>: one FIFO queue the test delivers from, a table of answers.</summary>
+    private sealed class ScriptedNetwork(ScriptedCluster cluster) : INetworkTwin
+    {
+        public void Send(PeerMessage message) => cluster.Enqueue(message);
 
-        public void Answer(IReadOnlyList<Answer> answers)
+        public void Send(RoutingMessage message) => cluster.Enqueue(message);
+
+        public void SendSnapshot(int from, int to) =>
+            throw new InvalidOperationException("routing scripts never compact a log, so no peer should need a snapshot");
+
+        public void Answer(int node, IReadOnlyList<Answer> answers)
         {
             foreach (var answer in answers)
             {
-                if (!cluster._answers.TryAdd(answer.Caller, (member.Core.NodeId, answer)))
+                if (!cluster._answers.TryAdd(answer.Caller, (node, answer)))
                 {
                     throw new InvalidOperationException($"caller {answer.Caller} was answered twice");
                 }
             }
         }
-
-        public void SendSnapshot(int peer) =>
-            throw new InvalidOperationException("routing scripts never compact a log, so no peer should need a snapshot");
     }
 
     private void Enqueue(object message)
