@@ -47,6 +47,12 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public SnapshotReader? Snapshot { get; }
 
     /// <summary>
+    /// Where the log lost records it had made durable, when it did (only under <see cref="LostStatePolicy.Rejoin"/>;
+    /// otherwise opening throws). Then <see cref="State"/> is the intact prefix with the hard state marked Rejoining.
+    /// </summary>
+    public WalLoss? LostState { get; private init; }
+
+    /// <summary>
     /// True once the log grew past <see cref="StorageOptions.SnapshotEveryEntries"/> entries or
     /// <see cref="StorageOptions.SnapshotEveryBytes"/> bytes since the last recorded snapshot, and no snapshot
     /// saved since waits to be recorded: time to take one. Writer thread only.
@@ -58,7 +64,8 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Opens the data directory and recovers. Throws <see cref="WalCorruptionException"/> (one line naming the
-    /// file and offset, or the missing snapshot) when the state on disk cannot be trusted.
+    /// file and offset, or the missing snapshot) when the state on disk cannot be trusted and cannot be repaired
+    /// under <see cref="StorageOptions.LostState"/>.
     /// </summary>
     public static NodeStorage Open(StorageOptions options, ILogger? logger = null)
     {
@@ -71,6 +78,8 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             SegmentBytes = options.SegmentBytes,
             SyncObserver = options.SyncObserver,
             Files = options.Files,
+            Identity = options.Identity,
+            LostState = options.LostState,
         };
         var log = WriteAheadLog.Open(walOptions, out var contents, logger);
         try
@@ -85,7 +94,7 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
             var entries = contents.Entries.FindAll(e => e.Slot > snapshotSlot);
             var state = new PersistentState(contents.HardState, snapshotSlot, entries);
-            return new NodeStorage(options, log, snapshots, state, snapshot);
+            return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = contents.Loss };
         }
         catch
         {
