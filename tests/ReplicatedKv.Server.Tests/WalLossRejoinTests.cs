@@ -32,23 +32,30 @@ public sealed class WalLossRejoinTests
 
         // With the other voter gone, the leader and the node that lost its tail are two of three, but only one votes.
         await cluster.StopNodeAsync(other);
-        var write = async () => await cluster.Client(leader).SetAsync(new SetRequest { Key = "no-quorum", Value = Google.Protobuf.ByteString.Empty },
-            deadline: DateTime.UtcNow.AddSeconds(2));
-        (await write.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().BeOneOf(StatusCode.Unavailable, StatusCode.DeadlineExceeded);
-
+        await NoWriteIsDecidedAsync(cluster.Client(leader));
         await cluster.StartNodeAsync(other);
         await cluster.WaitForLeaderAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await cluster.StatusAsync(lost)).Voting != VotingState.Voter)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the node regains its vote once fenced");
-            await Task.Delay(100);
-        }
-
+        await RegainsItsVoteAsync(cluster, lost);
         await cluster.WaitConvergedAsync();
         for (var i = 0; i < 80; i++)
         {
             (await cluster.Client(lost).GetAsync($"k{i}", ReadConsistency.Serializable)).Should().Be(value + i);
+        }
+    }
+
+    private static async Task NoWriteIsDecidedAsync(KeyValue.KeyValueClient client)
+    {
+        var request = new SetRequest { Key = "no-quorum", Value = Google.Protobuf.ByteString.Empty };
+        var failure = await FluentActions.Awaiting(async () => await client.SetAsync(request, deadline: DateTime.UtcNow.AddSeconds(2)))
+            .Should().ThrowAsync<RpcException>();
+        failure.Which.StatusCode.Should().BeOneOf(StatusCode.Unavailable, StatusCode.DeadlineExceeded);
+    }
+
+    private static async Task RegainsItsVoteAsync(TestCluster cluster, int node)
+    {
+        for (var started = DateTime.UtcNow; (await cluster.StatusAsync(node)).Voting != VotingState.Voter; await Task.Delay(100))
+        {
+            (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(30), "the node regains its vote once fenced");
         }
     }
 }

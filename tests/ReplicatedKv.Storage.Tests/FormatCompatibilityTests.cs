@@ -11,17 +11,15 @@ namespace ReplicatedKv.Storage.Tests;
 /// </summary>
 public sealed class FormatCompatibilityTests
 {
-    private readonly InMemoryFiles _files = new();
-
     [Fact]
     public void A_format_1_log_opens_keeps_appending_and_rolls_into_format_2_segments()
     {
-        _files.CreateDirectory(Wal);
+        var files = TwinWithALogDirectory();
         var hardState = new HardState(new Ballot(4, 2), 3);
-        _files.Put(Segment(1), Format1(hardState, 1, 2, 3));
-        _files.Put(Segment(2), Format1(hardState, 4, 5));
+        files.Put(Segment(1), Format1(hardState, 1, 2, 3));
+        files.Put(Segment(2), Format1(hardState, 4, 5));
 
-        using (var log = Open(_files, LostStatePolicy.Refuse, out var contents))
+        using (var log = Open(files, LostStatePolicy.Refuse, out var contents))
         {
             contents.Loss.Should().BeNull();
             contents.HardState.Should().Be(hardState);
@@ -34,11 +32,11 @@ public sealed class FormatCompatibilityTests
             }
         }
 
-        var paths = _files.List(Wal, ".wal");
+        var paths = files.List(Wal, ".wal");
         paths.Count.Should().BeGreaterThan(3);
-        WalSegmentHeader.HasMagic(_files.ReadAll(paths[1])).Should().BeFalse("old segments are never rewritten");
-        paths.Skip(2).Should().OnlyContain(p => WalSegmentHeader.HasMagic(_files.ReadAll(p)), "new segments are format 2");
-        using (Open(_files, LostStatePolicy.Refuse, out var reopened))
+        WalSegmentHeader.HasMagic(files.ReadAll(paths[1])).Should().BeFalse("old segments are never rewritten");
+        paths.Skip(2).Should().OnlyContain(p => WalSegmentHeader.HasMagic(files.ReadAll(p)), "new segments are format 2");
+        using (Open(files, LostStatePolicy.Refuse, out var reopened))
         {
             reopened.Loss.Should().BeNull();
             reopened.Slots().Should().Equal(Range(1, 12));
@@ -48,13 +46,13 @@ public sealed class FormatCompatibilityTests
     [Fact]
     public void An_empty_format_1_segment_is_lost_state_naming_it()
     {
-        _files.CreateDirectory(Wal);
+        var files = TwinWithALogDirectory();
         var hardState = new HardState(new Ballot(4, 2), 3);
-        _files.Put(Segment(1), Format1(hardState, 1, 2));
-        _files.Put(Segment(2), []);
-        _files.Put(Segment(3), Format1(hardState, 3));
+        files.Put(Segment(1), Format1(hardState, 1, 2));
+        files.Put(Segment(2), []);
+        files.Put(Segment(3), Format1(hardState, 3));
 
-        var open = () => Open(_files, LostStatePolicy.Refuse, out _);
+        var open = () => Open(files, LostStatePolicy.Refuse, out _);
 
         open.Should().Throw<WalCorruptionException>().Which.Message.Should().StartWith($"{Segment(2)}: empty segment").And.Contain("at offset 0");
     }
@@ -62,15 +60,22 @@ public sealed class FormatCompatibilityTests
     [Fact]
     public void A_format_1_log_without_a_mark_still_cuts_a_torn_tail()
     {
-        _files.CreateDirectory(Wal);
+        var files = TwinWithALogDirectory();
         var bytes = Format1(new HardState(new Ballot(1, 1), 0), 1, 2, 3);
-        _files.Put(Segment(1), bytes[..^5]);
+        files.Put(Segment(1), bytes[..^5]);
 
-        using var log = Open(_files, LostStatePolicy.Refuse, out var contents);
+        using var log = Open(files, LostStatePolicy.Refuse, out var contents);
 
         contents.Loss.Should().BeNull();
         contents.Slots().Should().Equal(1, 2);
         contents.TruncatedBytes.Should().BeGreaterThan(0);
+    }
+
+    private static InMemoryFiles TwinWithALogDirectory()
+    {
+        var files = new InMemoryFiles();
+        files.CreateDirectory(Wal);
+        return files;
     }
 
     private static string Segment(long index) => Path.Combine(Wal, WalSegment.FileName(index));
