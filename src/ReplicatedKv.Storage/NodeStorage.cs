@@ -93,8 +93,30 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             }
 
             var entries = contents.Entries.FindAll(e => e.Slot > snapshotSlot);
-            var state = new PersistentState(contents.HardState, snapshotSlot, entries);
-            return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = contents.Loss };
+            var loss = contents.Loss;
+            var hardState = contents.HardState;
+            if (FirstDecidedSlotWithoutRecord(entries, snapshotSlot, hardState.DecidedIndex) is { } missing)
+            {
+                // Format 2 shows every loss that leads here; a format 1 closed segment cut at a record boundary shows
+                // nothing else. The replica cannot start from such a state, so it is a loss like any other.
+                var unheld = new WalLoss(contents.HardStateAt.Path, contents.HardStateAt.Offset,
+                    $"the hard state marks slot {hardState.DecidedIndex} decided, but no record holds slot {missing}");
+                if (options.LostState == LostStatePolicy.Refuse)
+                {
+                    throw unheld.Refusal();
+                }
+
+                // Lowering the decided index is safe: decisions are learned again (HardState). Rejoining, as for any loss.
+                hardState = hardState with { DecidedIndex = missing - 1, Rejoining = true, Bootstrapped = false };
+                var batch = new WalBatch(WalFormat.HardStateFrameSize);
+                batch.AddHardState(hardState);
+                log.Append(batch);
+                log.Sync();
+                loss ??= unheld;
+            }
+
+            var state = new PersistentState(hardState, snapshotSlot, entries);
+            return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = loss };
         }
         catch
         {
@@ -176,6 +198,23 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     }
 
     public void Dispose() => Log.Dispose();
+
+    /// <summary>The first slot in (<paramref name="snapshotSlot"/>, <paramref name="decided"/>] no entry holds, or null.</summary>
+    private static long? FirstDecidedSlotWithoutRecord(List<LogEntry> entries, long snapshotSlot, long decided)
+    {
+        var next = snapshotSlot + 1;
+        foreach (var slot in new SortedSet<long>(entries.Select(e => e.Slot).Where(s => s <= decided)))
+        {
+            if (slot != next)
+            {
+                break;
+            }
+
+            next++;
+        }
+
+        return next <= decided ? next : null;
+    }
 
     public ValueTask DisposeAsync() => Log.DisposeAsync();
 

@@ -23,6 +23,9 @@ public sealed class WalContents
     public WalLoss? Loss { get; internal set; }
 
     internal List<WalSegment> Segments { get; } = [];
+
+    /// <summary>Where <see cref="HardState"/> was read from (file and offset), to name it when it cannot be trusted.</summary>
+    internal (string Path, long Offset) HardStateAt { get; set; }
 }
 
 /// <summary>One segment file and the highest slot of any entry in it (what compaction decides by).</summary>

@@ -15,6 +15,10 @@ public sealed record WalLoss(string Path, long Offset, string Reason)
 
     /// <summary>One line: the file, the offset and what is wrong there.</summary>
     public override string ToString() => $"{Path}: {Reason} at offset {Offset}";
+
+    /// <summary>The refusal under <see cref="LostStatePolicy.Refuse"/>: one line naming the file, the offset and what to do.</summary>
+    internal WalCorruptionException Refusal() => new(
+        $"{this}: records this node made durable are lost; restore the data directory from a backup, or start the node as a member of a cluster with other members so it rejoins as a learner");
 }
 
 /// <summary>What opening a log that lost durable records does (see <see cref="WalLoss"/>).</summary>

@@ -233,6 +233,7 @@ internal sealed partial class WalRecovery
             {
                 case WalRecordType.HardState:
                     _contents.HardState = WalFormat.ReadHardState(payload);
+                    _contents.HardStateAt = (segment.Path, offset);
                     break;
                 case WalRecordType.Entry:
                     var entry = WalFormat.ReadEntry(payload);

@@ -110,8 +110,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         {
             if (options.LostState == LostStatePolicy.Refuse)
             {
-                throw new WalCorruptionException(
-                    $"{loss}: records this node made durable are lost; restore the data directory from a backup, or start the node as a member of a cluster with other members so it rejoins as a learner");
+                throw loss.Refusal();
             }
 
             WalLossRepair.SetAside(options.Files, options.Directory, loss);

@@ -71,6 +71,28 @@ public sealed class FormatCompatibilityTests
         contents.TruncatedBytes.Should().BeGreaterThan(0);
     }
 
+    [Fact]
+    public async Task A_format_1_closed_segment_that_lost_its_last_records_is_lost_state_not_a_replica_that_cannot_start()
+    {
+        using var dir = new TempDirectory();
+        var wal = Directory.CreateDirectory(Path.Combine(dir.Path, "wal")).FullName;
+        var newest = Path.Combine(wal, WalSegment.FileName(2));
+
+        // Segment 1 held slots 1 to 3 and lost slot 3 at a record boundary: format 1 shows no damage at all.
+        await File.WriteAllBytesAsync(Path.Combine(wal, WalSegment.FileName(1)), Format1(new HardState(new Ballot(4, 2), 0), 1, 2));
+        await File.WriteAllBytesAsync(newest, Format1(new HardState(new Ballot(4, 2), 4), 4));
+
+        var refuse = () => NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path });
+        refuse.Should().Throw<WalCorruptionException>().Which.Message.Should()
+            .StartWith($"{newest}: the hard state marks slot 4 decided, but no record holds slot 3 at offset 0");
+
+        await using var storage = NodeStorage.Open(new StorageOptions { DataDirectory = dir.Path, LostState = LostStatePolicy.Rejoin });
+        storage.LostState!.Path.Should().Be(newest);
+        storage.State.HardState.Should().Be(new HardState(new Ballot(4, 2), 2, Rejoining: true));
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 1, Members = [1, 2, 3] }, storage.State);
+        replica.IsVoter.Should().BeFalse();
+    }
+
     private static InMemoryFiles TwinWithALogDirectory()
     {
         var files = new InMemoryFiles();
