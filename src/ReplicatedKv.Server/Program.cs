@@ -28,7 +28,7 @@ try
 {
     host = await ServerHost.StartAsync(settings).ConfigureAwait(false);
 }
-catch (Exception ex) when (ex is WalCorruptionException or IOException or UnauthorizedAccessException or InvalidOperationException)
+catch (Exception ex) when (ex is WalCorruptionException or StorageUnavailableException or IOException or UnauthorizedAccessException or InvalidOperationException)
 {
     await Console.Error.WriteLineAsync($"rkv-server: cannot start node {settings.NodeId}: {ex.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
     return 1;

@@ -47,6 +47,12 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public SnapshotReader? Snapshot { get; }
 
     /// <summary>
+    /// Where the log lost records it had made durable, when it did (only under <see cref="LostStatePolicy.Rejoin"/>;
+    /// otherwise opening throws). Then <see cref="State"/> is the intact prefix with the hard state marked Rejoining.
+    /// </summary>
+    public WalLoss? LostState { get; private init; }
+
+    /// <summary>
     /// True once the log grew past <see cref="StorageOptions.SnapshotEveryEntries"/> entries or
     /// <see cref="StorageOptions.SnapshotEveryBytes"/> bytes since the last recorded snapshot, and no snapshot
     /// saved since waits to be recorded: time to take one. Writer thread only.
@@ -58,7 +64,8 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Opens the data directory and recovers. Throws <see cref="WalCorruptionException"/> (one line naming the
-    /// file and offset, or the missing snapshot) when the state on disk cannot be trusted.
+    /// file and offset, or the missing snapshot) when the state on disk cannot be trusted and cannot be repaired
+    /// under <see cref="StorageOptions.LostState"/>.
     /// </summary>
     public static NodeStorage Open(StorageOptions options, ILogger? logger = null)
     {
@@ -71,6 +78,8 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             SegmentBytes = options.SegmentBytes,
             SyncObserver = options.SyncObserver,
             Files = options.Files,
+            Identity = options.Identity,
+            LostState = options.LostState,
         };
         var log = WriteAheadLog.Open(walOptions, out var contents, logger);
         try
@@ -84,8 +93,30 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             }
 
             var entries = contents.Entries.FindAll(e => e.Slot > snapshotSlot);
-            var state = new PersistentState(contents.HardState, snapshotSlot, entries);
-            return new NodeStorage(options, log, snapshots, state, snapshot);
+            var loss = contents.Loss;
+            var hardState = contents.HardState;
+            if (FirstDecidedSlotWithoutRecord(entries, snapshotSlot, hardState.DecidedIndex) is { } missing)
+            {
+                // Format 2 shows every loss that leads here; a format 1 closed segment cut at a record boundary shows
+                // nothing else. The replica cannot start from such a state, so it is a loss like any other.
+                var unheld = new WalLoss(contents.HardStateAt.Path, contents.HardStateAt.Offset,
+                    $"the hard state marks slot {hardState.DecidedIndex} decided, but no record holds slot {missing}");
+                if (options.LostState == LostStatePolicy.Refuse)
+                {
+                    throw unheld.Refusal();
+                }
+
+                // Lowering the decided index is safe: decisions are learned again (HardState). Rejoining, as for any loss.
+                hardState = hardState with { DecidedIndex = missing - 1, Rejoining = true, Bootstrapped = false };
+                var batch = new WalBatch(WalFormat.HardStateFrameSize);
+                batch.AddHardState(hardState);
+                log.Append(batch);
+                log.Sync();
+                loss ??= unheld;
+            }
+
+            var state = new PersistentState(hardState, snapshotSlot, entries);
+            return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = loss };
         }
         catch
         {
@@ -167,6 +198,23 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     }
 
     public void Dispose() => Log.Dispose();
+
+    /// <summary>The first slot in (<paramref name="snapshotSlot"/>, <paramref name="decided"/>] no entry holds, or null.</summary>
+    private static long? FirstDecidedSlotWithoutRecord(List<LogEntry> entries, long snapshotSlot, long decided)
+    {
+        var next = snapshotSlot + 1;
+        foreach (var slot in new SortedSet<long>(entries.Select(e => e.Slot).Where(s => s <= decided)))
+        {
+            if (slot != next)
+            {
+                break;
+            }
+
+            next++;
+        }
+
+        return next <= decided ? next : null;
+    }
 
     public ValueTask DisposeAsync() => Log.DisposeAsync();
 

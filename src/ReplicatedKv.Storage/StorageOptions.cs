@@ -25,4 +25,10 @@ public sealed record StorageOptions
     /// <see cref="IStorageFiles"/>). Snapshot files always go to the real disk under <see cref="DataDirectory"/>.
     /// </summary>
     public IStorageFiles Files { get; init; } = OsStorageFiles.Default;
+
+    /// <summary>Passed to the log: whose log this is (see <see cref="WalIdentity"/>).</summary>
+    public WalIdentity Identity { get; init; }
+
+    /// <summary>Passed to the log: refuse to start, or rejoin as a learner, when durable records were lost.</summary>
+    public LostStatePolicy LostState { get; init; } = LostStatePolicy.Refuse;
 }

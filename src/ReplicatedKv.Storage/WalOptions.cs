@@ -14,4 +14,10 @@ public sealed record WalOptions
 
     /// <summary>The files the log is kept in: the real disk unless a test substitutes a twin (see <see cref="IStorageFiles"/>).</summary>
     public IStorageFiles Files { get; init; } = OsStorageFiles.Default;
+
+    /// <summary>Whose log this is; written into each segment header and checked at open (see <see cref="WalIdentity"/>).</summary>
+    public WalIdentity Identity { get; init; }
+
+    /// <summary>What opening a log that lost durable records does. Refuse unless the node has peers to learn from.</summary>
+    public LostStatePolicy LostState { get; init; } = LostStatePolicy.Refuse;
 }

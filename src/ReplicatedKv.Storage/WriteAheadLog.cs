@@ -34,6 +34,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     private readonly WalOptions _options;
     private readonly IStorageFiles _files;
     private readonly List<WalSegment> _segments;
+    private readonly WalDurableMark _mark;
     private IStorageFile _active;
 
     // Newest hard state and snapshot marker appended, and the same as of the last successful sync (a failed sync
@@ -43,12 +44,18 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     private HardState _syncedHardState;
     private long _syncedSnapshotMarker;
 
-    // End of the active segment as of the last successful sync; the segment's Length is where the next append goes.
+    // End and record count of the active segment as of the last successful sync; the segment's Length is where
+    // the next append goes.
     private long _syncedLength;
+    private long _syncedRecords;
     private int _unsyncedCommands;
     private long _syncs;
     private long _bytesWritten;
     private bool _disposed;
+
+    // Set once the mark records the recovered position. Before that, after a loss, the mark must keep its old,
+    // further position (which reports the loss again) until the Rejoining hard state is durable.
+    private bool _opened;
 
     private WriteAheadLog(WalOptions options, WalContents contents)
     {
@@ -57,13 +64,24 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         _segments = contents.Segments;
         _hardState = _syncedHardState = contents.HardState;
         _snapshotMarker = _syncedSnapshotMarker = contents.SnapshotMarker;
-        if (_segments.Count == 0)
+        _mark = WalDurableMark.Open(_files, options.Directory);
+        try
         {
-            _segments.Add(CreateSegment(1, _hardState, _snapshotMarker));
+            if (_segments.Count == 0)
+            {
+                _segments.Add(CreateSegment(1, 0, _hardState, _snapshotMarker));
+            }
+
+            _active = _files.OpenExisting(_segments[^1].Path);
+        }
+        catch
+        {
+            _mark.Dispose();
+            throw;
         }
 
-        _active = _files.OpenExisting(_segments[^1].Path);
         _syncedLength = _segments[^1].Length;
+        _syncedRecords = _segments[^1].Records;
     }
 
     /// <summary>fdatasync calls so far (segment creations included).</summary>
@@ -78,13 +96,37 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     /// <summary>True when records were appended since the last successful <see cref="Sync"/>.</summary>
     public bool HasUnsynced => _segments[^1].Length > _syncedLength;
 
-    /// <summary>Opens (creating if needed) the log and recovers what it holds. The calling thread becomes the writer.</summary>
+    /// <summary>
+    /// Opens (creating if needed) the log and recovers what it holds. The calling thread becomes the writer. When
+    /// durable records were lost (<see cref="WalContents.Loss"/>), <see cref="WalOptions.LostState"/> decides: refuse
+    /// with <see cref="WalCorruptionException"/>, or keep the intact prefix and durably mark the hard state Rejoining.
+    /// </summary>
     public static WriteAheadLog Open(WalOptions options, out WalContents contents, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Files.CreateDirectory(options.Directory);
-        contents = WalRecovery.Read(options.Files, options.Directory, logger ?? NullLogger.Instance);
-        return new WriteAheadLog(options, contents);
+        contents = WalRecovery.Read(options.Files, options.Directory, options.Identity, logger ?? NullLogger.Instance);
+        if (contents.Loss is { } loss)
+        {
+            if (options.LostState == LostStatePolicy.Refuse)
+            {
+                throw loss.Refusal();
+            }
+
+            WalLossRepair.SetAside(options.Files, options.Directory, loss);
+        }
+
+        var log = new WriteAheadLog(options, contents);
+        try
+        {
+            log.MarkOpened(contents);
+            return log;
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -120,6 +162,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
             }
 
             segment.Length = start + batch.Length;
+            segment.Records += batch.RecordCount;
             segment.MaxSlot = Math.Max(segment.MaxSlot, batch.MaxSlot);
             _hardState = batch.HardState ?? _hardState;
             _snapshotMarker = Math.Max(_snapshotMarker, batch.SnapshotMarker);
@@ -156,6 +199,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
             // After a failed fdatasync the unsynced bytes may or may not be on disk: cut back to what is known durable.
             TryTruncate(_syncedLength);
             segment.Length = _syncedLength;
+            segment.Records = _syncedRecords;
             _hardState = _syncedHardState;
             _snapshotMarker = _syncedSnapshotMarker;
             _unsyncedCommands = 0;
@@ -166,9 +210,19 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         Volatile.Write(ref _syncs, _syncs + 1);
         Volatile.Write(ref _bytesWritten, _bytesWritten + bytes);
         _syncedLength = segment.Length;
+        _syncedRecords = segment.Records;
         _syncedHardState = _hardState;
         _syncedSnapshotMarker = _snapshotMarker;
         _unsyncedCommands = 0;
+        try
+        {
+            // No fsync: an unsynced mark can only be lost, and a lost one makes recovery more lenient, never wrong.
+            _mark.Write(segment.Index, _syncedLength);
+        }
+        catch (IOException)
+        {
+            // The records are durable; only the mark lags, as after a power cut.
+        }
     }
 
     /// <summary>
@@ -223,14 +277,19 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         try
         {
             Sync();
+            if (_opened)
+            {
+                _mark.WriteDurable(_segments[^1].Index, _syncedLength);
+            }
         }
-        catch (StorageUnavailableException)
+        catch (Exception e) when (e is StorageUnavailableException or IOException)
         {
             // Nothing unsynced was reported durable; recovery sees the log as a crash would have left it.
         }
 
         _disposed = true;
         _active.Dispose();
+        _mark.Dispose();
     }
 
     public ValueTask DisposeAsync()
@@ -243,6 +302,40 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         new($"write-ahead log {what} failed: {e.Message}", e);
 
     /// <summary>
+    /// Makes the position recovery read durable and records it in the mark. Bytes a crashed process wrote but
+    /// never synced may still sit in the page cache, where recovery read them: synced first, so the mark never
+    /// names bytes a power cut could still take. After a loss, the Rejoining hard state is made durable first:
+    /// until then the old, further mark keeps reporting the loss, so a crash in between repeats the repair.
+    /// </summary>
+    private void MarkOpened(WalContents contents)
+    {
+        try
+        {
+            if (contents.Loss is not null)
+            {
+                var rejoining = new WalBatch(WalFormat.HardStateFrameSize);
+                rejoining.AddHardState(_hardState with { Rejoining = true, Bootstrapped = false });
+                Append(rejoining);
+                Sync();
+                contents.HardState = _hardState;
+            }
+            else
+            {
+                _active.DataSync();
+                Volatile.Write(ref _syncs, _syncs + 1);
+            }
+
+            _mark.WriteDurable(_segments[^1].Index, _syncedLength);
+            Volatile.Write(ref _syncs, _syncs + 1);
+            _opened = true;
+        }
+        catch (IOException e)
+        {
+            throw Unavailable("open", e);
+        }
+    }
+
+    /// <summary>
     /// Switches to a new segment that opens with the current hard state and snapshot marker. The new file is
     /// complete and durable before anything points at it; if making it fails, the current segment stays active.
     /// </summary>
@@ -252,7 +345,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         IStorageFile file;
         try
         {
-            next = CreateSegment(previous.Index + 1, _hardState, _snapshotMarker);
+            next = CreateSegment(previous.Index + 1, previous.FirstRecord + previous.Records, _hardState, _snapshotMarker);
             file = _files.OpenExisting(next.Path);
         }
         catch (IOException e)
@@ -264,14 +357,30 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         _active = file;
         _segments.Add(next);
         _syncedLength = next.Length;
+        _syncedRecords = next.Records;
+        try
+        {
+            // Durable, so a lost newest segment is noticed even before its first batch is synced.
+            if (_opened)
+            {
+                _mark.WriteDurable(next.Index, next.Length);
+                Volatile.Write(ref _syncs, _syncs + 1);
+            }
+        }
+        catch (IOException)
+        {
+            // The mark lags by one segment; the next sync writes it again.
+        }
+
         return next;
     }
 
     /// <summary>
-    /// Creates segment <paramref name="index"/> atomically: header written to a temporary file, synced, renamed
-    /// into place, directory synced. A crash leaves either no segment or one that starts with its header.
+    /// Creates segment <paramref name="index"/> atomically: format 2 header and opening records (hard state,
+    /// snapshot marker) written to a temporary file, synced, renamed into place, directory synced. A crash leaves
+    /// either no segment or one that starts with them, so an empty or headerless segment on disk is lost data.
     /// </summary>
-    private WalSegment CreateSegment(long index, HardState hardState, long marker)
+    private WalSegment CreateSegment(long index, long firstRecord, HardState hardState, long marker)
     {
         var path = Path.Combine(_options.Directory, WalSegment.FileName(index));
         var temporary = path + ".tmp";
@@ -284,9 +393,11 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
                 header.AddSnapshotMarker(marker);
             }
 
+            var segmentHeader = new WalSegmentHeader(_options.Identity, index, firstRecord).ToBytes();
             using (var file = _files.Create(temporary))
             {
-                file.Write(0, header.Bytes);
+                file.Write(0, segmentHeader);
+                file.Write(segmentHeader.Length, header.Bytes);
                 file.DataSync();
             }
 
@@ -294,7 +405,11 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
             _files.Move(temporary, path);
             _files.SyncDirectory(_options.Directory);
             Volatile.Write(ref _syncs, _syncs + 1);
-            return new WalSegment(index, path) { Length = header.Length, HasHeader = true };
+            return new WalSegment(index, path)
+            {
+                HeaderBytes = WalSegmentHeader.Size, FirstRecord = firstRecord, Records = header.RecordCount,
+                Length = WalSegmentHeader.Size + header.Length, HasHeader = true,
+            };
         }
         catch
         {

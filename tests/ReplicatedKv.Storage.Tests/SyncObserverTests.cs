@@ -25,7 +25,7 @@ public sealed class SyncObserverTests
 
         observer.Syncs.Select(s => (s.Commands, s.Bytes)).Should().Equal((2, entryBytes), (0, hardStateBytes));
         observer.Syncs.Should().OnlyContain(s => s.Duration >= TimeSpan.Zero);
-        log.Syncs.Should().Be(observer.Syncs.Length + 1, "the segment header's fsync at creation is not a group commit");
+        log.Syncs.Should().Be(observer.Syncs.Length + 3, "the fsyncs at open (new segment, recovered position, durable mark) are not group commits");
     }
 
     private sealed class RecordingObserver : IWalSyncObserver

@@ -41,6 +41,9 @@ public sealed class TornWriteTests
             stream.SetLength(ends[^1] - 3);
         }
 
+        // A power cut: the last batch's unsynced mark never reached the disk.
+        WalTestKit.SetDurableMark(dir.Path, segment: 1, length: ends[^2]);
+
         await using (var log = WalTestKit.Open(dir.Path, out var contents))
         {
             contents.Entries.Should().HaveCount(4);

@@ -41,6 +41,20 @@ internal static class WalTestKit
         return ends;
     }
 
+    /// <summary>
+    /// Moves the durable mark back to <paramref name="length"/> bytes of <paramref name="segment"/>: the state a
+    /// power cut leaves when the OS had not yet written the newer, unsynced marks back.
+    /// </summary>
+    public static void SetDurableMark(string directory, long segment, long length, IStorageFiles? files = null)
+    {
+        using var mark = WalDurableMark.Open(files ?? OsStorageFiles.Instance, directory);
+        mark.WriteDurable(segment, length);
+    }
+
+    public static WriteAheadLog OpenRejoining(string directory, out WalContents contents, IStorageFiles? files = null) =>
+        WriteAheadLog.Open(
+            new WalOptions { Directory = directory, Files = files ?? OsStorageFiles.Instance, LostState = LostStatePolicy.Rejoin }, out contents);
+
     public static string SegmentPath(string directory) => Directory.GetFiles(directory, "*.wal").Order(StringComparer.Ordinal).Last();
 
     public static void ShouldMatch(this LogEntry actual, LogEntry expected)

@@ -104,6 +104,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(metrics);
         var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers);
+        var storageLogger = loggers.CreateLogger("ReplicatedKv.Storage");
         var storage = NodeStorage.Open(new StorageOptions
         {
             DataDirectory = settings.DataDir,
@@ -111,7 +112,17 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             SnapshotEveryEntries = settings.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.SnapshotEveryBytes,
             SyncObserver = metrics,
-        }, loggers.CreateLogger("ReplicatedKv.Storage"));
+            Identity = WalIdentity.Of(settings.ClusterId, settings.NodeId),
+
+            // A log that lost durable records is marked Rejoining, the persisted form of the empty-disk rule: the
+            // replica learns and does not vote until fenced. Alone, nobody holds what was lost: refuse instead.
+            LostState = members.Count > 1 ? LostStatePolicy.Rejoin : LostStatePolicy.Refuse,
+        }, storageLogger);
+        if (storage.LostState is { } loss)
+        {
+            LogRejoiningAfterLoss(storageLogger, loss.Path, loss.Offset, loss.Reason);
+        }
+
         try
         {
             var stateMachine = new KeyValueStateMachine();
@@ -132,6 +143,9 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Write-ahead log lost records it had made durable: {Path} at offset {Offset} ({Reason}); kept what is intact before it, set the rest aside as *.lost, and rejoining as a learner: no vote until fenced, the lost slots come from the peers")]
+    private static partial void LogRejoiningAfterLoss(ILogger logger, string path, long offset, string reason);
 
     private static ReplicaConfig ReplicaConfigFor(ServerSettings settings, ClusterMembers members)
     {
