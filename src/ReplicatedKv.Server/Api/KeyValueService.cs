@@ -63,6 +63,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     private async Task<CommandResult> WriteAsync(KvCommand command, ServerCallContext context)
     {
+        await RefuseIfUnavailable(needsLog: true, context).ConfigureAwait(false);
         var write = node.TryAdmitWrite(command) ?? throw await Overloaded(context).ConfigureAwait(false);
         try
         {
@@ -83,7 +84,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
             node.Abandon(write, new OperationCanceledException());
             throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
         }
-        catch (Exception ex) when (ex is OverloadedException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is OverloadedException or NodeUnavailableException or ObjectDisposedException or InvalidOperationException)
         {
             await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
             throw Translate(ex);
@@ -92,6 +93,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     private async Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context)
     {
+        await RefuseIfUnavailable(needsLog: linearizable, context).ConfigureAwait(false);
         var read = node.TryAdmitRead(key, kind, linearizable) ?? throw await Overloaded(context).ConfigureAwait(false);
         try
         {
@@ -111,7 +113,7 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
             node.Abandon(read, new OperationCanceledException());
             throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
         }
-        catch (Exception ex) when (ex is OverloadedException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is OverloadedException or NodeUnavailableException or ObjectDisposedException or InvalidOperationException)
         {
             await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
             throw Translate(ex);
@@ -139,6 +141,16 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         }
 
         return budget;
+    }
+
+    /// <summary>Refuses at once, with the reason, what this node cannot serve now (a refusing disk, a stalled loop).</summary>
+    private async Task RefuseIfUnavailable(bool needsLog, ServerCallContext context)
+    {
+        if (node.RefusalFor(needsLog) is { } reason)
+        {
+            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            throw new RpcException(new Status(StatusCode.Unavailable, reason));
+        }
     }
 
     private string LeaderText() => node.View.LeaderName is { } leader ? "leader " + leader : "no leader known: is a majority up?";

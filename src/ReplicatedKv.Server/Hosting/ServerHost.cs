@@ -128,9 +128,9 @@ public sealed class ServerHost : IAsyncDisposable
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", (KvNode n) => n.View.SeesLiveQuorum
-            ? Results.Text("ready\n")
-            : Results.Text("not ready: no leader with a live quorum\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", (KvNode n) => n.View.NotServingReason is { } reason
+            ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ready\n"));
 #if RKV_FAULT_INJECTION
         FailpointEndpoints.MapIfEnabled(app, loggerFactory);
 #endif

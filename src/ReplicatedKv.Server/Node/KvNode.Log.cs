@@ -17,6 +17,15 @@ public sealed partial class KvNode
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms, nothing moves until it succeeds")]
     private static partial void LogStorageRetry(ILogger logger, string reason, double delayMs);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage takes writes again; the node is moving")]
+    private static partial void LogStorageBack(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Reason}; health reports NOT_SERVING and client requests are refused")]
+    private static partial void LogStalled(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The node loop is making progress again")]
+    private static partial void LogStallOver(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "The node loop stopped")]
     private static partial void LogLoopDied(ILogger logger, Exception exception);
 

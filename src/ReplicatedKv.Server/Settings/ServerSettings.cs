@@ -77,6 +77,12 @@ public sealed record ServerSettings
 
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>
+    /// How long the node loop may go without progress while work waits before health reports NOT_SERVING and
+    /// client requests are refused with the reason; zero turns the watchdog off.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -17,7 +17,7 @@ public static class SettingsLoader
         "initial-cluster-state", "tick-interval", "max-message-age", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
-        "config",
+        "stall-timeout", "config",
     ];
 
     public static string Usage { get; } = BuildUsage();
@@ -103,6 +103,7 @@ public static class SettingsLoader
             LogFormat = r.OneOf("log-format", "text", "text", "json"),
             LogLevel = r.OneOf("log-level", "Information", "Verbose", "Debug", "Information", "Warning", "Error", "Fatal"),
             ShutdownTimeout = r.Duration("shutdown-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            StallTimeout = r.Duration("stall-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
         };
 
         if (settings.HeartbeatTicks >= settings.ElectionTicks)
