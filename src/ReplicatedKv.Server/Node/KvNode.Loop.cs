@@ -79,17 +79,16 @@ public sealed partial class KvNode
                 case StatusInput s:
                     s.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
                     break;
-                case WantsSnapshotInput w:
-                    w.Reply.TrySetResult(false);
-                    break;
-                case InstallSnapshotInput i:
-                    i.Reply.TrySetResult(false);
-                    break;
                 default:
+                    DeclineSnapshot(input);
                     break;
             }
         }
     }
+
+    /// <summary>Says no to a peer's snapshot offer or install (the sender offers again later); ignores other inputs.</summary>
+    private static void DeclineSnapshot(NodeInput input) =>
+        (input switch { WantsSnapshotInput w => w.Reply, InstallSnapshotInput i => i.Reply, _ => null })?.TrySetResult(false);
 
     private async Task RunTickerAsync()
     {

@@ -130,11 +130,8 @@ public sealed partial class KvNode
             case StatusInput s:
                 ReplyStatus(s);
                 break;
-            case WantsSnapshotInput w:
-                w.Reply.TrySetResult(false);
-                break;
-            case InstallSnapshotInput i:
-                i.Reply.TrySetResult(false);
+            case WantsSnapshotInput or InstallSnapshotInput:
+                DeclineSnapshot(input);
                 break;
             default:
                 _deferredWhileRefused.Add(input);
