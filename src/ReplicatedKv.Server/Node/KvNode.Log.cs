@@ -14,7 +14,7 @@ public sealed partial class KvNode
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason}")]
     private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms, nothing moves until it succeeds")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms. Nothing moves until it succeeds: health is NOT_SERVING, writes are refused, Status and serializable reads still answer")]
     private static partial void LogStorageRetry(ILogger logger, string reason, double delayMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Storage takes writes again; the node is moving")]

@@ -24,6 +24,7 @@ public sealed partial class KvNode
             while (WaitForInput(reader, _stop.Token))
             {
                 Interlocked.Increment(ref _loopRounds);
+
                 // Everything queued while the last fsync ran goes into the next Ready: this is where batching comes from.
                 for (var n = 0; n < MaxInputsPerRound && reader.TryRead(out var input); n++)
                 {
