@@ -234,18 +234,22 @@ public sealed partial class NodeCore
             return;
         }
 
-        ReadResult result;
-        if (read.Kind == ReadKind.Contains)
+        Finish(read, new Answer(read.Caller, AnswerKind.ReadServed, Read: ReadLocal(read.Key, read.Kind)));
+    }
+
+    /// <summary>
+    /// A serializable read of the local table, now. The host uses it directly only while a Ready waits for a
+    /// refusing disk (no Advance can run then), so serializable reads keep answering from the last applied state.
+    /// </summary>
+    public ReadResult ReadLocal(string key, ReadKind kind)
+    {
+        if (kind == ReadKind.Contains)
         {
-            result = new ReadResult(_stateMachine.Contains(read.Key), default, 0);
-        }
-        else
-        {
-            var found = _stateMachine.TryGet(read.Key, out var value, out var version);
-            result = new ReadResult(found, value, version);
+            return new ReadResult(_stateMachine.Contains(key), default, 0);
         }
 
-        Finish(read, new Answer(read.Caller, AnswerKind.ReadServed, Read: result));
+        var found = _stateMachine.TryGet(key, out var value, out var version);
+        return new ReadResult(found, value, version);
     }
 
     private void Finish(PendingRead read, Answer answer)

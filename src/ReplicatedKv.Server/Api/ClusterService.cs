@@ -9,6 +9,12 @@ internal sealed class ClusterService(KvNode node) : Cluster.ClusterBase
 {
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
+        // A stalled loop cannot build a report; say why at once rather than after the 10 s wait.
+        if (node.RefusalFor(needsLog: false) is { } reason)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, reason));
+        }
+
         try
         {
             return await node.StatusAsync(request.IncludeStateHash).WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken).ConfigureAwait(false);

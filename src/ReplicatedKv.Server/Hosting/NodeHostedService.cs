@@ -56,7 +56,7 @@ internal sealed partial class NodeHostedService(KvNode node, HealthServiceImpl h
 
     private void SetHealth(NodeView view)
     {
-        var status = view.SeesLiveQuorum ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
+        var status = view.NotServingReason is null ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
         health.SetStatus("", status);
         health.SetStatus(ServiceName, status);
     }

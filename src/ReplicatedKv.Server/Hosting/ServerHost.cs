@@ -6,6 +6,7 @@ using ReplicatedKv.Server.Api;
 using ReplicatedKv.Server.Metrics;
 using ReplicatedKv.Server.Node;
 using ReplicatedKv.Server.Settings;
+using ReplicatedKv.Storage;
 using ReplicatedKv.Transport;
 using Serilog;
 using Serilog.Events;
@@ -46,9 +47,14 @@ public sealed class ServerHost : IAsyncDisposable
     /// can run over an in-memory network. Null, as the executable always passes, means gRPC links to the peers.
     /// The peer port and its gRPC service are served either way.
     /// </param>
+    /// <param name="storageFiles">
+    /// For tests only: the files the write-ahead log lives in (see <see cref="KvNode.OpenAsync"/>), such as a disk
+    /// twin that fills up. Null, as the executable always passes, means the real disk.
+    /// </param>
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<ServerHost> StartAsync(ServerSettings settings, Action<LoggerConfiguration>? configureLogging = null,
-        Func<ClusterMembers, IPeerInbox, IPeerTransport>? peerTransportFactory = null, CancellationToken cancellationToken = default)
+        Func<ClusterMembers, IPeerInbox, IPeerTransport>? peerTransportFactory = null,
+        IStorageFiles? storageFiles = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -81,7 +87,8 @@ public sealed class ServerHost : IAsyncDisposable
         KvNode node;
         try
         {
-            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, cancellationToken: cancellationToken,
+                storageFiles: storageFiles).ConfigureAwait(false);
         }
         catch
         {
@@ -123,9 +130,9 @@ public sealed class ServerHost : IAsyncDisposable
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", (KvNode n) => n.View.SeesLiveQuorum
-            ? Results.Text("ready\n")
-            : Results.Text("not ready: no leader with a live quorum\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/readyz", (KvNode n) => n.View.NotServingReason is { } reason
+            ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("ready\n"));
 #if RKV_FAULT_INJECTION
         FailpointEndpoints.MapIfEnabled(app, loggerFactory);
 #endif

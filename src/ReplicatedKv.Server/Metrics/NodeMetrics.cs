@@ -45,6 +45,9 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
     private long _appliedIndex;
     private long _ballotRound;
     private int _role;
+    private int _serving;
+    private int _storageRefused;
+    private int _loopStalled;
     private (string Name, Func<bool> IsReachable)[] _peers = [];
 
     // Loop-only: the decided index at the previous publication, so the counter grows by what was newly decided.
@@ -87,6 +90,12 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
         Meter.CreateObservableGauge("rkv.role", ObserveRole, description: "1 for this node's current role, 0 for the others");
         Meter.CreateObservableGauge("rkv.ballot.round", () => Volatile.Read(ref _ballotRound), description:
             "Round of the ballot this node follows or leads under (a rise means an election)");
+        Meter.CreateObservableGauge("rkv.serving", () => Volatile.Read(ref _serving), description:
+            "1 while grpc health reports SERVING and /readyz answers 200 (Cluster.Status says why not)");
+        Meter.CreateObservableGauge("rkv.storage.refused", () => Volatile.Read(ref _storageRefused), description:
+            "1 while storage refuses writes (e.g. a full disk): writes and linearizable reads are refused with the reason");
+        Meter.CreateObservableGauge("rkv.loop.stalled", () => Volatile.Read(ref _loopStalled), description:
+            "1 while the node loop has made no progress for stall-timeout with work queued");
         Meter.CreateObservableGauge("rkv.peer.reachable", ObservePeers, description: "1 while the outbound stream to the peer is open");
     }
 
@@ -140,6 +149,14 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
         Volatile.Write(ref _appliedIndex, appliedIndex);
         Volatile.Write(ref _ballotRound, ballotRound);
         Volatile.Write(ref _role, (int)role);
+    }
+
+    /// <summary>Whenever the published view changes (on the loop or the stall watchdog): what health reports and why.</summary>
+    internal void PublishHealth(bool serving, bool storageRefused, bool loopStalled)
+    {
+        Volatile.Write(ref _serving, serving ? 1 : 0);
+        Volatile.Write(ref _storageRefused, storageRefused ? 1 : 0);
+        Volatile.Write(ref _loopStalled, loopStalled ? 1 : 0);
     }
 
     void IWalSyncObserver.OnSynced(TimeSpan duration, int commands, long bytes)

@@ -14,8 +14,17 @@ public sealed partial class KvNode
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a {Kind} from {Peer}: {Reason} ({Suppressed} more refused peer messages not logged since the last such line)")]
     private static partial void LogRejectedMessage(ILogger logger, string peer, string kind, string reason, long suppressed);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms, nothing moves until it succeeds")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused a write ({Reason}); retrying in {DelayMs} ms. Nothing moves until it succeeds: health is NOT_SERVING, writes are refused, Status and serializable reads still answer")]
     private static partial void LogStorageRetry(ILogger logger, string reason, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage takes writes again; the node is moving")]
+    private static partial void LogStorageBack(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Reason}; health reports NOT_SERVING and client requests are refused")]
+    private static partial void LogStalled(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The node loop is making progress again")]
+    private static partial void LogStallOver(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The node loop stopped")]
     private static partial void LogLoopDied(ILogger logger, Exception exception);

@@ -1,6 +1,5 @@
 using ReplicatedKv.Consensus;
 using ReplicatedKv.NodeCore;
-using ReplicatedKv.Storage;
 using ReplicatedKv.Transport;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
@@ -22,8 +21,10 @@ public sealed partial class KvNode
         {
             // Slots decided before a restart are applied before anything else is looked at.
             _processor.ProcessAll();
-            while (WaitForInput(reader))
+            while (WaitForInput(reader, _stop.Token))
             {
+                Interlocked.Increment(ref _loopRounds);
+
                 // Everything queued while the last fsync ran goes into the next Ready: this is where batching comes from.
                 for (var n = 0; n < MaxInputsPerRound && reader.TryRead(out var input); n++)
                 {
@@ -55,9 +56,9 @@ public sealed partial class KvNode
     }
 
     /// <summary>Blocks the loop thread until an input is queued; false once the queue is closed.</summary>
-    private bool WaitForInput(System.Threading.Channels.ChannelReader<NodeInput> reader)
+    private static bool WaitForInput(System.Threading.Channels.ChannelReader<NodeInput> reader, CancellationToken cancellationToken)
     {
-        var wait = reader.WaitToReadAsync(_stop.Token);
+        var wait = reader.WaitToReadAsync(cancellationToken);
         return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
@@ -79,17 +80,16 @@ public sealed partial class KvNode
                 case StatusInput s:
                     s.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
                     break;
-                case WantsSnapshotInput w:
-                    w.Reply.TrySetResult(false);
-                    break;
-                case InstallSnapshotInput i:
-                    i.Reply.TrySetResult(false);
-                    break;
                 default:
+                    DeclineSnapshot(input);
                     break;
             }
         }
     }
+
+    /// <summary>Says no to a peer's snapshot offer or install (the sender offers again later); ignores other inputs.</summary>
+    private static void DeclineSnapshot(NodeInput input) =>
+        (input switch { WantsSnapshotInput w => w.Reply, InstallSnapshotInput i => i.Reply, _ => null })?.TrySetResult(false);
 
     private async Task RunTickerAsync()
     {
@@ -97,6 +97,7 @@ public sealed partial class KvNode
         while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
         {
             _inputs.Writer.TryWrite(TickInput.Instance);
+            WatchForStall();
         }
     }
 
@@ -164,29 +165,6 @@ public sealed partial class KvNode
         }
     }
 
-    /// <summary>
-    /// Runs a storage write until the disk takes it. Nothing may leave or be applied before it is durable, so a
-    /// refusing disk (full, failing) stops the node's progress, loudly, rather than being skipped.
-    /// </summary>
-    private void RetryStorage(Action write)
-    {
-        var delay = TimeSpan.FromMilliseconds(10);
-        while (true)
-        {
-            try
-            {
-                write();
-                return;
-            }
-            catch (StorageUnavailableException ex)
-            {
-                LogStorageRetry(_logger, ex.Message, delay.TotalMilliseconds);
-                Task.Delay(delay, _time, _stop.Token).GetAwaiter().GetResult();
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-            }
-        }
-    }
-
     private void SendToPeer(int to, Wire.PeerMessage message) => _transport.Send(to, message);
 
     private void OnSoftState(SoftState soft)
@@ -236,11 +214,12 @@ public sealed partial class KvNode
             isLeader,
             _core.SeesLiveLeader,
             replica.IsVoter);
-        if (view != _view)
+        lock (_viewGate)
         {
-            _view = view;
-            ViewChanged?.Invoke(view);
+            _loopView = view;
         }
+
+        RefreshView();
     }
 
     /// <summary>Hands the metrics this moment's numbers; the core is not safe to read elsewhere.</summary>

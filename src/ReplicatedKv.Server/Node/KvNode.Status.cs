@@ -58,6 +58,8 @@ public sealed partial class KvNode
                 _ => VotingState.Voter,
             },
             Version = Version,
+            NotServingReason = _view.NotServingReason ?? "",
+            StorageRefused = _storageRefusal is not null,
         };
 
         var decidedByPeer = replica.PeerDecidedIndexes;

@@ -96,16 +96,21 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     /// and disposes what it returns. Null, as in production, means a <see cref="GrpcPeerTransport"/> to every
     /// other member. It exists so tests can run peers over an in-memory network (InMemoryPeerNetwork).
     /// </param>
+    /// <param name="storageFiles">
+    /// The files the write-ahead log lives in; null, as in production, means the real disk. It exists so tests can
+    /// give a node a disk twin that fills up (InMemoryFiles).
+    /// </param>
     /// <param name="cancellationToken">Cancels restoring the state machine.</param>
     public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, NodeMetrics metrics, TimeProvider? time = null,
-        Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null, CancellationToken cancellationToken = default)
+        Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null,
+        IStorageFiles? storageFiles = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(metrics);
         var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers);
         var storageLogger = loggers.CreateLogger("ReplicatedKv.Storage");
-        var storage = NodeStorage.Open(new StorageOptions
+        var storageOptions = new StorageOptions
         {
             DataDirectory = settings.DataDir,
             SegmentBytes = settings.SegmentBytes,
@@ -117,7 +122,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             // A log that lost durable records is marked Rejoining, the persisted form of the empty-disk rule: the
             // replica learns and does not vote until fenced. Alone, nobody holds what was lost: refuse instead.
             LostState = members.Count > 1 ? LostStatePolicy.Rejoin : LostStatePolicy.Refuse,
-        }, storageLogger);
+        };
+        var storage = NodeStorage.Open(storageFiles is null ? storageOptions : storageOptions with { Files = storageFiles }, storageLogger);
         if (storage.LostState is { } loss)
         {
             LogRejoiningAfterLoss(storageLogger, loss.Path, loss.Offset, loss.Reason);

@@ -88,6 +88,11 @@ public sealed record ServerSettings
 
     /// <summary>A client must send a request's headers within this time, or its connection is closed.</summary>
     public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long the node loop may go without progress while work waits before health reports NOT_SERVING and
+    /// client requests are refused with the reason; zero turns the watchdog off.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -17,7 +17,7 @@ public static class SettingsLoader
         "initial-cluster-state", "tick-interval", "max-message-age", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
-        "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "config",
+        "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "stall-timeout", "config",
     ];
 
     public static string Usage { get; } = BuildUsage();
@@ -107,6 +107,7 @@ public static class SettingsLoader
             MaxPeerConnections = r.Int("max-peer-connections", 128, 4, 100_000),
             IdleConnectionTimeout = r.Duration("idle-connection-timeout", TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
             RequestHeadersTimeout = r.Duration("request-headers-timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            StallTimeout = r.Duration("stall-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
         };
 
         if (settings.HeartbeatTicks >= settings.ElectionTicks)

@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Server.Hosting;
 using ReplicatedKv.Server.Settings;
+using ReplicatedKv.Storage;
 using ReplicatedKv.Testing.Transport;
 using ReplicatedKv.Transport;
 using Wire = ReplicatedKv.Protos.Peer.V1;
@@ -22,10 +23,12 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly string _root;
     private readonly InMemoryPeerNetwork? _network;
     private readonly ClusterMembers[] _members;
+    private readonly Func<int, IStorageFiles>? _storageFiles;
 
-    private TestCluster(ServerSettings[] settings, string root, bool inMemoryPeers)
+    private TestCluster(ServerSettings[] settings, string root, bool inMemoryPeers, Func<int, IStorageFiles>? storageFiles)
     {
         Settings = settings;
+        _storageFiles = storageFiles;
         _root = root;
         _members = settings.Select(s => ClusterMembers.Parse(s.ClusterId, s.NodeId, s.Peers)).ToArray();
         if (inMemoryPeers)
@@ -47,7 +50,12 @@ public sealed class TestCluster : IAsyncDisposable
     /// <param name="adjust">Changes to each node's settings.</param>
     /// <param name="withAdminPorts">Also give each node an HTTP/1.1 admin port (/healthz, /readyz, /metrics): <see cref="AdminUrl"/>.</param>
     /// <param name="inMemoryPeers">Carry peer messages over one shared <see cref="InMemoryPeerNetwork"/> (<see cref="Network"/>) instead of gRPC.</param>
-    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false, bool inMemoryPeers = false)
+    /// <param name="storageFiles">
+    /// The files each node's write-ahead log lives in, by node index (a disk twin such as InMemoryFiles that a test
+    /// fills up); return the same instance every time so a restarted node finds its log. Null: the real disk.
+    /// </param>
+    public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false, bool inMemoryPeers = false,
+        Func<int, IStorageFiles>? storageFiles = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         var ports = FreePorts(3 * size);
@@ -75,7 +83,7 @@ public sealed class TestCluster : IAsyncDisposable
             settings[i] = adjust?.Invoke(s) ?? s;
         }
 
-        var cluster = new TestCluster(settings, root, inMemoryPeers);
+        var cluster = new TestCluster(settings, root, inMemoryPeers, storageFiles);
         await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartNodeAsync));
         return cluster;
     }
@@ -99,10 +107,11 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task StartNodeAsync(int node)
     {
         var settings = Settings[node];
+        var files = _storageFiles?.Invoke(node);
         _hosts[node] = _network is { } network
             ? await ServerHost.StartAsync(settings, peerTransportFactory: (members, inbox) =>
-                network.Connect(members.SelfId, new ClientUrlRecordingInbox(members, inbox), settings.AdvertiseClientUrl))
-            : await ServerHost.StartAsync(settings);
+                network.Connect(members.SelfId, new ClientUrlRecordingInbox(members, inbox), settings.AdvertiseClientUrl), storageFiles: files)
+            : await ServerHost.StartAsync(settings, storageFiles: files);
     }
 
     public async Task StopNodeAsync(int node)
