@@ -54,7 +54,8 @@ internal sealed partial class ClusterSimulator
         // A liveness shape's cut links are its only loss: random loss would blur what the check measures.
         _dropRate = options.Shape is null ? dropRate : 0;
         _duplicateRate = _random.Next(0, 10) / 100.0;
-        _maxDelay = _random.Next(0, 5);
+        var maxDelay = _random.Next(0, 5);
+        _maxDelay = options.Shape is null ? maxDelay : Math.Min(maxDelay, LivenessMaxDelay);
         _compactEvery = _random.Next(3, 40);
         _pipelinedHosts = _random.Chance(0.5);
         var window = _random.Next(1, 9);

@@ -15,6 +15,11 @@ internal sealed partial class ClusterSimulator
     // With 256 entries per message, a lag of 100 slots is recovered through the prepare itself, as on real nodes.
     private static readonly (int Window, int Batch, int PerMessage) LivenessSizes = (64, 1024, 256);
 
+    // A hop takes at most one tick, as on real nodes (50 ms ticks, LAN hops far shorter). The bounds are tight: the
+    // quorum-loss worst case is two timeouts to check-quorum, two of follower jitter and seven hops, so with hops of
+    // up to 4 ticks about 2 seeds in 1000 took up to 5.3 election timeouts.
+    private const int LivenessMaxDelay = 1;
+
     private readonly Dictionary<string, LivenessProbe> _probes = [];
     private long _probeSequence;
 
