@@ -17,6 +17,13 @@ public sealed partial class PaxosReplica
             return;
         }
 
+#if RKV_FAULT_INJECTION
+        if (_config.Faults.RefuseShorterLog && m.From != NodeId && m.FromSlot <= _decidedIndex)
+        {
+            return;
+        }
+#endif
+
         if (m.FromSlot < _log.FirstSlot)
         {
             // The candidate lacks decided slots this replica compacted away: it needs a snapshot first.

@@ -54,7 +54,10 @@ public sealed partial class PaxosReplica
     /// higher ballot take over (Raft thesis §4.2.3's "disruptive servers" rule, applied to promises).
     /// </summary>
     private bool HeardFromLeaderRecently() =>
-        _role == Role.Leader || (_leaderId is not null && _electionElapsed < _config.ElectionTicks);
+#if RKV_FAULT_INJECTION
+        !_config.Faults.PromiseDespiteLiveLeader &&
+#endif
+        (_role == Role.Leader || (_leaderId is not null && _electionElapsed < _config.ElectionTicks));
 
     private Ballot NextBallot() => new(Math.Max(_maxSeenRound, _promised.Round) + 1, NodeId);
 
@@ -65,6 +68,14 @@ public sealed partial class PaxosReplica
         _ballot = NextBallot();
         _prePromiseMask = Bit(NodeId);
         ResetElectionTimer();
+#if RKV_FAULT_INJECTION
+        if (_config.Faults.NoPreVote)
+        {
+            StartCandidacy();
+            return;
+        }
+#endif
+
         if (Quorum.IsMajority(_prePromiseMask, _memberCount))
         {
             StartCandidacy();

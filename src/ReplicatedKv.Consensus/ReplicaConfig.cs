@@ -141,7 +141,13 @@ public sealed record ReplicaConfig
 /// <see cref="TrustProbeAnswers"/>: a learner regains its vote once it has decided past the highest slot, and
 /// promised at least the highest ballot, that n-q+1 other members report, without waiting for a fence slot
 /// from the leader (the answers may lag the leader).
+/// The election faults break liveness under partial connectivity, not safety (the liveness shapes catch them):
+/// <see cref="NoPreVote"/>: a replica whose election timer fires prepares at once, without a pre-vote round.
+/// <see cref="PromiseDespiteLiveLeader"/>: a replica grants pre-votes and promises while it hears from a live leader.
+/// <see cref="RefuseShorterLog"/>: Raft's vote rule; an acceptor refuses a prepare from a candidate that knows fewer
+/// decided slots than it does, and sends it nothing to catch up with either.
 /// </summary>
 internal readonly record struct ReplicaFaults(
-    bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false);
+    bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false,
+    bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false);
 #endif

@@ -13,11 +13,15 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
 
     private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(30);
     private readonly List<string> _unexpectedExits = [];
+    private readonly List<FaultWindow> _windows = [];
 
     public FaultCounts Injected { get; } = new();
 
     /// <summary>Nodes that exited on their own (a crash the harness did not cause), with their exit codes.</summary>
     public IReadOnlyList<string> UnexpectedExits => _unexpectedExits;
+
+    /// <summary>When each fault was in force, from injection to heal, for the write-gap report.</summary>
+    public IReadOnlyList<FaultWindow> Windows => _windows;
 
     public async Task RunAsync(IReadOnlyList<FaultPlan> plans, CancellationToken stop)
     {
@@ -25,6 +29,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         foreach (var plan in plans)
         {
             Func<Task>? heal = null;
+            var injectedAt = 0L;
             try
             {
                 await Task.Delay(plan.QuietBefore, stop).ConfigureAwait(false);
@@ -37,6 +42,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
                     log.Event($"not every node ready {ReadyWait.TotalSeconds:0} s after the last heal; injecting anyway");
                 }
 
+                injectedAt = log.Nanos;
                 (heal, var hold) = await InjectAsync(plan, stop).ConfigureAwait(false);
                 await Task.Delay(hold, stop).ConfigureAwait(false);
             }
@@ -49,6 +55,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
                 if (heal is not null)
                 {
                     await heal().ConfigureAwait(false);
+                    _windows.Add(FaultWindow.Of(plan, injectedAt, log.Nanos, cluster.Network.CanPartition));
                 }
             }
         }
@@ -118,12 +125,21 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
                     return (() => Task.CompletedTask, plan.Duration);
                 }
 
-                var (cuts, description) = PartitionPlanner.Plan(plan.Shape, cluster.Nodes.Count, leader is null ? null : IndexOf(leader), plan.Targets, random);
-                await cluster.Network.CutAsync(cuts).ConfigureAwait(false);
+                var partition = PartitionPlanner.Plan(plan.Shape, cluster.Nodes.Count, leader is null ? null : IndexOf(leader), plan.Targets, random);
+                var hold = plan.Duration;
+                if (partition.LeadIn is { } leadIn)
+                {
+                    await cluster.Network.CutAsync(leadIn).ConfigureAwait(false);
+                    log.Event($"fault #{plan.Number}: partition {plan.Shape} lead-in, {leadIn.Count} links cut (leader was {leader?.Id ?? "unknown"})");
+                    await Task.Delay(hold / 2, stop).ConfigureAwait(false);
+                    hold -= hold / 2;
+                }
+
+                await cluster.Network.CutAsync(partition.Cuts).ConfigureAwait(false);
                 Injected.Add(FaultCounts.Key(FaultKind.Partition));
                 Injected.Add("partition:" + plan.Shape);
-                log.Event($"fault #{plan.Number}: partition {plan.Shape} {description} (leader was {leader?.Id ?? "unknown"})");
-                return (() => HealPartitionAsync(plan), plan.Duration);
+                log.Event($"fault #{plan.Number}: partition {plan.Shape} {partition.Description} (leader was {leader?.Id ?? "unknown"})");
+                return (() => HealPartitionAsync(plan), hold);
 
             default:
                 var crashed = await CrashInFsyncAsync(plan, targets[0], leader, stop).ConfigureAwait(false);

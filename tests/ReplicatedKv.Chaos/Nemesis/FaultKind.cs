@@ -28,4 +28,14 @@ internal enum PartitionShape
 
     /// <summary>Everything one node sends is lost; it still hears everyone.</summary>
     OneWay,
+
+    /// <summary>Every link cut except those of one follower, so only that follower reaches a majority (5 nodes, issue 21).</summary>
+    QuorumLoss,
+
+    /// <summary>
+    /// A follower cut off for the first half of the fault, falling behind under load; then every other link is cut, the
+    /// old leader losing all of its, and the follower's links come back: the only node that reaches a majority has the
+    /// oldest log (5 nodes, issue 21).
+    /// </summary>
+    ConstrainedElection,
 }

@@ -3,19 +3,18 @@ namespace ReplicatedKv.Chaos.Nemesis;
 /// <summary>Draws a run's faults from its seed: alternating quiet and fault intervals of 3 to 8 seconds each.</summary>
 internal static class NemesisSchedule
 {
-    private static readonly PartitionShape[] Shapes = Enum.GetValues<PartitionShape>();
-
     /// <summary>
     /// Faults of the given kinds (picked at random per fault when there are several) filling <paramref name="duration"/>.
-    /// Partition shapes take turns from a random start, so four partitions cover every shape. A run too short for
+    /// Partition shapes take turns from a random start, so four partitions (six with 5 nodes or more) cover every shape. A run too short for
     /// one whole quiet and fault interval gets one shrunk to fit.
     /// </summary>
     public static IReadOnlyList<FaultPlan> Plan(IReadOnlyList<FaultKind> kinds, int seed, int nodes, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(kinds);
         var random = new Random(seed);
+        var shapes = PartitionShapes.For(nodes);
         var minority = (nodes - 1) / 2;
-        var firstShape = random.Next(Shapes.Length);
+        var firstShape = random.Next(shapes.Count);
         var plans = new List<FaultPlan>();
         var elapsed = TimeSpan.Zero;
         while (true)
@@ -29,7 +28,7 @@ internal static class NemesisSchedule
                 Kind: kind,
                 AtLeader: random.Next(2) == 0,
                 Targets: random.Next(1, minority + 1),
-                Shape: Shapes[(firstShape + plans.Count(p => p.Kind == FaultKind.Partition)) % Shapes.Length],
+                Shape: shapes[(firstShape + plans.Count(p => p.Kind == FaultKind.Partition)) % shapes.Count],
 
                 // A crash in fsync ends by itself; what is left to choose is how long the node stays down.
                 Duration: kind == FaultKind.FsyncCrash ? fault / 4 : fault,

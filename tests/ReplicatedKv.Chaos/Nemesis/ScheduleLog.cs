@@ -32,5 +32,8 @@ internal sealed class ScheduleLog : IDisposable
         Note($"[{at,9}s] {line}");
     }
 
+    /// <summary>The run clock now, in the history's nanoseconds (fault windows are measured against it).</summary>
+    public long Nanos => _clock.Nanos;
+
     public void Dispose() => _file.Dispose();
 }

@@ -34,11 +34,14 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
 
     public IReadOnlyList<string> UnexpectedExits { get; set; } = [];
 
+    /// <summary>Per fault, the longest time without an acknowledged write (see <see cref="WriteGaps"/>).</summary>
+    public IReadOnlyList<FaultGap> WriteGaps { get; set; } = [];
+
     /// <summary>Anything that kept the run or a check from being made (each fails the run).</summary>
     public List<string> Problems { get; } = [];
 
     public bool Passed =>
-        Problems.Count == 0 && UnexpectedExits.Count == 0 &&
+        Problems.Count == 0 && UnexpectedExits.Count == 0 && !WriteGaps.Any(g => g.TooLong) &&
         Linearizability is { IsLinearizable: true } && Durability is { IsLinearizable: true } &&
         (Convergence is { Converged: true } || Options.Scenario.IsLostDisk());
 
@@ -52,6 +55,11 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
         text.Append(CultureInfo.InvariantCulture, $"Linearizable: {Verdict(Linearizability)}. ");
         text.Append(CultureInfo.InvariantCulture, $"Durable (history plus a read of every key after the final restart): {Verdict(Durability)}. ");
         text.Append(CultureInfo.InvariantCulture, $"Converged: {(Convergence is null ? "not checked" : (Convergence.Converged ? "yes, " : "NO, ") + Convergence.Detail)}.");
+        if (WriteGaps.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Longest write gap per fault: {string.Join("; ", WriteGaps)}.");
+        }
+
         foreach (var exit in UnexpectedExits)
         {
             text.Append(CultureInfo.InvariantCulture, $" Node crash: {exit}.");

@@ -97,6 +97,7 @@ internal static class ScenarioRunner
             report.Faults = nemesis.Injected;
             report.UnexpectedExits = nemesis.UnexpectedExits;
             report.Operations = new OperationStats(history.Snapshot().Where(o => o.Client < options.Clients));
+            report.WriteGaps = WriteGaps.Measure(history.Snapshot().Where(o => o.Client < options.Clients), nemesis.Windows);
             await HistoryFile.WriteAsync(artifacts.HistoryPath, history.Snapshot(), CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -62,6 +62,11 @@ internal sealed partial class InteractionEnv
             return "isolated";
         }
 
+        if (IsCut(envelope.From, envelope.To))
+        {
+            return "cut";
+        }
+
         return Node(envelope.To).IsUp ? null : $"{envelope.To} is down";
     }
 

@@ -36,6 +36,7 @@ internal sealed partial class InteractionEnv
             case "deliver-msgs": DeliverMsgs(command); break;
             case "stabilize": Stabilize(command); break;
             case "isolate": Isolate(command); break;
+            case "cut": Cut(command); break;
             case "heal": Heal(command); break;
             case "crash": Crash(command); break;
             case "restart": Restart(command); break;

@@ -16,7 +16,7 @@ namespace ReplicatedKv.Testing.Simulation;
 /// non-voter, the clients' history is checked for linearizability at the end, and liveness after healing.
 /// Everything random comes from the seed, so a failing seed replays exactly.
 /// </summary>
-internal sealed class ClusterSimulator
+internal sealed partial class ClusterSimulator
 {
     private readonly SimulationOptions _options;
     private readonly ulong _seed;
@@ -49,14 +49,19 @@ internal sealed class ClusterSimulator
         _seed = seed;
         _random = new SimRandom(seed);
         _networkTwin = new SimNetwork(this);
-        _dropRate = _random.Next(0, 20) / 100.0;
+        var dropRate = _random.Next(0, 20) / 100.0;
+
+        // A liveness shape's cut links are its only loss: random loss would blur what the check measures.
+        _dropRate = options.Shape is null ? dropRate : 0;
         _duplicateRate = _random.Next(0, 10) / 100.0;
-        _maxDelay = _random.Next(0, 5);
+        var maxDelay = _random.Next(0, 5);
+        _maxDelay = options.Shape is null ? maxDelay : Math.Min(maxDelay, LivenessMaxDelay);
         _compactEvery = _random.Next(3, 40);
         _pipelinedHosts = _random.Chance(0.5);
         var window = _random.Next(1, 9);
         var batch = _random.Next(1, 5);
         var perMessage = _random.Next(1, 17);
+        (window, batch, perMessage) = options.Shape is null ? (window, batch, perMessage) : LivenessSizes;
 
         // Half the seeds keep acceptors close to their decided index, where the storage bound bites.
         var slotsAhead = _random.Chance(0.5) ? window + _random.Next(0, 8) : 1 << 16;
@@ -405,6 +410,7 @@ internal sealed class ClusterSimulator
 
         _chosen[slot] = value;
         _maxChosenSlot = Math.Max(_maxChosenSlot, slot);
+        NoteProbesDecided(value);
     }
 
     /// <summary>A client either starts a call or, past its attempt's deadline, gives up on that attempt.</summary>

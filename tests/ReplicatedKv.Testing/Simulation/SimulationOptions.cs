@@ -41,6 +41,12 @@ internal sealed record SimulationOptions
     /// </summary>
     public long StartRound { get; init; }
 
+    /// <summary>
+    /// When set, <see cref="ClusterSimulator.RunLiveness"/> holds this partial-connectivity shape instead of the
+    /// random faulty phase: no random loss, crash or partition, only the shape's cut links (see Liveness/).
+    /// </summary>
+    public LivenessShape? Shape { get; init; }
+
 #if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
@@ -50,6 +56,7 @@ internal sealed record SimulationOptions
 #endif
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
-    public string ReplayCommand(ulong seed) =>
-        $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
+    public string ReplayCommand(ulong seed) => Shape is { } shape
+        ? $"SIM_SEED={seed} SIM_SHAPE={shape} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~LivenessTests.Replay\""
+        : $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
 }

@@ -1,0 +1,14 @@
+namespace ReplicatedKv.Chaos.Tests;
+
+/// <summary>A chaos run too long for every CI build: skipped (saying how to run it) unless CHAOS_LONG=1.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class LongChaosFactAttribute : FactAttribute
+{
+    public LongChaosFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("CHAOS_LONG") != "1")
+        {
+            Skip = "a 5-node chaos run; set CHAOS_LONG=1 to run it";
+        }
+    }
+}
