@@ -13,7 +13,7 @@ namespace ReplicatedKv.NodeCore.Tests.Simulation;
 /// </summary>
 public sealed class LivenessTests(ITestOutputHelper output)
 {
-    private static readonly int SeedsPerShape = EnvInt("SIM_LIVENESS_SEEDS", 200);
+    private static readonly int SeedsPerShape = EnvironmentKnobs.Int("SIM_LIVENESS_SEEDS", 200);
 
     [Theory]
     [InlineData(LivenessShape.Chained)]
@@ -109,7 +109,4 @@ public sealed class LivenessTests(ITestOutputHelper output)
         var sorted = values.Order().ToArray();
         return $"median {sorted[sorted.Length / 2]}, p99 {sorted[(int)(sorted.Length * 0.99)]}, max {sorted[^1]}";
     }
-
-    private static int EnvInt(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 }

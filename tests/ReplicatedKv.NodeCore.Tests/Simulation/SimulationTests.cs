@@ -12,9 +12,9 @@ namespace ReplicatedKv.NodeCore.Tests.Simulation;
 /// </summary>
 public sealed class SimulationTests(ITestOutputHelper output)
 {
-    private static readonly int SeedsPerSize = EnvInt("SIM_SEEDS", 1000);
-    private static readonly int Steps = EnvInt("SIM_STEPS", 10_000);
-    private static readonly ulong FirstSeed = (ulong)EnvInt("SIM_FIRST_SEED", 1);
+    private static readonly int SeedsPerSize = EnvironmentKnobs.Int("SIM_SEEDS", 1000);
+    private static readonly int Steps = EnvironmentKnobs.Int("SIM_STEPS", 10_000);
+    private static readonly ulong FirstSeed = (ulong)EnvironmentKnobs.Int("SIM_FIRST_SEED", 1);
 
     [Fact]
     public void Three_replica_clusters_stay_safe_and_live_under_faults() => RunSeeds(nodes: 3);
@@ -40,7 +40,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public void Replay()
     {
         var seed = ulong.TryParse(Environment.GetEnvironmentVariable("SIM_SEED"), out var s) ? s : FirstSeed;
-        var options = new SimulationOptions { Nodes = EnvInt("SIM_NODES", 3), Steps = Steps };
+        var options = new SimulationOptions { Nodes = EnvironmentKnobs.Int("SIM_NODES", 3), Steps = Steps };
         var simulator = new ClusterSimulator(options, seed);
         simulator.Run();
         output.WriteLine($"seed {seed}: {simulator.Chosen.Count} slots, {simulator.CompletedCalls} calls answered, {simulator.UnknownCalls} unknown, {simulator.Now} ticks ({simulator.FaultyTicks} faulty), {simulator.Elections} elections, {simulator.StateLosses} state losses, {simulator.VotesGained} votes gained");
@@ -178,7 +178,4 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         return (0, null);
     }
-
-    private static int EnvInt(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) ? value : fallback;
 }
