@@ -46,7 +46,7 @@ internal sealed partial class ClusterSimulator : IDisposable
     /// </summary>
     private void CheckRecovery(SimNode node)
     {
-        if (node.Disk is not RealStorageDisk disk)
+        if (node.Disk is not RealStorageDisk disk || !_options.CheckRecovery)
         {
             return;
         }

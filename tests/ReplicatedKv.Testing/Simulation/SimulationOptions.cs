@@ -54,6 +54,12 @@ internal sealed record SimulationOptions
     /// <summary>Real storage only: the chance a crash also damages synced log bytes, when the failure budget has room.</summary>
     public double SyncedDamageRate { get; init; } = 0.05;
 
+    /// <summary>
+    /// Real storage only: a loss or refusal after a crash that damaged nothing synced fails the run (check
+    /// "storage"). Off, only the replicas' and clients' checks remain: what a silent loss does to the cluster.
+    /// </summary>
+    public bool CheckRecovery { get; init; } = true;
+
 #if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
