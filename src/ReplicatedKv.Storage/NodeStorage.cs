@@ -80,6 +80,9 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             Files = options.Files,
             Identity = options.Identity,
             LostState = options.LostState,
+#if RKV_FAULT_INJECTION
+            Faults = options.Faults,
+#endif
         };
         var log = WriteAheadLog.Open(walOptions, out var contents, logger);
         try

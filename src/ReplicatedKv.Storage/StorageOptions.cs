@@ -31,4 +31,9 @@ public sealed record StorageOptions
 
     /// <summary>Passed to the log: refuse to start, or rejoin as a learner, when durable records were lost.</summary>
     public LostStatePolicy LostState { get; init; } = LostStatePolicy.Refuse;
+
+#if RKV_FAULT_INJECTION
+    /// <summary>Passed to the log: deliberate bugs for the simulator's broken-variant tests. Test builds only.</summary>
+    public StorageFaults Faults { get; init; }
+#endif
 }

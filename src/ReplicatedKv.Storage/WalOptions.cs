@@ -20,4 +20,9 @@ public sealed record WalOptions
 
     /// <summary>What opening a log that lost durable records does. Refuse unless the node has peers to learn from.</summary>
     public LostStatePolicy LostState { get; init; } = LostStatePolicy.Refuse;
+
+#if RKV_FAULT_INJECTION
+    /// <summary>Deliberate bugs for the simulator's broken-variant tests. Test builds only.</summary>
+    public StorageFaults Faults { get; init; }
+#endif
 }

@@ -109,7 +109,7 @@ internal sealed partial class WalRecovery
         }
 
         var version = WalSegmentHeader.VersionOf(bytes);
-        if (version > WalSegmentHeader.CurrentVersion)
+        if (version > WalSegmentHeader.CurrentVersion && WalSegmentHeader.IsIntactOfAnyVersion(bytes))
         {
             throw new WalCorruptionException(
                 $"{path}: segment format {version} at offset 4 is newer than this build reads ({WalSegmentHeader.CurrentVersion}); run the rkv-server version that wrote it");

@@ -40,6 +40,18 @@ internal readonly record struct WalSegmentHeader(WalIdentity Identity, long Inde
     /// <summary>The version field of a segment that <see cref="HasMagic"/>, or 0 when too short to hold one.</summary>
     public static int VersionOf(ReadOnlySpan<byte> segment) => segment.Length >= 6 ? BinaryPrimitives.ReadUInt16LittleEndian(segment[4..]) : 0;
 
+    /// <summary>
+    /// True when the header checks out by its own layout: its size field, and a CRC-32C of the bytes before it in
+    /// the header's last four bytes, which every version keeps. A version field that fails this is a damaged
+    /// header (one flipped bit makes format 2 read as format 3 or 1026), not a newer build's segment.
+    /// </summary>
+    public static bool IsIntactOfAnyVersion(ReadOnlySpan<byte> segment)
+    {
+        var size = segment.Length >= 8 ? BinaryPrimitives.ReadUInt16LittleEndian(segment[6..]) : 0;
+        return size >= 12 && segment.Length >= size &&
+               BinaryPrimitives.ReadUInt32LittleEndian(segment[(size - 4)..]) == Crc32C.Compute(segment[..(size - 4)]);
+    }
+
     /// <summary>Decodes a format 2 header; false when it is short or its CRC does not match.</summary>
     public static bool TryRead(ReadOnlySpan<byte> segment, out WalSegmentHeader header)
     {

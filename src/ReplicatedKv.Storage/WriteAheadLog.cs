@@ -192,7 +192,12 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            _active.DataSync();
+#if RKV_FAULT_INJECTION
+            if (!_options.Faults.SkipFsync)
+#endif
+            {
+                _active.DataSync();
+            }
         }
         catch (IOException e)
         {

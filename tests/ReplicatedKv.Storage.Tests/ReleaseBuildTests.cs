@@ -8,7 +8,7 @@ namespace ReplicatedKv.Storage.Tests;
 /// </summary>
 public sealed class ReleaseBuildTests
 {
-    private static readonly string[] FailpointTypes = ["Failpoints"];
+    private static readonly string[] FailpointTypes = ["Failpoints", "StorageFaults"];
 
     [Fact]
     public void The_release_build_of_the_storage_library_has_no_failpoints_and_the_build_under_test_does_where_fault_injection_is_on()
@@ -19,6 +19,7 @@ public sealed class ReleaseBuildTests
         var underTest = TestOnlySymbols.Find(typeof(WriteAheadLog).Assembly.Location, FailpointTypes, []);
 #if RKV_FAULT_INJECTION
         underTest.Should().Contain("type Failpoints", "this build defines RKV_FAULT_INJECTION");
+        underTest.Should().Contain("type StorageFaults", "this build defines RKV_FAULT_INJECTION");
 #else
         underTest.Should().BeEmpty("this build does not define RKV_FAULT_INJECTION");
 #endif

@@ -25,14 +25,18 @@ public enum FileOperation
 /// <para>
 /// Durability model (the contract of <see cref="IStorageFiles"/>): each file has the content writes gave it and the
 /// content its last <see cref="IStorageFile.DataSync"/> saw; each folder has its current names and the names its last
-/// <see cref="IStorageFiles.SyncDirectory"/> saw. <see cref="Crash"/> puts both back to what was synced, as a power
+/// <see cref="IStorageFiles.SyncDirectory"/> saw. <see cref="Crash()"/> puts both back to what was synced, as a power
 /// cut would (a file whose creation was never made durable disappears; one deleted without a folder sync comes
 /// back). Folders themselves are always durable. Files opened before a crash belong to the dead process: every
 /// operation on them but Dispose throws <see cref="IOException"/>.
 /// </para>
+/// <para>
+/// <see cref="Crash(Random)"/> is the harsher, seeded crash of a real page cache (InMemoryFiles.LazyCrash.cs): any
+/// unsynced page and any unsynced folder change may or may not have reached the disk.
+/// </para>
 /// <para>Thread-safe (one lock), though the log it serves uses it from one thread.</para>
 /// </remarks>
-public sealed class InMemoryFiles : IStorageFiles
+public sealed partial class InMemoryFiles : IStorageFiles
 {
     /// <summary>The HResult .NET gives the <see cref="IOException"/> for ENOSPC on Linux (the raw errno).</summary>
     public const int DiskFullHResult = 28;
@@ -95,7 +99,7 @@ public sealed class InMemoryFiles : IStorageFiles
     /// <summary>
     /// The next write reaches the disk with only its first <paramref name="keepBytes"/> bytes, and the process dies
     /// right there: that file keeps everything written to it so far, the partial write included (a crash may well
-    /// persist unsynced pages), everything else is put back as by <see cref="Crash"/>, and the write throws
+    /// persist unsynced pages), everything else is put back as by <see cref="Crash()"/>, and the write throws
     /// <see cref="SimulatedCrashException"/>.
     /// </summary>
     public void CrashDuringNextWrite(int keepBytes)
@@ -202,6 +206,7 @@ public sealed class InMemoryFiles : IStorageFiles
             {
                 node = new Node();
                 _names[path] = node;
+                RecordName(path, node);
             }
 
             Count(FileOperation.Create);
@@ -232,6 +237,8 @@ public sealed class InMemoryFiles : IStorageFiles
             RequireDirectory(destination);
             _names.Remove(source);
             _names[destination] = node;
+            RecordName(source, null);
+            RecordName(destination, node);
             Count(FileOperation.Move);
         }
     }
@@ -242,7 +249,11 @@ public sealed class InMemoryFiles : IStorageFiles
         {
             path = Normalize(path);
             Check(FileOperation.Delete, path);
-            _names.Remove(path);
+            if (_names.Remove(path))
+            {
+                RecordName(path, null);
+            }
+
             Count(FileOperation.Delete);
         }
     }
@@ -268,6 +279,8 @@ public sealed class InMemoryFiles : IStorageFiles
                 _durableNames[path] = node;
             }
 
+            _unsyncedNames.RemoveAll(change => change.Directory == directory);
+
             Count(FileOperation.SyncDirectory);
         }
     }
@@ -284,6 +297,7 @@ public sealed class InMemoryFiles : IStorageFiles
         _tearNextWriteAt = null;
         _crashDuringNextWriteAt = null;
         _names = new Dictionary<string, Node>(_durableNames, StringComparer.Ordinal);
+        _unsyncedNames.Clear();
         foreach (var node in _names.Values.Distinct())
         {
             node.Revert();
@@ -384,7 +398,7 @@ public sealed class InMemoryFiles : IStorageFiles
     }
 
     /// <summary>A file's content (an inode): what writes made it, and what the last sync saw.</summary>
-    private sealed class Node
+    private sealed partial class Node
     {
         private byte[] _data = [];
         private int _length;
@@ -394,6 +408,12 @@ public sealed class InMemoryFiles : IStorageFiles
 
         public void Write(long offset, ReadOnlySpan<byte> bytes)
         {
+            _unsynced.Add(new Change(offset, bytes.ToArray()));
+            Apply(offset, bytes);
+        }
+
+        private void Apply(long offset, ReadOnlySpan<byte> bytes)
+        {
             var end = checked((int)offset + bytes.Length);
             Grow(end);
             bytes.CopyTo(_data.AsSpan((int)offset));
@@ -401,6 +421,12 @@ public sealed class InMemoryFiles : IStorageFiles
         }
 
         public void SetLength(long length)
+        {
+            _unsynced.Add(new Change(length, null));
+            Cut(length);
+        }
+
+        private void Cut(long length)
         {
             var target = checked((int)length);
             Grow(target);
@@ -412,12 +438,17 @@ public sealed class InMemoryFiles : IStorageFiles
             _length = target;
         }
 
-        public void Sync() => _durable = Content();
+        public void Sync()
+        {
+            _durable = Content();
+            _unsynced.Clear();
+        }
 
         public void Revert()
         {
             _data = (byte[])_durable.Clone();
             _length = _data.Length;
+            _unsynced.Clear();
         }
 
         private void Grow(int size)

@@ -103,10 +103,10 @@ internal sealed partial class ClusterSimulator
                 Faults = options.NodeFaults,
 #endif
             };
-            _nodes[id] = new SimNode(id, config);
+            _nodes[id] = new SimNode(id, config, NewDisk(id));
             if (options.StartRound > 0)
             {
-                _nodes[id].Disk.HardState = new HardState(new Ballot(options.StartRound, 1), 0);
+                _nodes[id].Disk.Promise(new HardState(new Ballot(options.StartRound, 1), 0));
             }
 
             Start(_nodes[id]);
@@ -637,10 +637,7 @@ internal sealed partial class ClusterSimulator
             RecordChosen(node.Id, slot, snapshot.Values[slot - 1]);
         }
 
-        node.Disk.Sync();
-        node.Disk.SnapshotSlot = snapshot.Slot;
-        node.Disk.SnapshotValues = snapshot.Values;
-        node.Disk.TrimBelowSnapshot();
+        node.Disk.SaveSnapshot(snapshot.Slot, snapshot.Values);
         node.Applied = [.. snapshot.Values];
         core.InstallSnapshot(snapshot.Slot, EnvelopedCommands.RestoreTable(snapshot.Values));
         return PaxosReplica.StepResult.Handled;
@@ -653,11 +650,7 @@ internal sealed partial class ClusterSimulator
             return;
         }
 
-        // Saving a snapshot fsyncs the log behind it (the storage layer's snapshot marker does).
-        node.Disk.Sync();
-        node.Disk.SnapshotSlot = node.Applied.Count;
-        node.Disk.SnapshotValues = node.Applied.ToArray();
-        node.Disk.TrimBelowSnapshot();
+        node.Disk.SaveSnapshot(node.Applied.Count, node.Applied.ToArray());
         node.Core!.SnapshotSaved(node.Disk.SnapshotSlot, keepEntries: 0);
     }
 
@@ -686,7 +679,8 @@ internal sealed partial class ClusterSimulator
     private void LoseState(SimNode node)
     {
         Crash(node);
-        node.Disk = new SimDisk();
+        node.Disk.Dispose();
+        node.Disk = NewDisk(node.Id);
         node.Config = node.Config with { Replica = node.Config.Replica with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin } };
         StateLosses++;
     }
@@ -702,18 +696,14 @@ internal sealed partial class ClusterSimulator
     /// still flagged Rejoining, or a blank one under Probe): it needs a majority of voters to get its vote back.
     /// </summary>
     private static bool Impaired(SimNode node) =>
-        (node.IsUp && !node.Core!.Replica.IsVoter) || !new PaxosReplica(node.Config.Replica, node.Disk.ToPersistentState()).IsVoter;
+        (node.IsUp && !node.Core!.Replica.IsVoter) || node.Disk.DurableState is not { } durable || !new PaxosReplica(node.Config.Replica, durable).IsVoter;
 
-    /// <summary>Loses the core and the state machine; of the writes not yet fsynced, any prefix survives.</summary>
+    /// <summary>Loses the core and the state machine; of the writes not yet fsynced, what the disk's model allows survives.</summary>
     private void Crash(SimNode node)
     {
-        if (node.Pending is { } pending)
-        {
-            node.Disk.Write(pending.Consensus);
-            node.Pending = null;
-        }
-
-        node.Disk.KeepUnsynced(_random.Next(0, node.Disk.UnsyncedCount + 1));
+        node.Disk.Crash(node.Pending?.Consensus, _random, mayLoseDurable: MayLoseState(node));
+        CheckRecovery(node);
+        node.Pending = null;
         node.Core = null;
         node.Processor = null;
         node.Applied = [];
@@ -728,7 +718,13 @@ internal sealed partial class ClusterSimulator
 
     private void Start(SimNode node)
     {
-        node.Core = new NodeCore.NodeCore(node.Config, node.Disk.ToPersistentState(), EnvelopedCommands.RestoreTable(node.Disk.SnapshotValues));
+        if (node.Disk.DurableState is not { } durable)
+        {
+            // The storage refused to start: the node is down for good, like a host whose operator must step in.
+            return;
+        }
+
+        node.Core = new NodeCore.NodeCore(node.Config, durable, EnvelopedCommands.RestoreTable(node.Disk.SnapshotValues));
         node.Processor = new ReadyProcessor(node.Core, new TwinHost(node.Id, node.Disk, _networkTwin));
         node.Applied = [.. node.Disk.SnapshotValues];
     }

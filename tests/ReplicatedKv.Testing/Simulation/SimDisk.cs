@@ -5,7 +5,7 @@ namespace ReplicatedKv.Testing.Simulation;
 /// What survives a crash of one simulated node: the writes of every Ready confirmed durable, and the newest
 /// snapshot (its slot and the decided values it reflects, standing in for the state machine).
 /// </summary>
-internal sealed class SimDisk : IDiskTwin
+internal sealed class SimDisk : ISimDisk
 {
     public HardState HardState { get; set; }
 
@@ -71,6 +71,38 @@ internal sealed class SimDisk : IDiskTwin
     }
 
     public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray());
+
+    /// <summary>The model never refuses: it keeps exactly what was synced and a prefix of the rest.</summary>
+    public PersistentState? DurableState => ToPersistentState();
+
+    /// <summary>The model loses only unsynced writes, which is never a loss of durable records.</summary>
+    public bool RecoveredFromLoss => false;
+
+    /// <summary>Saving a snapshot fsyncs the log behind it (the storage layer's snapshot marker does).</summary>
+    public void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values)
+    {
+        Sync();
+        SnapshotSlot = slot;
+        SnapshotValues = values;
+        TrimBelowSnapshot();
+    }
+
+    /// <summary>Of the writes not yet fsynced, any prefix survives; the model has no medium to damage.</summary>
+    public void Crash(Ready? pending, SimRandom random, bool mayLoseDurable)
+    {
+        if (pending is not null)
+        {
+            Write(pending);
+        }
+
+        KeepUnsynced(random.Next(0, UnsyncedCount + 1));
+    }
+
+    public void Promise(HardState hardState) => HardState = hardState;
+
+    public void Dispose()
+    {
+    }
 
     /// <summary>Drops log records the snapshot covers, as the storage layer's compaction will.</summary>
     public void TrimBelowSnapshot() => Entries.RemoveAll(e => e.Slot <= SnapshotSlot);

@@ -4,7 +4,7 @@ using ReplicatedKv.NodeCore;
 namespace ReplicatedKv.Testing.Simulation;
 
 /// <summary>One simulated host: the node core and its Ready processor (null while crashed), its disk, what it applied.</summary>
-internal sealed class SimNode(int id, NodeCoreConfig config)
+internal sealed class SimNode(int id, NodeCoreConfig config, ISimDisk disk)
 {
     public int Id { get; } = id;
 
@@ -16,7 +16,7 @@ internal sealed class SimNode(int id, NodeCoreConfig config)
     public ReadyProcessor? Processor { get; set; }
 
     /// <summary>Replaced by an empty one when a crash loses the whole data directory.</summary>
-    public SimDisk Disk { get; set; } = new();
+    public ISimDisk Disk { get; set; } = disk;
 
     /// <summary>A Ready whose immediate messages went out but whose writes are not yet durable.</summary>
     public NodeReady? Pending { get; set; }

@@ -1,5 +1,6 @@
 #if RKV_FAULT_INJECTION
 using ReplicatedKv.Consensus;
+using ReplicatedKv.Storage;
 #endif
 
 namespace ReplicatedKv.Testing.Simulation;
@@ -47,16 +48,37 @@ internal sealed record SimulationOptions
     /// </summary>
     public LivenessShape? Shape { get; init; }
 
+    /// <summary>
+    /// Runs every node on the real storage code over the page-losing file twin (<see cref="RealStorageDisk"/>)
+    /// instead of the <see cref="SimDisk"/> model.
+    /// </summary>
+    public bool RealStorage { get; init; }
+
+    /// <summary>Real storage only: the chance a crash also damages the unsynced tail it left in a log segment.</summary>
+    public double UnsyncedDamageRate { get; init; } = 0.2;
+
+    /// <summary>Real storage only: the chance a crash also damages synced log bytes, when the failure budget has room.</summary>
+    public double SyncedDamageRate { get; init; } = 0.05;
+
+    /// <summary>
+    /// Real storage only: a loss or refusal after a crash that damaged nothing synced fails the run (check
+    /// "storage"). Off, only the replicas' and clients' checks remain: what a silent loss does to the cluster.
+    /// </summary>
+    public bool CheckRecovery { get; init; } = true;
+
 #if RKV_FAULT_INJECTION
     /// <summary>Deliberate protocol bugs, to prove the checkers catch them.</summary>
     public ReplicaFaults Faults { get; init; }
 
     /// <summary>Deliberate routing bugs in the node core, to prove the linearizability check catches them.</summary>
     public ReplicatedKv.NodeCore.NodeFaults NodeFaults { get; init; }
+
+    /// <summary>Deliberate storage bugs (real storage only), to prove the crash model and the checks catch them.</summary>
+    public StorageFaults StorageFaults { get; init; }
 #endif
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
     public string ReplayCommand(ulong seed) => Shape is { } shape
         ? $"SIM_SEED={seed} SIM_SHAPE={shape} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~LivenessTests.Replay\""
-        : $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~SimulationTests.Replay\"";
+        : $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~{(RealStorage ? "RealStorageSimulationTests" : "Simulation.SimulationTests")}.Replay\"";
 }
