@@ -5,7 +5,7 @@ public sealed partial class KeyValueStateMachine
 {
     /// <summary>A state machine without the sorted key index, so benchmarks can measure what the index costs. It cannot list.</summary>
     internal static KeyValueStateMachine WithoutSortedIndex(StateMachineOptions? options = null) =>
-        new(options) { _sortedKeys = null };
+        new(options) { _listing = null };
 
     /// <summary>The key with its value, modification revision, create revision and version.</summary>
     public bool TryGetEntry(string key, out KeyValueEntry entry)
@@ -23,13 +23,14 @@ public sealed partial class KeyValueStateMachine
 
     /// <summary>
     /// One page of keys in UTF-8 byte order, as of now (the applied slot and revision are in the page). Costs a
-    /// seek in the sorted index plus one hash lookup per key returned.
+    /// seek in the sorted keys plus one hash lookup per key returned, after sorting in the keys created since the
+    /// last listing (see <see cref="ListingIndex"/>).
     /// </summary>
     public ListPage List(ListQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
-        var index = _sortedKeys ?? throw new InvalidOperationException("this state machine keeps no sorted index");
+        var index = (_listing ?? throw new InvalidOperationException("this state machine keeps no sorted index")).Current();
         var lower = Later(query.Prefix, query.Start);
         var after = query.After;
         if (after is not null)

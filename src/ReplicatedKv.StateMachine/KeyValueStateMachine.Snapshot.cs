@@ -73,7 +73,7 @@ public sealed partial class KeyValueStateMachine
             }
         }
 
-        machine._sortedKeys = SortedIndexOf(machine._entries);
+        machine._listing = new ListingIndex(machine._entries, ListingIndex.Rebuild(machine._entries));
         ulong sessionCount;
         while (!TryReadCount(reader, out sessionCount))
         {
@@ -111,13 +111,6 @@ public sealed partial class KeyValueStateMachine
         }
 
         return machine;
-    }
-
-    private static SortedKeyIndex SortedIndexOf(Dictionary<string, VersionedValue> entries)
-    {
-        var keys = entries.Keys.ToArray();
-        Array.Sort(keys, Utf8KeyOrder.Compare);
-        return SortedKeyIndex.FromSorted(keys);
     }
 
     private static bool TryReadCount(SnapshotPayloadReader reader, out ulong count)

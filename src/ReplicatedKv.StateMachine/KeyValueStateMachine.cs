@@ -24,7 +24,7 @@ public sealed partial class KeyValueStateMachine
     private readonly ClientSessionTable _sessions = new();
 
     // Null only in benchmarks that measure what the index costs (WithoutSortedIndex).
-    private SortedKeyIndex? _sortedKeys;
+    private ListingIndex? _listing;
 
     public KeyValueStateMachine(StateMachineOptions? options = null)
         : this(options, capacity: 0)
@@ -36,7 +36,7 @@ public sealed partial class KeyValueStateMachine
         Options = options ?? new StateMachineOptions();
         Options.Validate();
         _entries = new Dictionary<string, VersionedValue>(capacity, StringComparer.Ordinal);
-        _sortedKeys = new SortedKeyIndex();
+        _listing = new ListingIndex(_entries, new SortedKeyIndex());
     }
 
     public StateMachineOptions Options { get; }
@@ -161,7 +161,7 @@ public sealed partial class KeyValueStateMachine
         else
         {
             entry = new VersionedValue(OwnedArray(command.Value), revision, CreateRevision: revision, KeyVersion: 1);
-            _sortedKeys?.Add(command.Key);
+            _listing?.Added(command.Key);
         }
 
         return CommandResult.Ok(revision);
@@ -186,7 +186,7 @@ public sealed partial class KeyValueStateMachine
             return CommandResult.NotFound;
         }
 
-        _sortedKeys?.Remove(command.Key);
+        _listing?.Removed(command.Key);
         return CommandResult.Ok(++Revision);
     }
 

@@ -221,6 +221,24 @@ public sealed class ListingTests
         FluentActions.Invoking(() => plain.List(new ListQuery())).Should().Throw<InvalidOperationException>();
     }
 
+    [Fact]
+    public void Keys_created_and_removed_while_nobody_lists_do_not_pile_up_in_the_index()
+    {
+        var entries = new Dictionary<string, VersionedValue>(StringComparer.Ordinal);
+        var index = new ListingIndex(entries, new SortedKeyIndex());
+        for (var i = 0; i < 300_000; i++)
+        {
+            var key = "k" + (i % 10).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            entries[key] = new VersionedValue([], 1, 1, 1);
+            index.Added(key);
+            entries.Remove(key);
+            index.Removed(key);
+        }
+
+        index.PendingCount.Should().BeLessThan(1 << 17);
+        index.Current().Count.Should().Be(0);
+    }
+
     internal static KeyValueStateMachine With(params string[] keys)
     {
         var machine = new KeyValueStateMachine();
