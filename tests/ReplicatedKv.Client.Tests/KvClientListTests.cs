@@ -74,9 +74,5 @@ public sealed class KvClientListTests
         (await list.Should().ThrowAsync<KvException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
     }
 
-    private static KvClient ClientFor(TestCluster cluster) => new(new KvClientOptions
-    {
-        Endpoints = cluster.Settings.Select(s => new Uri(s.AdvertiseClientUrl)).ToArray(),
-        DefaultTimeout = TimeSpan.FromSeconds(20),
-    });
+    private static KvClient ClientFor(TestCluster cluster) => KvClientTests.ClientFor(cluster);
 }

@@ -6,7 +6,7 @@ namespace ReplicatedKv.Client.Tests;
 
 public sealed class KvClientTests
 {
-    private static KvClient ClientFor(TestCluster cluster, TimeSpan? timeout = null) => new(new KvClientOptions
+    internal static KvClient ClientFor(TestCluster cluster, TimeSpan? timeout = null) => new(new KvClientOptions
     {
         Endpoints = cluster.Settings.Select(s => new Uri(s.AdvertiseClientUrl)).ToArray(),
         DefaultTimeout = timeout ?? TimeSpan.FromSeconds(20),
