@@ -31,6 +31,7 @@ internal static class Commands
         root.Subcommands.Add(SetCommand(context));
         root.Subcommands.Add(RemoveCommand(context));
         root.Subcommands.Add(ContainsCommand(context));
+        root.Subcommands.Add(ListCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
@@ -96,13 +97,14 @@ internal static class Commands
 
     private static Argument<string> KeyArgument() => new("KEY") { Description = "The key" };
 
-    private static Option<ulong?> IfVersionOption(string description) => new("--if-version") { Description = description };
+    // --if-version is the name from before keys had their own version; it still means the modification revision.
+    private static Option<ulong?> IfRevisionOption(string description) => new("--if-revision", "--if-version") { Description = description };
 
     private static Command GetCommand(CliContext context)
     {
         var key = KeyArgument();
         var serializable = new Option<bool>("--serializable") { Description = "Read the contacted replica's applied state (may be stale) instead of a linearizable read" };
-        var command = new Command("get", "Print a key's value (exit 1 if absent)") { key, serializable };
+        var command = new Command("get", "Write a key's value, its exact bytes (a newline follows only on a terminal); exit 1 if absent") { key, serializable };
         command.SetAction(async (parsed, ct) =>
         {
             var name = parsed.GetRequiredValue(key);
@@ -115,6 +117,8 @@ internal static class Commands
                 if (value is { } v)
                 {
                     node["value_base64"] = Convert.ToBase64String(v.Value.Span);
+                    node["revision"] = v.Revision;
+                    node["create_revision"] = v.CreateRevision;
                     node["version"] = v.Version;
                 }
 
@@ -127,7 +131,7 @@ internal static class Commands
                 return await Program.FailAsync(context.Error, $"{name}: not found", Program.NotFound);
             }
 
-            await context.Out.WriteLineAsync(Encoding.UTF8.GetString(found.Value.Span));
+            await WriteValueAsync(context, found.Value, ct);
             return Program.Success;
         });
         return command;
@@ -138,8 +142,8 @@ internal static class Commands
         var key = KeyArgument();
         var value = new Argument<string?>("VALUE") { Description = "The value as UTF-8 text, or - to read it (binary) from stdin", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "Read the value (binary) from this file" };
-        var ifVersion = IfVersionOption("Set only if the key is at this version (0: only if absent); exit 3 otherwise");
-        var command = new Command("set", "Set a key; prints the new version") { key, value, file, ifVersion };
+        var ifVersion = IfRevisionOption("Set only if the key's modification revision is this (0: only if absent); exit 3 otherwise");
+        var command = new Command("set", "Set a key; prints the revision of the write") { key, value, file, ifVersion };
         command.Validators.Add(result =>
         {
             var hasValue = result.GetValue(value) is not null;
@@ -154,19 +158,42 @@ internal static class Commands
             var name = parsed.GetRequiredValue(key);
             var bytes = await ReadValueAsync(context, parsed.GetValue(value), parsed.GetValue(file), ct);
             await using var client = Client(parsed);
-            var version = await client.SetAsync(name, bytes, parsed.GetValue(ifVersion), cancellationToken: ct);
+            var revision = await client.SetAsync(name, bytes, parsed.GetValue(ifVersion), cancellationToken: ct);
             if (Json(parsed))
             {
-                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["version"] = version });
+                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["revision"] = revision });
             }
             else
             {
-                await context.Out.WriteLineAsync(version.ToString(CultureInfo.InvariantCulture));
+                await context.Out.WriteLineAsync(revision.ToString(CultureInfo.InvariantCulture));
             }
 
             return Program.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A value as it was stored: on a real stdout its exact bytes, so <c>get k &gt; f</c> gives back what
+    /// <c>set k --file f</c> stored, plus a newline only on a terminal (where the prompt would otherwise follow
+    /// the value on its line). Without a byte stream (in-process runs) it is UTF-8 text and a newline.
+    /// </summary>
+    private static async Task WriteValueAsync(CliContext context, ReadOnlyMemory<byte> value, CancellationToken ct)
+    {
+        if (context.RawOut is not { } raw)
+        {
+            await context.Out.WriteLineAsync(Encoding.UTF8.GetString(value.Span));
+            return;
+        }
+
+        await context.Out.FlushAsync(ct);
+        await raw.WriteAsync(value, ct);
+        if (context.OutIsTerminal)
+        {
+            await raw.WriteAsync("\n"u8.ToArray(), ct);
+        }
+
+        await raw.FlushAsync(ct);
     }
 
     private static async Task<byte[]> ReadValueAsync(CliContext context, string? value, FileInfo? file, CancellationToken ct)
@@ -198,7 +225,7 @@ internal static class Commands
     private static Command RemoveCommand(CliContext context)
     {
         var key = KeyArgument();
-        var ifVersion = IfVersionOption("Remove only if the key is at this version; exit 3 otherwise");
+        var ifVersion = IfRevisionOption("Remove only if the key's modification revision is this; exit 3 otherwise");
         var command = new Command("remove", "Remove a key; prints the revision of the removal (exit 1 if absent)") { key, ifVersion };
         command.Aliases.Add("rm");
         command.SetAction(async (parsed, ct) =>
@@ -208,7 +235,7 @@ internal static class Commands
             var result = await client.RemoveAsync(name, parsed.GetValue(ifVersion), cancellationToken: ct);
             if (Json(parsed))
             {
-                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["removed"] = result.Removed, ["version"] = result.Version });
+                await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["removed"] = result.Removed, ["revision"] = result.Revision });
                 return result.Removed ? Program.Success : Program.NotFound;
             }
 
@@ -217,7 +244,7 @@ internal static class Commands
                 return await Program.FailAsync(context.Error, $"{name}: not found", Program.NotFound);
             }
 
-            await context.Out.WriteLineAsync(result.Version.ToString(CultureInfo.InvariantCulture));
+            await context.Out.WriteLineAsync(result.Revision.ToString(CultureInfo.InvariantCulture));
             return Program.Success;
         });
         return command;

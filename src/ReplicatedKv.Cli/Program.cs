@@ -5,7 +5,7 @@ namespace ReplicatedKv.Cli;
 
 /// <summary>
 /// rkvctl's entry point. Exit codes: 0 success, 1 not found (get, contains, remove) or not healthy, 2 usage error,
-/// 3 failed precondition (version mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error,
+/// 3 failed precondition (revision mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error,
 /// 130 cancelled (Ctrl+C).
 /// </summary>
 public static class Program
@@ -18,14 +18,25 @@ public static class Program
     public const int OtherError = 5;
     public const int Cancelled = 130;
 
-    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static async Task<int> Main(string[] args)
+    {
+        // get writes a value's exact bytes: through the raw stream, not the text writer's encoder.
+        await using var rawStdout = Console.OpenStandardOutput();
+        return await RunAsync(args, Console.Out, Console.Error, rawStdout: rawStdout, stdoutIsTerminal: !Console.IsOutputRedirected);
+    }
 
-    /// <summary>Runs one command line; output goes to the given writers, binary input (<c>set KEY -</c>) comes from <paramref name="stdin"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Stream? stdin = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs one command line; output goes to the given writers, binary input (<c>set KEY -</c>) comes from
+    /// <paramref name="stdin"/>. With <paramref name="rawStdout"/> (the process's own stdout) <c>get</c> writes the
+    /// value's bytes there unchanged, adding a newline only for a terminal; without it, it writes the value as
+    /// UTF-8 text and a newline to <paramref name="stdout"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Stream? stdin = null,
+        Stream? rawStdout = null, bool stdoutIsTerminal = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, stdin);
+        var context = new CliContext(stdout, stderr, stdin, rawStdout, stdoutIsTerminal);
         var root = Commands.Build(context);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -111,5 +122,5 @@ public sealed class UsageException : Exception
     }
 }
 
-/// <summary>Where a command's output goes and its input comes from.</summary>
-internal sealed record CliContext(TextWriter Out, TextWriter Error, Stream? Stdin);
+/// <summary>Where a command's output goes and its input comes from; <paramref name="RawOut"/> is the same stdout as bytes, when there is one.</summary>
+internal sealed record CliContext(TextWriter Out, TextWriter Error, Stream? Stdin, Stream? RawOut = null, bool OutIsTerminal = false);

@@ -7,11 +7,15 @@ using ReplicatedKv.Protos.V1;
 
 namespace ReplicatedKv.Client;
 
-/// <summary>A value and the cluster-wide revision that last wrote it.</summary>
-public readonly record struct KvValue(ReadOnlyMemory<byte> Value, ulong Version);
+/// <summary>A value with its key's numbers (see the .proto: they are etcd's mod_revision, create_revision and version).</summary>
+/// <param name="Value">The value bytes.</param>
+/// <param name="Revision">The cluster-wide revision of the write that stored this value; what compare-and-set compares.</param>
+/// <param name="CreateRevision">The revision that created the key (after its last removal, if any).</param>
+/// <param name="Version">The key's own count of sets: 1 at creation, +1 per set.</param>
+public readonly record struct KvValue(ReadOnlyMemory<byte> Value, ulong Revision, ulong CreateRevision, ulong Version);
 
 /// <summary>The answer to a remove: whether the key existed, and the revision of the removal.</summary>
-public readonly record struct RemoveResult(bool Removed, ulong Version);
+public readonly record struct RemoveResult(bool Removed, ulong Revision);
 
 /// <summary>
 /// A client of a ReplicatedKv cluster. Safe for many concurrent callers: it sends to the leader it learnt from the
@@ -20,7 +24,7 @@ public readonly record struct RemoveResult(bool Removed, ulong Version);
 /// Each in-flight write borrows its own client id from a pool (the cluster remembers the latest request of each
 /// client id, so one id must never carry two writes at once); ids are reused, so the cluster keeps few.
 /// </summary>
-public sealed class KvClient : IAsyncDisposable
+public sealed partial class KvClient : IAsyncDisposable
 {
     private const string LeaderUrlHeader = "rkv-leader-url";
     private readonly KvClientOptions _options;
@@ -46,7 +50,7 @@ public sealed class KvClient : IAsyncDisposable
     {
         var request = new GetRequest { Key = key, Consistency = consistency };
         var response = await CallAsync((client, options) => client.GetAsync(request, options), write: false, timeout, cancellationToken).ConfigureAwait(false);
-        return response.Found ? new KvValue(response.Value.Memory, response.Version) : null;
+        return response.Found ? new KvValue(response.Value.Memory, response.Revision, response.CreateRevision, response.Version) : null;
     }
 
     public async Task<bool> ContainsAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null,
@@ -57,21 +61,24 @@ public sealed class KvClient : IAsyncDisposable
         return response.Found;
     }
 
-    /// <summary>Sets a key; with <paramref name="ifVersion"/> only if the key is at that version (0: only if absent). Returns the new version.</summary>
-    public async Task<ulong> SetAsync(string key, ReadOnlyMemory<byte> value, ulong? ifVersion = null, TimeSpan? timeout = null,
+    /// <summary>
+    /// Sets a key; with <paramref name="ifRevision"/> only if the key's modification revision is that (0: only if
+    /// absent), else <see cref="VersionMismatchException"/>. Returns the revision of this write.
+    /// </summary>
+    public async Task<ulong> SetAsync(string key, ReadOnlyMemory<byte> value, ulong? ifRevision = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
         var session = TakeSession();
         try
         {
             var request = new SetRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value), RequestId = session.Next() };
-            if (ifVersion is { } v)
+            if (ifRevision is { } v)
             {
-                request.IfVersion = v;
+                request.IfRevision = v;
             }
 
             var response = await CallAsync((client, options) => client.SetAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
-            return response.Version;
+            return response.Revision;
         }
         finally
         {
@@ -79,20 +86,20 @@ public sealed class KvClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes a key; with <paramref name="ifVersion"/> only if the key is at that version.</summary>
-    public async Task<RemoveResult> RemoveAsync(string key, ulong? ifVersion = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <summary>Removes a key; with <paramref name="ifRevision"/> only if the key's modification revision is that.</summary>
+    public async Task<RemoveResult> RemoveAsync(string key, ulong? ifRevision = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var session = TakeSession();
         try
         {
             var request = new RemoveRequest { Key = key, RequestId = session.Next() };
-            if (ifVersion is { } v)
+            if (ifRevision is { } v)
             {
-                request.IfVersion = v;
+                request.IfRevision = v;
             }
 
             var response = await CallAsync((client, options) => client.RemoveAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
-            return new RemoveResult(response.Removed, response.Version);
+            return new RemoveResult(response.Removed, response.Revision);
         }
         finally
         {

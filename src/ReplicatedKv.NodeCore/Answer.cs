@@ -2,15 +2,19 @@ using ReplicatedKv.StateMachine;
 
 namespace ReplicatedKv.NodeCore;
 
-/// <summary>What a read asks: the value and version, or only whether the key exists.</summary>
+/// <summary>What a read asks: the value and version, only whether the key exists, or a page of keys.</summary>
 public enum ReadKind
 {
     Get,
     Contains,
+    List,
 }
 
-/// <summary>The answer to a read: found or not, and the value and version when found.</summary>
-public readonly record struct ReadResult(bool Found, ReadOnlyMemory<byte> Value, ulong Version);
+/// <summary>
+/// The answer to a read: found or not, and when found the value, its modification revision (<see cref="Version"/>,
+/// what compare-and-set compares), the key's create revision and its own version. A listing's answer is its <see cref="Page"/>.
+/// </summary>
+public readonly record struct ReadResult(bool Found, ReadOnlyMemory<byte> Value, ulong Version, ulong CreateRevision = 0, ulong KeyVersion = 0, ListPage? Page = null);
 
 /// <summary>How a caller's request ended.</summary>
 public enum AnswerKind

@@ -1,4 +1,5 @@
 using ReplicatedKv.Consensus;
+using ReplicatedKv.StateMachine;
 
 namespace ReplicatedKv.NodeCore;
 
@@ -20,13 +21,16 @@ public sealed partial class NodeCore
     // a read of this one.
     private long _nextReadId;
 
-    private sealed class PendingRead(long caller, string key, ReadKind kind)
+    private sealed class PendingRead(long caller, string key, ReadKind kind, ListQuery? query = null)
     {
         public long Caller { get; } = caller;
 
         public string Key { get; } = key;
 
         public ReadKind Kind { get; } = kind;
+
+        /// <summary>For <see cref="ReadKind.List"/>: the page asked for.</summary>
+        public ListQuery? Query { get; } = query;
 
         /// <summary>Answered or abandoned: wherever it is still listed, it is skipped.</summary>
         public bool Done { get; set; }
@@ -40,7 +44,27 @@ public sealed partial class NodeCore
     public void SubmitRead(long caller, string key, ReadKind kind, bool linearizable)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var read = new PendingRead(caller, key, kind);
+        if (kind == ReadKind.List)
+        {
+            throw new ArgumentException("a listing is submitted with SubmitList", nameof(kind));
+        }
+
+        Submit(new PendingRead(caller, key, kind), linearizable);
+    }
+
+    /// <summary>
+    /// Takes a listing under <paramref name="caller"/>, routed exactly as a read: the page is read from the local
+    /// table at one applied slot, serializable now, linearizable once the read index is applied here.
+    /// </summary>
+    public void SubmitList(long caller, ListQuery query, bool linearizable)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        Submit(new PendingRead(caller, string.Empty, ReadKind.List, query), linearizable);
+    }
+
+    private void Submit(PendingRead read, bool linearizable)
+    {
+        var caller = read.Caller;
         if (!_reads.TryAdd(caller, read))
         {
             throw new InvariantViolationException($"caller {caller} submitted twice");
@@ -234,22 +258,27 @@ public sealed partial class NodeCore
             return;
         }
 
-        Finish(read, new Answer(read.Caller, AnswerKind.ReadServed, Read: ReadLocal(read.Key, read.Kind)));
+        Finish(read, new Answer(read.Caller, AnswerKind.ReadServed, Read: ReadLocal(read.Key, read.Kind, read.Query)));
     }
 
     /// <summary>
     /// A serializable read of the local table, now. The host uses it directly only while a Ready waits for a
     /// refusing disk (no Advance can run then), so serializable reads keep answering from the last applied state.
     /// </summary>
-    public ReadResult ReadLocal(string key, ReadKind kind)
+    public ReadResult ReadLocal(string key, ReadKind kind, ListQuery? query = null)
     {
         if (kind == ReadKind.Contains)
         {
             return new ReadResult(_stateMachine.Contains(key), default, 0);
         }
 
-        var found = _stateMachine.TryGet(key, out var value, out var version);
-        return new ReadResult(found, value, version);
+        if (kind == ReadKind.List)
+        {
+            return new ReadResult(true, default, 0, Page: _stateMachine.List(query ?? throw new ArgumentNullException(nameof(query), "a listing needs its query")));
+        }
+
+        var found = _stateMachine.TryGetEntry(key, out var entry);
+        return new ReadResult(found, entry.Value, entry.ModRevision, entry.CreateRevision, entry.Version);
     }
 
     private void Finish(PendingRead read, Answer answer)

@@ -33,7 +33,7 @@ public sealed partial class KeyValueStateMachine
         ArgumentNullException.ThrowIfNull(source);
         var reader = new SnapshotPayloadReader(source);
         await reader.FillAsync(SnapshotFormat.HeaderLength, cancellationToken);
-        SnapshotFormat.ReadHeader(reader.Buffered, out var appliedSlot, out var revision, out var keyCount);
+        SnapshotFormat.ReadHeader(reader.Buffered, out var format, out var appliedSlot, out var revision, out var keyCount);
         reader.Consume(SnapshotFormat.HeaderLength);
 
         // The count is only a sizing hint until the entries are actually there; a damaged one must not allocate gigabytes.
@@ -45,10 +45,10 @@ public sealed partial class KeyValueStateMachine
         for (long i = 0; i < keyCount; i++)
         {
             string key;
-            ulong version;
+            VersionedValue entry;
             int valueLength;
             int headerLength;
-            while (!SnapshotFormat.TryReadEntryHeader(reader.Buffered, out key, out version, out valueLength, out headerLength))
+            while (!SnapshotFormat.TryReadEntryHeader(reader.Buffered, format, out key, out entry, out valueLength, out headerLength))
             {
                 await reader.FillMoreAsync(cancellationToken);
             }
@@ -57,17 +57,23 @@ public sealed partial class KeyValueStateMachine
             var value = valueLength <= reader.BufferedLength
                 ? reader.TakeBuffered(valueLength)
                 : await reader.ReadBytesAsync(valueLength, cancellationToken);
-            if (version == 0 || version > revision)
+            if (entry.Version == 0 || entry.Version > revision)
             {
-                throw new SnapshotFormatException($"key '{key}' has version {version}, outside 1..{revision}");
+                throw new SnapshotFormatException($"key '{key}' has mod revision {entry.Version}, outside 1..{revision}");
             }
 
-            if (!machine._entries.TryAdd(key, new VersionedValue(value, version)))
+            if (entry.CreateRevision == 0 || entry.CreateRevision > entry.Version || entry.KeyVersion == 0)
+            {
+                throw new SnapshotFormatException($"key '{key}' has create revision {entry.CreateRevision} and version {entry.KeyVersion} with mod revision {entry.Version}");
+            }
+
+            if (!machine._entries.TryAdd(key, entry with { Value = value }))
             {
                 throw new SnapshotFormatException($"key '{key}' appears twice");
             }
         }
 
+        machine._listing = new ListingIndex(machine._entries, ListingIndex.Rebuild(machine._entries));
         ulong sessionCount;
         while (!TryReadCount(reader, out sessionCount))
         {

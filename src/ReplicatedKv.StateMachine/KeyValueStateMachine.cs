@@ -10,8 +10,11 @@ namespace ReplicatedKv.StateMachine;
 /// </summary>
 /// <remarks>
 /// Not thread-safe: the host's apply loop owns it. Other threads read through a <see cref="StateSnapshotView"/>.
-/// Versions are cluster-wide revisions, like etcd's mod_revision: <see cref="Revision"/> counts applied writes (a
-/// set, or a remove that deleted something) and each such write gets the next revision as its version.
+/// <see cref="Revision"/> counts applied writes (a set, or a remove that deleted something) and each such write gets
+/// the next revision. A key carries three numbers, as in etcd: its modification revision (called version in the
+/// older parts of this code and in <see cref="CommandResult"/>; compare-and-set compares it), its create revision,
+/// and its own version (1 at creation, +1 per set). Keys are also kept in UTF-8 byte order beside the hash table
+/// for listing (<see cref="List"/>).
 /// A command carrying a <see cref="RequestId"/> is applied at most once: a retry gets the first result back
 /// (<see cref="CommandResult.IsDuplicate"/>) for as long as <see cref="StateMachineOptions"/> keeps the client.
 /// </remarks>
@@ -19,6 +22,9 @@ public sealed partial class KeyValueStateMachine
 {
     private readonly Dictionary<string, VersionedValue> _entries;
     private readonly ClientSessionTable _sessions = new();
+
+    // Null only in benchmarks that measure what the index costs (WithoutSortedIndex).
+    private ListingIndex? _listing;
 
     public KeyValueStateMachine(StateMachineOptions? options = null)
         : this(options, capacity: 0)
@@ -30,6 +36,7 @@ public sealed partial class KeyValueStateMachine
         Options = options ?? new StateMachineOptions();
         Options.Validate();
         _entries = new Dictionary<string, VersionedValue>(capacity, StringComparer.Ordinal);
+        _listing = new ListingIndex(_entries, new SortedKeyIndex());
     }
 
     public StateMachineOptions Options { get; }
@@ -139,15 +146,29 @@ public sealed partial class KeyValueStateMachine
 
             if (present)
             {
-                existing = new VersionedValue(OwnedArray(command.Value), ++Revision);
+                existing = Overwrite(existing, command.Value, ++Revision);
                 return CommandResult.Ok(existing.Version);
             }
         }
 
-        var version = ++Revision;
-        CollectionsMarshal.GetValueRefOrAddDefault(_entries, command.Key, out _) = new VersionedValue(OwnedArray(command.Value), version);
-        return CommandResult.Ok(version);
+        // One hash lookup for both cases: the common write path.
+        var revision = ++Revision;
+        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, command.Key, out var exists);
+        if (exists)
+        {
+            entry = Overwrite(entry, command.Value, revision);
+        }
+        else
+        {
+            entry = new VersionedValue(OwnedArray(command.Value), revision, CreateRevision: revision, KeyVersion: 1);
+            _listing?.Added(command.Key);
+        }
+
+        return CommandResult.Ok(revision);
     }
+
+    private static VersionedValue Overwrite(in VersionedValue old, ReadOnlyMemory<byte> value, ulong revision) =>
+        new(OwnedArray(value), revision, old.CreateRevision, old.KeyVersion + 1);
 
     private CommandResult ExecuteRemove(in KvCommand command)
     {
@@ -160,7 +181,13 @@ public sealed partial class KeyValueStateMachine
             }
         }
 
-        return _entries.Remove(command.Key) ? CommandResult.Ok(++Revision) : CommandResult.NotFound;
+        if (!_entries.Remove(command.Key))
+        {
+            return CommandResult.NotFound;
+        }
+
+        _listing?.Removed(command.Key);
+        return CommandResult.Ok(++Revision);
     }
 
     /// <summary>

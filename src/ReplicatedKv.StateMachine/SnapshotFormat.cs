@@ -3,10 +3,11 @@ using System.Buffers.Binary;
 namespace ReplicatedKv.StateMachine;
 
 /// <summary>
-/// The snapshot payload layout, version 1:
+/// The snapshot payload layout, version 2:
 /// <code>
-/// header   [8 "RKVSTATE"][u8 format = 1][i64 applied slot][u64 revision][i64 key count]   (little-endian)
-/// per key  [varint key length][key, UTF-8][varint version][varint value length][value]
+/// header   [8 "RKVSTATE"][u8 format = 2][i64 applied slot][u64 revision][i64 key count]   (little-endian)
+/// per key  [varint key length][key, UTF-8][varint mod revision][varint create revision][varint version]
+///          [varint value length][value]
 ///          [varint client count]
 /// per client, least recently active first
 ///          [varint client id length][client id, UTF-8][varint sequence][u8 status][varint result version][varint last active revision]
@@ -14,10 +15,15 @@ namespace ReplicatedKv.StateMachine;
 /// </code>
 /// Keys come in no particular order (two replicas in the same state may write different bytes; compare them
 /// with the state hash). The payload must end at the trailer: restore reads its stream to the end.
+/// Format 1 (before per-key versions) has no create revision or version per key; it still loads, and each key
+/// gets version 1 and create revision = its mod revision, the history a format-1 state can still vouch for.
 /// </summary>
 internal static class SnapshotFormat
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The format before per-key create revisions and versions.</summary>
+    public const byte VersionWithoutKeyVersions = 1;
 
     public const int HeaderLength = 8 + 1 + 8 + 8 + 8;
 
@@ -30,7 +36,7 @@ internal static class SnapshotFormat
 
     public static ReadOnlySpan<byte> Trailer => "RKVSTEND"u8;
 
-    public static int MaxEntryHeaderLength(int keyByteCount) => keyByteCount + (3 * Varint.MaxLength);
+    public static int MaxEntryHeaderLength(int keyByteCount) => keyByteCount + (5 * Varint.MaxLength);
 
     public static int MaxSessionLength(int clientIdByteCount) => clientIdByteCount + 1 + (4 * Varint.MaxLength);
 
@@ -43,16 +49,17 @@ internal static class SnapshotFormat
         BinaryPrimitives.WriteInt64LittleEndian(destination[25..], keyCount);
     }
 
-    public static void ReadHeader(ReadOnlySpan<byte> source, out long appliedSlot, out ulong revision, out long keyCount)
+    public static void ReadHeader(ReadOnlySpan<byte> source, out byte format, out long appliedSlot, out ulong revision, out long keyCount)
     {
         if (!source[..8].SequenceEqual(Magic))
         {
             throw new SnapshotFormatException("not a state machine snapshot (bad magic)");
         }
 
-        if (source[8] != Version)
+        format = source[8];
+        if (format is not (Version or VersionWithoutKeyVersions))
         {
-            throw new SnapshotFormatException($"unknown snapshot format {source[8]}");
+            throw new SnapshotFormatException($"unknown snapshot format {format}");
         }
 
         appliedSlot = BinaryPrimitives.ReadInt64LittleEndian(source[9..]);
@@ -65,26 +72,41 @@ internal static class SnapshotFormat
     }
 
     /// <summary>Writes everything of an entry but the value bytes; returns the length written.</summary>
-    public static int WriteEntryHeader(Span<byte> destination, string key, int keyByteCount, ulong version, int valueLength)
+    public static int WriteEntryHeader(Span<byte> destination, string key, int keyByteCount, in VersionedValue entry)
     {
         var position = Varint.Write(destination, (ulong)keyByteCount);
         position += StrictUtf8.Encoding.GetBytes(key, destination[position..]);
-        position += Varint.Write(destination[position..], version);
-        return position + Varint.Write(destination[position..], (ulong)valueLength);
+        position += Varint.Write(destination[position..], entry.Version);
+        position += Varint.Write(destination[position..], entry.CreateRevision);
+        position += Varint.Write(destination[position..], entry.KeyVersion);
+        return position + Varint.Write(destination[position..], (ulong)entry.Value.Length);
     }
 
     /// <summary>Parses an entry's header; false when <paramref name="source"/> ends before it does.</summary>
-    public static bool TryReadEntryHeader(ReadOnlySpan<byte> source, out string key, out ulong version, out int valueLength, out int headerLength)
+    /// <remarks>The entry comes back with an empty value; format 1 entries get version 1 and create revision = mod revision.</remarks>
+    public static bool TryReadEntryHeader(ReadOnlySpan<byte> source, byte format, out string key, out VersionedValue entry, out int valueLength, out int headerLength)
     {
-        key = string.Empty;
-        version = 0;
+        entry = default;
         valueLength = 0;
         headerLength = 0;
         var cursor = source;
-        if (!TryReadString(ref cursor, out key) || !TryReadNumber(ref cursor, out version) || !TryReadNumber(ref cursor, out var length))
+        if (!TryReadString(ref cursor, out key) || !TryReadNumber(ref cursor, out var modRevision))
         {
             return false;
         }
+
+        ulong createRevision = modRevision, keyVersion = 1;
+        if (format != VersionWithoutKeyVersions && (!TryReadNumber(ref cursor, out createRevision) || !TryReadNumber(ref cursor, out keyVersion)))
+        {
+            return false;
+        }
+
+        if (!TryReadNumber(ref cursor, out var length))
+        {
+            return false;
+        }
+
+        entry = new VersionedValue([], modRevision, createRevision, keyVersion);
 
         valueLength = length <= (ulong)Array.MaxLength ? (int)length : throw new SnapshotFormatException($"implausible value length {length} for key '{key}'");
         headerLength = source.Length - cursor.Length;

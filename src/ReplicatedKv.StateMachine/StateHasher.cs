@@ -25,7 +25,7 @@ internal static class StateHasher
             var entry = sortedEntries[i].Value;
             var keyByteCount = StrictUtf8.Encoding.GetByteCount(key);
             var header = sink.Reserve(SnapshotFormat.MaxEntryHeaderLength(keyByteCount));
-            sink.Advance(SnapshotFormat.WriteEntryHeader(header, key, keyByteCount, entry.Version, entry.Value.Length));
+            sink.Advance(SnapshotFormat.WriteEntryHeader(header, key, keyByteCount, entry));
             sink.Append(entry.Value);
         }
 

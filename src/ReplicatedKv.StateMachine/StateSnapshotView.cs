@@ -5,8 +5,8 @@ namespace ReplicatedKv.StateMachine;
 /// </summary>
 /// <remarks>
 /// Made by <see cref="KeyValueStateMachine.CreateSnapshotView"/>, which copies the table's entries (references
-/// to keys and value arrays, plus versions) into one array and the client table into another. That pause is
-/// O(keys) on the apply loop, with no per-key allocation: one 24-byte array element per key (about 24 MB and
+/// to keys and value arrays, plus revisions and versions) into one array and the client table into another. That pause is
+/// O(keys) on the apply loop, with no per-key allocation: one 40-byte array element per key (about 40 MB and
 /// some tens of milliseconds for a million keys). Keys and values themselves are shared with the live table,
 /// which never modifies a stored value array, only replaces it. The view keeps them alive until it is dropped.
 /// </remarks>
@@ -48,7 +48,7 @@ public sealed class StateSnapshotView
             var headerLength = SnapshotFormat.MaxEntryHeaderLength(keyByteCount);
             var inline = entry.Value.Length <= writer.InlineLimit;
             await writer.EnsureAsync(headerLength + (inline ? entry.Value.Length : 0), cancellationToken);
-            writer.Advance(SnapshotFormat.WriteEntryHeader(writer.Free, key, keyByteCount, entry.Version, entry.Value.Length));
+            writer.Advance(SnapshotFormat.WriteEntryHeader(writer.Free, key, keyByteCount, entry));
             if (inline)
             {
                 entry.Value.CopyTo(writer.Free);
@@ -77,7 +77,8 @@ public sealed class StateSnapshotView
     }
 
     /// <summary>
-    /// A digest of the replicated state: revision, every key with its value and version (in ordinal key order),
+    /// A digest of the replicated state: revision, every key with its value, mod revision, create
+    /// revision and version (in ordinal key order),
     /// and the client table (in client id order). Replicas that applied the same commands have the same hash;
     /// the applied slot is left out, so a no-op slot does not change it. Costs a sort of the keys: use it for
     /// checks and tests, not per request.

@@ -11,6 +11,8 @@ namespace ReplicatedKv.Benchmarks;
 /// BenchmarkDotNet's own switches apply (<c>--filter '*Wal*'</c>, <c>--job short</c>, <c>--list flat</c>, ...).
 /// <c>-- cluster [--nodes 3] [--clients 64] [--seconds 10] [--value-bytes 100] [--read-ratio 0]</c> runs closed-loop
 /// client load against an in-process cluster of real servers on loopback (see ClusterLoad).
+/// <c>-- apply [--keys 1000000]</c> measures the state machine alone: set and get throughput with and without the
+/// sorted key index side by side, and the latency of listing pages of 1,000 keys (see ApplyAndListBenchmark).
 /// <c>-- paired [rounds]</c> instead alternates WAL commits and raw fdatasyncs in one process (see PairedCommitLatency).
 /// Files go to <c>RKV_BENCH_DIR</c>, default <c>.rkv-bench</c> under the current directory, and are removed
 /// after each benchmark case.
@@ -36,6 +38,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "cluster")
         {
             return ClusterLoad.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
+        if (args.Length > 0 && args[0] == "apply")
+        {
+            return ApplyAndListBenchmark.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "paired")

@@ -44,11 +44,11 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
     }
 
     [Fact]
-    public async Task Json_output_carries_base64_value_and_version()
+    public async Task Json_output_carries_base64_value_revisions_and_version()
     {
         var set = await Run("--output", "json", "set", "j", "v1");
         set.ExitCode.Should().Be(0, set.Error);
-        var version = JsonDocument.Parse(set.Out).RootElement.GetProperty("version").GetUInt64();
+        var revision = JsonDocument.Parse(set.Out).RootElement.GetProperty("revision").GetUInt64();
 
         var get = await Run("get", "j", "--output", "json");
         get.ExitCode.Should().Be(0, get.Error);
@@ -56,7 +56,9 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
         doc.GetProperty("key").GetString().Should().Be("j");
         doc.GetProperty("found").GetBoolean().Should().BeTrue();
         doc.GetProperty("value_base64").GetString().Should().Be(Convert.ToBase64String("v1"u8.ToArray()));
-        doc.GetProperty("version").GetUInt64().Should().Be(version);
+        doc.GetProperty("revision").GetUInt64().Should().Be(revision);
+        doc.GetProperty("create_revision").GetUInt64().Should().Be(revision);
+        doc.GetProperty("version").GetUInt64().Should().Be(1, "j was set once");
 
         var missing = await Run("get", "no-such-key", "-o", "json");
         missing.ExitCode.Should().Be(1);
@@ -97,17 +99,18 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
     }
 
     [Fact]
-    public async Task If_version_mismatch_exits_3_and_match_succeeds()
+    public async Task If_revision_mismatch_exits_3_and_match_succeeds()
     {
-        var version = (await Run("set", "cas", "a")).Out.Trim();
+        var revision = (await Run("set", "cas", "a")).Out.Trim();
 
-        var wrong = await Run("set", "cas", "b", "--if-version", "1");
+        var wrong = await Run("set", "cas", "b", "--if-revision", "1");
         wrong.ExitCode.Should().Be(3, wrong.Error);
         wrong.Error.Should().StartWith("rkvctl: ");
         wrong.Error.Trim().Should().NotContain("\n");
 
-        (await Run("set", "cas", "b", "--if-version", version)).ExitCode.Should().Be(0);
-        (await Run("set", "new-cas", "x", "--if-version", "0")).ExitCode.Should().Be(0);
+        (await Run("set", "cas", "b", "--if-revision", revision)).ExitCode.Should().Be(0);
+        (await Run("set", "new-cas", "x", "--if-revision", "0")).ExitCode.Should().Be(0);
+        // The name from before keys had their own version still works, with the same meaning.
         (await Run("set", "new-cas", "y", "--if-version", "0")).ExitCode.Should().Be(3);
         (await Run("remove", "cas", "--if-version", "1")).ExitCode.Should().Be(3);
         (await Run("get", "cas")).Out.Trim().Should().Be("b");

@@ -6,7 +6,7 @@ namespace ReplicatedKv.Client.Tests;
 
 public sealed class KvClientTests
 {
-    private static KvClient ClientFor(TestCluster cluster, TimeSpan? timeout = null) => new(new KvClientOptions
+    internal static KvClient ClientFor(TestCluster cluster, TimeSpan? timeout = null) => new(new KvClientOptions
     {
         Endpoints = cluster.Settings.Select(s => new Uri(s.AdvertiseClientUrl)).ToArray(),
         DefaultTimeout = timeout ?? TimeSpan.FromSeconds(20),
@@ -25,7 +25,7 @@ public sealed class KvClientTests
         var got = await client.GetAsync("k");
         got.Should().NotBeNull();
         Encoding.UTF8.GetString(got!.Value.Value.Span).Should().Be("v1");
-        got.Value.Version.Should().Be(version);
+        got.Value.Revision.Should().Be(version);
         (await client.ContainsAsync("k", ReadConsistency.Serializable)).Should().BeTrue();
         (await client.RemoveAsync("k")).Removed.Should().BeTrue();
         (await client.GetAsync("k")).Should().BeNull();
@@ -40,10 +40,10 @@ public sealed class KvClientTests
         await using var cluster = await TestCluster.StartAsync(3);
         await cluster.WaitForLeaderAsync();
         await using var client = ClientFor(cluster);
-        var v1 = await client.SetAsync("k", Bytes("a"), ifVersion: 0);
-        var again = async () => await client.SetAsync("k", Bytes("b"), ifVersion: 0);
+        var v1 = await client.SetAsync("k", Bytes("a"), ifRevision: 0);
+        var again = async () => await client.SetAsync("k", Bytes("b"), ifRevision: 0);
         await again.Should().ThrowAsync<VersionMismatchException>();
-        (await client.SetAsync("k", Bytes("c"), ifVersion: v1)).Should().BeGreaterThan(v1);
+        (await client.SetAsync("k", Bytes("c"), ifRevision: v1)).Should().BeGreaterThan(v1);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class KvClientTests
             var got = await client.GetAsync(key);
             got.Should().NotBeNull($"{key} was acknowledged");
             // Retries carry the same request id: a second application would have given the key a later version.
-            got!.Value.Version.Should().Be(version, $"{key} was applied once, by the write that was acknowledged");
+            got!.Value.Revision.Should().Be(version, $"{key} was applied once, by the write that was acknowledged");
         }
 
         unknown.Should().BeLessThan(acknowledged.Count, "most writes ride through the failover instead of ending unknown");

@@ -17,7 +17,7 @@ public sealed class BasicOperationsTests
             var client = cluster.Client(node);
             var key = $"key-from-n{node + 1}";
             var set = await TestCluster.RetryAsync(() => client.SetAsync(new SetRequest { Key = key, Value = ByteString.CopyFromUtf8("v" + node) }, TestCluster.Deadline()).ResponseAsync);
-            set.Version.Should().BeGreaterThan(0);
+            set.Revision.Should().BeGreaterThan(0);
 
             // Every node answers a linearizable read with the write just acknowledged, whoever took it.
             for (var reader = 0; reader < size; reader++)
@@ -25,13 +25,13 @@ public sealed class BasicOperationsTests
                 var got = await TestCluster.RetryAsync(() => cluster.Client(reader).GetAsync(new GetRequest { Key = key }, TestCluster.Deadline()).ResponseAsync);
                 got.Found.Should().BeTrue();
                 got.Value.ToStringUtf8().Should().Be("v" + node);
-                got.Version.Should().Be(set.Version);
+                got.Revision.Should().Be(set.Revision);
                 (await TestCluster.RetryAsync(() => cluster.Client(reader).ContainsAsync(new ContainsRequest { Key = key }, TestCluster.Deadline()).ResponseAsync)).Found.Should().BeTrue();
             }
 
             var removed = await client.RemoveAsync(key);
             removed.Removed.Should().BeTrue();
-            removed.Version.Should().BeGreaterThan(set.Version);
+            removed.Revision.Should().BeGreaterThan(set.Revision);
             (await client.GetAsync(key)).Should().BeNull();
             (await client.RemoveAsync(key)).Removed.Should().BeFalse();
         }

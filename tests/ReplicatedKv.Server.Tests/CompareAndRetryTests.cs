@@ -20,7 +20,7 @@ public sealed class CompareAndRetryTests : IAsyncLifetime
     {
         var client = _cluster.Client(1);
         var created = await TestCluster.RetryAsync(() => client.SetAsync("cas", "first", ifVersion: 0));
-        created.Version.Should().BeGreaterThan(0);
+        created.Revision.Should().BeGreaterThan(0);
 
         var again = async () => await client.SetAsync("cas", "second", ifVersion: 0);
         (await again.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
@@ -31,8 +31,8 @@ public sealed class CompareAndRetryTests : IAsyncLifetime
     public async Task Compare_on_version_applies_only_on_a_match()
     {
         var client = _cluster.Client(2);
-        var v1 = (await TestCluster.RetryAsync(() => client.SetAsync("k", "a"))).Version;
-        var v2 = (await client.SetAsync("k", "b", ifVersion: v1)).Version;
+        var v1 = (await TestCluster.RetryAsync(() => client.SetAsync("k", "a"))).Revision;
+        var v2 = (await client.SetAsync("k", "b", ifVersion: v1)).Revision;
         v2.Should().BeGreaterThan(v1);
 
         var stale = async () => await client.SetAsync("k", "c", ifVersion: v1);

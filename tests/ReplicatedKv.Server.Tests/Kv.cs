@@ -20,7 +20,7 @@ internal static class Kv
         };
         if (ifVersion is { } v)
         {
-            request.IfVersion = v;
+            request.IfRevision = v;
         }
 
         return TestCluster.RetryAsync(() => client.SetAsync(request, TestCluster.Deadline()).ResponseAsync);
@@ -39,7 +39,7 @@ internal static class Kv
         var request = new RemoveRequest { Key = key, RequestId = new RequestId { ClientId = "test-" + Guid.NewGuid().ToString("N"), Sequence = 1 } };
         if (ifVersion is { } v)
         {
-            request.IfVersion = v;
+            request.IfRevision = v;
         }
 
         return TestCluster.RetryAsync(() => client.RemoveAsync(request, TestCluster.Deadline()).ResponseAsync);

@@ -81,7 +81,7 @@ public sealed class LostDataDirectoryTests
         (await cluster.StatusAsync(lost)).Voting.Should().Be(VotingState.Voter);
         await cluster.StopNodeAsync(other);
         var set = await cluster.Client(leader).SetAsync("decided", "without a safe quorum");
-        set.Version.Should().BeGreaterThan(0);
+        set.Revision.Should().BeGreaterThan(0);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -36,7 +36,7 @@ public sealed class ShutdownTests
         cluster.Network.Heal();
 
         var results = await Task.WhenAll(writes);
-        results.Should().OnlyContain(r => r.Version > 0);
+        results.Should().OnlyContain(r => r.Revision > 0);
         await stopping;
         await cluster.StopNodeAsync(leader);
         (await cluster.Client((leader + 1) % 3).GetAsync("inflight-19")).Should().Be("v");

@@ -142,7 +142,7 @@ public sealed class SnapshotTests(ITestOutputHelper output)
         var foreign = (byte[])bytes.Clone();
         foreign[0] = (byte)'X';
         var futureFormat = (byte[])bytes.Clone();
-        futureFormat[8] = 2;
+        futureFormat[8] = 3;
 
         await FluentActions.Awaiting(() => KeyValueStateMachine.RestoreAsync(new MemoryStream(trailing))).Should().ThrowAsync<SnapshotFormatException>();
         await FluentActions.Awaiting(() => KeyValueStateMachine.RestoreAsync(new MemoryStream(foreign))).Should().ThrowAsync<SnapshotFormatException>();

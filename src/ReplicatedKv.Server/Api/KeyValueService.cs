@@ -21,7 +21,8 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         _limits.CheckKey(request.Key);
         var result = await ReadAsync(request.Key, ReadKind.Get, RequestLimits.IsLinearizable(request.Consistency), context).ConfigureAwait(false);
         return result.Found
-            ? new GetResponse { Found = true, Value = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(result.Value), Version = result.Version }
+            ? new GetResponse { Found = true, Value = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(result.Value), Revision = result.Version,
+                CreateRevision = result.CreateRevision, Version = result.KeyVersion }
             : new GetResponse();
     }
 
@@ -38,11 +39,11 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
         _limits.CheckValue(request.Value.Length);
-        var command = KvCommand.Set(request.Key, request.Value.Memory, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
+        var command = KvCommand.Set(request.Key, request.Value.Memory, request.HasIfRevision ? request.IfRevision : null, RequestLimits.ToRequestId(request.RequestId));
         var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result.Status switch
         {
-            CommandStatus.Ok => new SetResponse { Version = result.Version },
+            CommandStatus.Ok => new SetResponse { Revision = result.Version },
             _ => throw Refusal(result, request.Key),
         };
     }
@@ -51,14 +52,23 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
     {
         MalformedRequestMapping.MarkStarted(context);
         _limits.CheckKey(request.Key);
-        var command = KvCommand.Remove(request.Key, request.HasIfVersion ? request.IfVersion : null, RequestLimits.ToRequestId(request.RequestId));
+        var command = KvCommand.Remove(request.Key, request.HasIfRevision ? request.IfRevision : null, RequestLimits.ToRequestId(request.RequestId));
         var result = await WriteAsync(command, context).ConfigureAwait(false);
         return result.Status switch
         {
-            CommandStatus.Ok => new RemoveResponse { Removed = true, Version = result.Version },
-            CommandStatus.NotFound => new RemoveResponse { Removed = false, Version = result.Version },
+            CommandStatus.Ok => new RemoveResponse { Removed = true, Revision = result.Version },
+            CommandStatus.NotFound => new RemoveResponse { Removed = false, Revision = result.Version },
             _ => throw Refusal(result, request.Key),
         };
+    }
+
+    public override async Task<ListResponse> List(ListRequest request, ServerCallContext context)
+    {
+        MalformedRequestMapping.MarkStarted(context);
+        var query = ListRequests.ToQuery(request, settings);
+        var linearizable = RequestLimits.IsLinearizable(request.Consistency);
+        var result = await AwaitReadAsync(() => node.TryAdmitList(query, linearizable), linearizable, context).ConfigureAwait(false);
+        return ListRequests.ToResponse(result.Page!);
     }
 
     private async Task<CommandResult> WriteAsync(KvCommand command, ServerCallContext context)
@@ -91,10 +101,17 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         }
     }
 
-    private async Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context)
+    private Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context) =>
+        AwaitReadAsync(() => node.TryAdmitRead(key, kind, linearizable), linearizable, context);
+
+    /// <summary>
+    /// Refuses at once what this node cannot serve now, then admits the read (<paramref name="admit"/> returns null
+    /// when the node is at its limit), waits for it and maps its failures.
+    /// </summary>
+    private async Task<ReadResult> AwaitReadAsync(Func<PendingRead?> admit, bool linearizable, ServerCallContext context)
     {
         await RefuseIfUnavailable(needsLog: linearizable, context).ConfigureAwait(false);
-        var read = node.TryAdmitRead(key, kind, linearizable) ?? throw await Overloaded(context).ConfigureAwait(false);
+        var read = admit() ?? throw await Overloaded(context).ConfigureAwait(false);
         try
         {
             var result = await read.Result.Task.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);

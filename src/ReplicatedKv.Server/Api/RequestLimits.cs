@@ -67,7 +67,8 @@ internal sealed class RequestLimits(ServerSettings settings)
         _ => throw Invalid($"consistency {(int)consistency} is not a known ReadConsistency"),
     };
 
-    private static bool IsWellFormed(string text)
+    /// <summary>True when <paramref name="text"/> has no lone surrogate, so it encodes to UTF-8 exactly.</summary>
+    internal static bool IsWellFormed(string text)
     {
         for (var i = 0; i < text.Length; i++)
         {

@@ -123,7 +123,14 @@ public sealed partial class KvNode
                 Release(r.Read);
                 if (_calls.ContainsKey(r.Read.Caller))
                 {
-                    _core.SubmitRead(r.Read.Caller, r.Key, r.Kind, r.Linearizable);
+                    if (r.Query is { } query)
+                    {
+                        _core.SubmitList(r.Read.Caller, query, r.Linearizable);
+                    }
+                    else
+                    {
+                        _core.SubmitRead(r.Read.Caller, r.Key, r.Kind, r.Linearizable);
+                    }
                 }
 
                 break;

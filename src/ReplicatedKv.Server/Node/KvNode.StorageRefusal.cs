@@ -123,7 +123,7 @@ public sealed partial class KvNode
                 Release(r.Read);
                 if (_calls.TryRemove(r.Read.Caller, out var read))
                 {
-                    read.Complete(new Answer(r.Read.Caller, AnswerKind.ReadServed, Read: _core.ReadLocal(r.Key, r.Kind)));
+                    read.Complete(new Answer(r.Read.Caller, AnswerKind.ReadServed, Read: _core.ReadLocal(r.Key, r.Kind, r.Query)));
                 }
 
                 break;

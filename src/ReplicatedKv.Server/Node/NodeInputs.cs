@@ -17,7 +17,8 @@ internal sealed record PeerBatchInput(int From, Wire.PeerBatch Batch) : NodeInpu
 
 internal sealed record ClientWriteInput(PendingWrite Write, KvCommand Command) : NodeInput;
 
-internal sealed record ClientReadInput(PendingRead Read, string Key, ReadKind Kind, bool Linearizable) : NodeInput;
+/// <summary>A client read; a listing carries its <paramref name="Query"/> (and kind <see cref="ReadKind.List"/>).</summary>
+internal sealed record ClientReadInput(PendingRead Read, string Key, ReadKind Kind, bool Linearizable, ListQuery? Query = null) : NodeInput;
 
 internal sealed record AbandonInput(long Caller) : NodeInput;
 

@@ -29,7 +29,7 @@ internal static partial class RecordedCall
                 Outcome = OperationOutcome.Ok,
                 Found = value is not null,
                 ReadValue = value is { } v ? Encoding.UTF8.GetString(v.Value.Span) : null,
-                Version = value?.Version ?? 0,
+                Version = value?.Revision ?? 0,
             };
         }
         catch (Exception ex) when (ex is KvException or OperationCanceledException or TimeoutException)
@@ -70,7 +70,7 @@ internal static partial class RecordedCall
                 CompleteNanos = history.Clock.Nanos,
                 Outcome = OperationOutcome.Ok,
                 Found = result.Removed,
-                Version = result.Removed ? result.Version : 0,
+                Version = result.Removed ? result.Revision : 0,
             };
         }
         catch (Exception ex) when (ex is KvException or OperationCanceledException or TimeoutException)
