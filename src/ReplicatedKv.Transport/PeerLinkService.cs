@@ -40,6 +40,17 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         // The batch's client URL field is ignored: leader hints come from configuration, not from what a batch claims.
         var from = SenderOf(batch.ClusterId, batch.From, sender, context);
 
+        // Checked before its age, so an over-size message is counted as such however long it took to arrive.
+        if (PeerMessageLimits.DropOverLimit(batch, options.MaxEntryPayloadBytes) is var dropped and > 0)
+        {
+            for (var i = 0; i < dropped; i++)
+            {
+                inbox.Refused(PeerRefusals.OverLimit);
+            }
+
+            OverLimit(logger, members.NameOf(from), dropped, options.MaxEntryPayloadBytes);
+        }
+
         // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
         if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
         {
@@ -49,16 +60,6 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
             }
 
             return;
-        }
-
-        if (PeerMessageLimits.DropOverLimit(batch, options.MaxEntryPayloadBytes) is var dropped and > 0)
-        {
-            for (var i = 0; i < dropped; i++)
-            {
-                inbox.Refused(PeerRefusals.OverLimit);
-            }
-
-            OverLimit(logger, members.NameOf(from), dropped, options.MaxEntryPayloadBytes);
         }
 
         inbox.Deliver(from, batch);
