@@ -1,6 +1,6 @@
 using Grpc.Core;
-using Grpc.Net.Client;
 using ReplicatedKv.Consensus;
+using ReplicatedKv.Testing.Transport;
 using ReplicatedKv.Transport;
 using ReplicatedKv.Transport.Authentication;
 using Wire = ReplicatedKv.Protos.Peer.V1;
@@ -11,22 +11,8 @@ namespace ReplicatedKv.Server.Tests;
 internal static class RawPeerStream
 {
     /// <summary>One stream to node <paramref name="to"/> carrying <paramref name="batch"/>; the error that ended it, or null if none.</summary>
-    public static async Task<RpcException?> SendAsync(TestCluster cluster, int to, Metadata headers, Wire.PeerBatch batch)
-    {
-        using var channel = GrpcChannel.ForAddress(cluster.Settings[to].PeerUrl, new GrpcChannelOptions { MaxSendMessageSize = null });
-        using var call = new Wire.PeerLink.PeerLinkClient(channel).Stream(headers, DateTime.UtcNow.AddSeconds(60));
-        try
-        {
-            await call.RequestStream.WriteAsync(batch);
-            await call.RequestStream.CompleteAsync();
-            await call.ResponseAsync;
-            return null;
-        }
-        catch (RpcException ex)
-        {
-            return ex;
-        }
-    }
+    public static Task<RpcException?> SendAsync(TestCluster cluster, int to, Metadata headers, Wire.PeerBatch batch) =>
+        PeerStreamProbe.SendAsync(cluster.Settings[to].PeerUrl, headers, batch);
 
     /// <summary>A batch under <paramref name="from"/>'s name and the cluster's id, carrying <paramref name="messages"/>.</summary>
     public static Wire.PeerBatch Batch(TestCluster cluster, int from, params Wire.PeerMessage[] messages)

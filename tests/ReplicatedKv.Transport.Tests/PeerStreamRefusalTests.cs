@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Grpc.Net.Client;
+using ReplicatedKv.Testing.Transport;
 using ReplicatedKv.Transport.Authentication;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
@@ -81,21 +81,6 @@ public sealed class PeerStreamRefusalTests
         return batch;
     }
 
-    /// <summary>One stream carrying <paramref name="batch"/>; the error that ended it, or null if it ended cleanly.</summary>
-    private static async Task<RpcException?> SendAsync(GrpcPeerCluster cluster, int to, Metadata headers, Wire.PeerBatch batch)
-    {
-        using var channel = GrpcChannel.ForAddress(cluster.PeerUrlOf(to));
-        using var call = new Wire.PeerLink.PeerLinkClient(channel).Stream(headers, DateTime.UtcNow.AddSeconds(10));
-        try
-        {
-            await call.RequestStream.WriteAsync(batch);
-            await call.RequestStream.CompleteAsync();
-            await call.ResponseAsync;
-            return null;
-        }
-        catch (RpcException ex)
-        {
-            return ex;
-        }
-    }
+    private static Task<RpcException?> SendAsync(GrpcPeerCluster cluster, int to, Metadata headers, Wire.PeerBatch batch) =>
+        PeerStreamProbe.SendAsync(cluster.PeerUrlOf(to), headers, batch);
 }

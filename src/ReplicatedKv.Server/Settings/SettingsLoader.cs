@@ -216,6 +216,8 @@ public static class SettingsLoader
             text.Append(CultureInfo.InvariantCulture, $"  --{name,-24} {EnvName(name),-30} {JsonKey(name)}").AppendLine();
         }
 
+        text.AppendLine("The peer secret itself may come only from the variable RKV_PEER_SECRET (or a file, --peer-secret-file): never a flag.");
+
         return text.ToString();
     }
 
