@@ -18,6 +18,8 @@ export RKV_N1_ADMIN_PORT=27201 RKV_N2_ADMIN_PORT=27202 RKV_N3_ADMIN_PORT=27203
 export RKV5_N1_PORT=27011 RKV5_N2_PORT=27012 RKV5_N3_PORT=27013 RKV5_N4_PORT=27014 RKV5_N5_PORT=27015
 export RKV5_N1_ADMIN_PORT=27211 RKV5_N2_ADMIN_PORT=27212 RKV5_N3_ADMIN_PORT=27213 RKV5_N4_ADMIN_PORT=27214 RKV5_N5_ADMIN_PORT=27215
 export RKV_IMAGE=replicatedkv:local
+# The compose files require a peer secret; a fresh one per run, as an operator would make one.
+export RKV_PEER_SECRET=${RKV_PEER_SECRET:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 endpoints3=http://127.0.0.1:27001,http://127.0.0.1:27002,http://127.0.0.1:27003
 endpoints5=http://127.0.0.1:27011,http://127.0.0.1:27012,http://127.0.0.1:27013,http://127.0.0.1:27014,http://127.0.0.1:27015
 

@@ -16,6 +16,9 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
     private readonly List<NodeProcess> _nodes = [];
 
+    // A fresh secret per run authenticates the nodes' peer streams, so even a local cluster's peer ports refuse strangers.
+    private readonly string _peerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>0 after a requested stop, 1 if the nodes could not start or all of them died on their own.</summary>
     public async Task<int> RunAsync()
     {
@@ -100,7 +103,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         {
             try
             {
-                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, options.ServerFlags, console));
+                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, options.ServerFlags, _peerSecret, console));
             }
             catch (Win32Exception ex)
             {

@@ -26,6 +26,7 @@ internal sealed record NodeLayout(string Id, int ClientPort, int PeerPort, int A
         "--admin-url", AdminUrl,
         "--advertise-client-url", ClientUrl,
         "--peers", string.Join(',', cluster.Select(n => $"{n.Id}={n.PeerUrl}")),
+        "--member-client-urls", string.Join(',', cluster.Select(n => $"{n.Id}={n.ClientUrl}")),
         "--data-dir", DataDir,
     ];
 

@@ -27,7 +27,7 @@ internal sealed class NodeProcess : IDisposable
     public bool HasExited => Exited.IsCompleted;
 
     public static NodeProcess Start(int index, NodeLayout layout, IReadOnlyList<NodeLayout> cluster, ServerLocation server,
-        IReadOnlyList<string> serverFlags, ConsoleOutput console)
+        IReadOnlyList<string> serverFlags, string peerSecret, ConsoleOutput console)
     {
         var start = new ProcessStartInfo(server.DotnetHost)
         {
@@ -39,6 +39,9 @@ internal sealed class NodeProcess : IDisposable
             // stray appsettings.json where the user happens to stand cannot reconfigure the cluster.
             WorkingDirectory = layout.DataDir,
         };
+        // The secret goes by variable, never on the command line, where any user of the machine could read it.
+        start.Environment["RKV_PEER_SECRET"] = peerSecret;
+        start.Environment.Remove("RKV_PEER_SECRET_FILE");
         start.ArgumentList.Add(server.ServerDll);
         foreach (var arg in layout.ServerArgs(cluster).Concat(serverFlags))
         {

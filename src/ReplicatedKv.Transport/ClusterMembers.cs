@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ReplicatedKv.Transport;
 
 /// <summary>
@@ -11,13 +9,14 @@ public sealed class ClusterMembers
 {
     private readonly string[] _names;
     private readonly Uri[] _peerUrls;
-    private readonly ConcurrentDictionary<int, string> _clientUrls = new();
+    private readonly string?[] _clientUrls;
 
     private ClusterMembers(string clusterId, string[] names, Uri[] peerUrls, int self)
     {
         ClusterId = clusterId;
         _names = names;
         _peerUrls = peerUrls;
+        _clientUrls = new string?[names.Length];
         SelfId = self;
         Ids = Enumerable.Range(1, names.Length).ToArray();
     }
@@ -38,11 +37,53 @@ public sealed class ClusterMembers
     /// Parses <c>n1=http://host1:7101,n2=http://host2:7101,...</c>. Throws <see cref="FormatException"/> with one
     /// line naming what is wrong.
     /// </summary>
-    public static ClusterMembers Parse(string clusterId, string selfName, string peers)
+    /// <param name="clusterId">The cluster's id.</param>
+    /// <param name="selfName">This node's name; must be listed.</param>
+    /// <param name="peers">Every member's peer URL.</param>
+    /// <param name="clientUrls">
+    /// Optional <c>n1=http://host1:7001,...</c>: the client URLs leader hints name (<c>--member-client-urls</c>).
+    /// A member left out gets hints with its name and no URL.
+    /// </param>
+    public static ClusterMembers Parse(string clusterId, string selfName, string peers, string? clientUrls = null)
     {
         ArgumentNullException.ThrowIfNull(peers);
+        var byName = NameUrlList(peers);
+        if (byName.Count == 0)
+        {
+            throw new FormatException("no members listed");
+        }
+
+        if (byName.Count > 64)
+        {
+            throw new FormatException($"{byName.Count} members listed; at most 64 are supported");
+        }
+
+        var names = byName.Keys.ToArray();
+        var self = Array.IndexOf(names, selfName);
+        if (self < 0)
+        {
+            throw new FormatException($"this node's id '{selfName}' is not among the members ({string.Join(", ", names)})");
+        }
+
+        var members = new ClusterMembers(clusterId, names, byName.Values.ToArray(), self + 1);
+        foreach (var (name, url) in NameUrlList(clientUrls ?? ""))
+        {
+            if (!members.TryGetId(name, out var id))
+            {
+                throw new FormatException($"client URL given for '{name}', which is not among the members ({string.Join(", ", names)})");
+            }
+
+            members._clientUrls[id - 1] = url.ToString().TrimEnd('/');
+        }
+
+        return members;
+    }
+
+    /// <summary>Parses <c>name=url,...</c>, names in order; throws <see cref="FormatException"/> naming the bad part.</summary>
+    private static SortedDictionary<string, Uri> NameUrlList(string list)
+    {
         var byName = new SortedDictionary<string, Uri>(StringComparer.Ordinal);
-        foreach (var part in peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0 || eq == part.Length - 1)
@@ -67,24 +108,7 @@ public sealed class ClusterMembers
             }
         }
 
-        if (byName.Count == 0)
-        {
-            throw new FormatException("no members listed");
-        }
-
-        if (byName.Count > 64)
-        {
-            throw new FormatException($"{byName.Count} members listed; at most 64 are supported");
-        }
-
-        var names = byName.Keys.ToArray();
-        var self = Array.IndexOf(names, selfName);
-        if (self < 0)
-        {
-            throw new FormatException($"this node's id '{selfName}' is not among the members ({string.Join(", ", names)})");
-        }
-
-        return new ClusterMembers(clusterId, names, byName.Values.ToArray(), self + 1);
+        return byName;
     }
 
     public static bool IsValidName(string name) =>
@@ -101,14 +125,9 @@ public sealed class ClusterMembers
         return index >= 0;
     }
 
-    /// <summary>The client URL a member advertised on its peer stream, if it has been heard from.</summary>
-    public string? ClientUrlOf(int id) => _clientUrls.TryGetValue(id, out var url) ? url : null;
-
-    public void RecordClientUrl(int id, string url)
-    {
-        if (!string.IsNullOrEmpty(url))
-        {
-            _clientUrls[id] = url;
-        }
-    }
+    /// <summary>
+    /// The client URL configured for a member (<c>--member-client-urls</c>), or null. Never learned from what a
+    /// peer sends: a batch could otherwise point every client of the cluster at any address it liked.
+    /// </summary>
+    public string? ClientUrlOf(int id) => _clientUrls[id - 1];
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ReplicatedKv.Transport.Authentication;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Transport;
@@ -15,14 +16,14 @@ public sealed class GrpcPeerTransport : IPeerTransport
 
     /// <summary>Opens a link to every member except <see cref="ClusterMembers.SelfId"/>.</summary>
     /// <param name="members">The member list, this node's place in it included.</param>
-    /// <param name="selfClientUrl">This node's advertised client URL, carried on every batch.</param>
+    /// <param name="authenticator">Adds the proof of this node's identity the peers expect to every stream it opens.</param>
     /// <param name="options">Link tuning; the receivers should use the same <see cref="PeerLinkOptions.MaxMessageAge"/>.</param>
     /// <param name="loggers">Each link logs under the category <c>ReplicatedKv.PeerLink</c>.</param>
     /// <param name="time">The clock for message ages and batch times; the system clock if null.</param>
-    public GrpcPeerTransport(ClusterMembers members, string selfClientUrl, PeerLinkOptions options, ILoggerFactory loggers, TimeProvider? time = null)
+    public GrpcPeerTransport(ClusterMembers members, IPeerAuthenticator authenticator, PeerLinkOptions options, ILoggerFactory loggers, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(members);
-        ArgumentNullException.ThrowIfNull(selfClientUrl);
+        ArgumentNullException.ThrowIfNull(authenticator);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger("ReplicatedKv.PeerLink");
@@ -30,7 +31,7 @@ public sealed class GrpcPeerTransport : IPeerTransport
         {
             if (id != members.SelfId)
             {
-                _links[id] = new PeerLink(members, id, selfClientUrl, options, logger, time ?? TimeProvider.System);
+                _links[id] = new PeerLink(members, id, authenticator, options, logger, time ?? TimeProvider.System);
             }
         }
 

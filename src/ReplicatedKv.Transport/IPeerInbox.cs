@@ -13,4 +13,12 @@ public interface IPeerInbox
     /// returns once it is durable. Throws <see cref="Grpc.Core.RpcException"/> to refuse it.
     /// </summary>
     Task InstallSnapshotAsync(int from, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The peer service refused a stream, batch or message before it got here; <paramref name="reason"/> is a
+    /// label of <see cref="Authentication.PeerRefusals"/>. Must not block. Ignored unless the inbox counts them.
+    /// </summary>
+    void Refused(string reason)
+    {
+    }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
+using ReplicatedKv.Transport.Authentication;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Transport;
@@ -15,7 +16,7 @@ public sealed partial class PeerLink : IAsyncDisposable
 {
     private readonly ClusterMembers _members;
     private readonly int _peer;
-    private readonly string _selfClientUrl;
+    private readonly IPeerAuthenticator _authenticator;
     private readonly PeerLinkOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<Queued> _queue;
@@ -29,12 +30,12 @@ public sealed partial class PeerLink : IAsyncDisposable
     // Backoff between attempts; back to the minimum once a stream opens, so a later drop reconnects at once.
     private TimeSpan _reconnectDelay;
 
-    public PeerLink(ClusterMembers members, int peer, string selfClientUrl, PeerLinkOptions options, ILogger logger, TimeProvider? time = null, HttpMessageHandler? handler = null)
+    public PeerLink(ClusterMembers members, int peer, IPeerAuthenticator authenticator, PeerLinkOptions options, ILogger logger, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
         _time = time ?? TimeProvider.System;
         _members = members;
         _peer = peer;
-        _selfClientUrl = selfClientUrl;
+        _authenticator = authenticator;
         _options = options;
         _logger = logger;
         _queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(options.QueueCapacity)
@@ -78,7 +79,7 @@ public sealed partial class PeerLink : IAsyncDisposable
     /// <summary>Streams a snapshot to the peer; completes when the peer has it durably, or throws.</summary>
     public async Task SendSnapshotAsync(long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
     {
-        using var call = _client.InstallSnapshot(cancellationToken: cancellationToken);
+        using var call = _client.InstallSnapshot(_authenticator.HeadersFor(_peer), cancellationToken: cancellationToken);
         await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             await call.RequestStream.WriteAsync(new Wire.SnapshotChunk
@@ -134,7 +135,8 @@ public sealed partial class PeerLink : IAsyncDisposable
 
     private async Task RunStreamAsync()
     {
-        using var call = _client.Stream(cancellationToken: _stop.Token);
+        // Fresh proof of who we are on every stream: the receiver refuses a reused one.
+        using var call = _client.Stream(_authenticator.HeadersFor(_peer), cancellationToken: _stop.Token);
         var writer = call.RequestStream;
 
         // An empty batch opens the stream and proves the peer is there before anything is queued for it.
@@ -188,7 +190,6 @@ public sealed partial class PeerLink : IAsyncDisposable
     {
         ClusterId = _members.ClusterId,
         From = _members.SelfName,
-        FromClientUrl = _selfClientUrl,
     };
 
     private void SetDisconnected()

@@ -12,8 +12,18 @@ public sealed record PeerLinkOptions
     /// <summary>A batch stops growing once its payload passes this many bytes.</summary>
     public int MaxBatchBytes { get; init; } = 4 << 20;
 
-    /// <summary>Largest message accepted from a peer. Promises and catch-up replies carry many slots.</summary>
-    public int MaxMessageBytes { get; init; } = 512 << 20;
+    /// <summary>
+    /// Largest gRPC message (one batch) sent to or accepted from a peer: one log record's worth
+    /// (<see cref="MaxEntryPayloadBytes"/>) plus room for framing and the small messages batched with it. The node
+    /// keeps the slots of one promise or catch-up reply to half of that (KvNode.ReplicaConfigFor).
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = (256 << 20) + (32 << 20);
+
+    /// <summary>
+    /// Largest entry a received message may carry, as a log record's payload (<see cref="PeerMessageLimits.EntryPayloadBytes"/>):
+    /// the write-ahead log's record limit (ReplicatedKv.Storage.WalFormat.MaxPayload), which the server passes in.
+    /// </summary>
+    public long MaxEntryPayloadBytes { get; init; } = 256 << 20;
 
     public TimeSpan MinReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 

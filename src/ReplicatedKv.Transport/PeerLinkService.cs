@@ -1,27 +1,31 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using ReplicatedKv.Transport.Authentication;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Transport;
 
 /// <summary>
-/// The inbound half of the peer links: reads other nodes' streams and hands each batch to the node. A batch from
-/// another cluster or from a node not in the member list is refused, the stream ended, and the event logged.
+/// The inbound half of the peer links: reads other nodes' streams and hands each batch to the node. The sender of
+/// a stream is what its connection proves (<see cref="IPeerAuthenticator"/>), decided when it opens; a stream
+/// that proves nothing, or a batch naming another sender or cluster, is refused, counted, the stream ended and
+/// the event logged. A stranger is told only that it is refused, never this cluster's id.
 /// </summary>
 public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox inbox, PeerStreamLifetime lifetime, PeerLinkOptions options,
-    TimeProvider time, ILogger<PeerLinkService> logger)
+    TimeProvider time, IPeerAuthenticator authenticator, ILogger<PeerLinkService> logger)
     : Wire.PeerLink.PeerLinkBase
 {
     public override async Task<Wire.StreamClosed> Stream(IAsyncStreamReader<Wire.PeerBatch> requestStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
+        var sender = Admit(context);
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.Closing);
         try
         {
             while (await requestStream.MoveNext(ended.Token).ConfigureAwait(false))
             {
-                Receive(requestStream.Current, context);
+                Receive(requestStream.Current, sender, context);
             }
         }
         catch (OperationCanceledException) when (lifetime.Closing.IsCancellationRequested)
@@ -31,10 +35,21 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         return new Wire.StreamClosed();
     }
 
-    private void Receive(Wire.PeerBatch batch, ServerCallContext context)
+    private void Receive(Wire.PeerBatch batch, PeerAuthentication sender, ServerCallContext context)
     {
-        var from = Authenticate(batch.ClusterId, batch.From, context);
-        members.RecordClientUrl(from, batch.FromClientUrl);
+        // The batch's client URL field is ignored: leader hints come from configuration, not from what a batch claims.
+        var from = SenderOf(batch.ClusterId, batch.From, sender, context);
+
+        // Checked before its age, so an over-size message is counted as such however long it took to arrive.
+        if (PeerMessageLimits.DropOverLimit(batch, options.MaxEntryPayloadBytes) is var dropped and > 0)
+        {
+            for (var i = 0; i < dropped; i++)
+            {
+                inbox.Refused(PeerRefusals.OverLimit);
+            }
+
+            OverLimit(logger, members.NameOf(from), dropped, options.MaxEntryPayloadBytes);
+        }
 
         // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
         if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
@@ -54,13 +69,14 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
+        var sender = Admit(context);
         if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "empty snapshot stream"));
         }
 
         var first = requestStream.Current;
-        var from = Authenticate(first.ClusterId, first.From, context);
+        var from = SenderOf(first.ClusterId, first.From, sender, context);
         var slot = first.Slot;
         await inbox.InstallSnapshotAsync(from, slot, ReadChunks(first, requestStream, slot, context.CancellationToken), context.CancellationToken).ConfigureAwait(false);
         return new Wire.SnapshotInstalled { Slot = slot };
@@ -82,31 +98,65 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         }
     }
 
-    private int Authenticate(string clusterId, string from, ServerCallContext context)
+    /// <summary>What the stream's connection proves about its sender; refuses the stream if it proves it is no member.</summary>
+    private PeerAuthentication Admit(ServerCallContext context)
     {
+        var sender = authenticator.Authenticate(context);
+        if (sender.IsRefused)
+        {
+            throw Refuse(sender.Refusal!, sender.Detail!, context, StatusCode.Unauthenticated, "not authenticated as a member of this cluster");
+        }
+
+        return sender;
+    }
+
+    /// <summary>The member a batch comes from: the authenticated one, which the batch must name; without authentication, whom the batch names.</summary>
+    private int SenderOf(string clusterId, string from, PeerAuthentication sender, ServerCallContext context)
+    {
+        if (sender.Verified)
+        {
+            return clusterId == members.ClusterId && from == members.NameOf(sender.MemberId)
+                ? sender.MemberId
+                : throw Refuse(PeerRefusals.WrongSender, $"a stream authenticated as {members.NameOf(sender.MemberId)} sent a batch claiming to be '{from}'",
+                    context, StatusCode.PermissionDenied, "the batch's sender is not the authenticated member");
+        }
+
         if (clusterId != members.ClusterId)
         {
-            ForeignCluster(logger, from, clusterId, context.Peer);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"cluster id '{clusterId}' is not this cluster's '{members.ClusterId}'"));
+            throw Refuse(PeerRefusals.Unauthenticated, $"a batch from '{from}' named another cluster id", context, StatusCode.PermissionDenied, "not this cluster");
         }
 
         if (!members.TryGetId(from, out var id) || id == members.SelfId)
         {
-            UnknownSender(logger, from, context.Peer);
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"'{from}' is not another member of this cluster"));
+            throw Refuse(PeerRefusals.UnknownSender, $"'{from}' is not another member of this cluster", context, StatusCode.PermissionDenied,
+                "not another member of this cluster");
         }
 
         return id;
     }
 
+    private RpcException Refuse(string reason, string detail, ServerCallContext context, StatusCode code, string answer)
+    {
+        inbox.Refused(reason);
+
+        // A stranger can open streams as fast as it likes: the first refusal and every 100th after it are logged.
+        if (Interlocked.Increment(ref _refusedStreams) % 100 == 1)
+        {
+            Refused(logger, context.Peer, reason, detail, _refusedStreams);
+        }
+
+        return new RpcException(new Status(code, answer));
+    }
+
     private long _staleBatches;
+    private long _refusedStreams;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch from {From} sent {AgeMs} ms ago, past max-message-age/2 (clocks apart, or the network stalled); {Count} so far")]
     private static partial void StaleBatch(ILogger logger, string from, long ageMs, long count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {From} at {Address}: cluster id {ClusterId} is not ours")]
-    private static partial void ForeignCluster(ILogger logger, string from, string clusterId, string address);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {Address} ({Reason}): {Detail}; {Count} refused so far")]
+    private static partial void Refused(ILogger logger, string address, string reason, string detail, long count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {From} at {Address}: not another member of this cluster")]
-    private static partial void UnknownSender(ILogger logger, string from, string address);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} messages from {From} holding an entry over {Limit} bytes, more than a log record holds")]
+    private static partial void OverLimit(ILogger logger, string from, int count, long limit);
 }

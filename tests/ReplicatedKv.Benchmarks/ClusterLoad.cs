@@ -123,6 +123,7 @@ internal static class ClusterLoad
     {
         var ports = FreePorts.Pick(2 * size);
         var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
+        var clientUrls = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[2 * i]}"));
         var hosts = new List<ServerHost>();
         for (var i = 0; i < size; i++)
         {
@@ -133,6 +134,7 @@ internal static class ClusterLoad
                 PeerUrl = new Uri($"http://127.0.0.1:{ports[(2 * i) + 1]}"),
                 AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
                 Peers = peers,
+                MemberClientUrls = clientUrls,
                 DataDir = Path.Combine(root, $"n{i + 1}"),
                 LogLevel = "Warning",
             }));

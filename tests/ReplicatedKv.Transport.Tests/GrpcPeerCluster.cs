@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ReplicatedKv.Transport.Authentication;
 
 namespace ReplicatedKv.Transport.Tests;
 
@@ -31,7 +32,9 @@ public sealed class GrpcPeerCluster : IPeerCluster
 
     public string ClusterId => "contract-grpc";
 
-    public static async Task<GrpcPeerCluster> CreateAsync(int size)
+    /// <param name="size">Number of members.</param>
+    /// <param name="secret">Authenticate every stream with this shared secret; null runs them unauthenticated.</param>
+    public static async Task<GrpcPeerCluster> CreateAsync(int size, PeerSecret? secret = null)
     {
         // Member names sort in id order only below ten (n10 < n2).
         ArgumentOutOfRangeException.ThrowIfGreaterThan(size, 9);
@@ -48,6 +51,7 @@ public sealed class GrpcPeerCluster : IPeerCluster
             {
                 member.Members = ClusterMembers.Parse(cluster.ClusterId, member.Name, peers);
                 member.Members.SelfId.Should().Be(member.Id);
+                member.Authenticator = PeerAuthenticators.Create(member.Members, secret, clientCertificates: false, TimeProvider.System);
                 member.StartTransport();
             }
 
@@ -61,6 +65,9 @@ public sealed class GrpcPeerCluster : IPeerCluster
     }
 
     public string NameOf(int id) => _members[id - 1].Name;
+
+    /// <summary>Member <paramref name="id"/>'s peer port.</summary>
+    public Uri PeerUrlOf(int id) => new($"http://127.0.0.1:{_members[id - 1].Port}");
 
     public string ClientUrlOf(int id) => _members[id - 1].ClientUrl;
 
@@ -98,6 +105,8 @@ public sealed class GrpcPeerCluster : IPeerCluster
         /// <summary>Set once every port is known; the peer service resolves it per call, after that.</summary>
         public ClusterMembers? Members { get; set; }
 
+        public IPeerAuthenticator? Authenticator { get; set; }
+
         public RecordingInbox Inbox { get; private set; } = new();
 
         public GrpcPeerTransport? Transport { get; private set; }
@@ -117,6 +126,7 @@ public sealed class GrpcPeerCluster : IPeerCluster
             builder.Services.AddSingleton(_lifetime);
             builder.Services.AddSingleton(Options);
             builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(_ => Authenticator ?? throw new InvalidOperationException("members not known yet"));
             var app = builder.Build();
             app.MapGrpcService<PeerLinkService>();
             await app.StartAsync();
@@ -125,7 +135,7 @@ public sealed class GrpcPeerCluster : IPeerCluster
         }
 
         public void StartTransport() =>
-            Transport = new GrpcPeerTransport(Members!, ClientUrl, Options, NullLoggerFactory.Instance);
+            Transport = new GrpcPeerTransport(Members!, Authenticator!, Options, NullLoggerFactory.Instance);
 
         public async Task StopAsync()
         {

@@ -64,7 +64,6 @@ public abstract class PeerTransportContract : IAsyncLifetime
         received.From.Should().Be(1);
         received.BatchFrom.Should().Be(Cluster.NameOf(1));
         received.ClusterId.Should().Be(Cluster.ClusterId);
-        received.FromClientUrl.Should().Be(Cluster.ClientUrlOf(1));
         received.Message.To.Should().Be(2);
         received.Message.ReadIndexRequest.ReadId.Should().Be(42);
 

@@ -8,12 +8,16 @@ public sealed class RecordingInbox : IPeerInbox
 {
     private readonly ConcurrentQueue<Received> _messages = new();
     private readonly ConcurrentQueue<ReceivedSnapshot> _snapshots = new();
+    private readonly ConcurrentQueue<string> _refusals = new();
 
     /// <summary>Every message delivered so far, in arrival order.</summary>
     public IReadOnlyList<Received> Messages => [.. _messages];
 
     /// <summary>Every snapshot installed so far.</summary>
     public IReadOnlyList<ReceivedSnapshot> Snapshots => [.. _snapshots];
+
+    /// <summary>The reasons of every refusal the peer service reported, in order.</summary>
+    public IReadOnlyList<string> Refusals => [.. _refusals];
 
     /// <summary>If set, every snapshot is refused by throwing this.</summary>
     public Exception? SnapshotRefusal { get; set; }
@@ -47,6 +51,8 @@ public sealed class RecordingInbox : IPeerInbox
 
         _snapshots.Enqueue(new ReceivedSnapshot(from, slot, received));
     }
+
+    public void Refused(string reason) => _refusals.Enqueue(reason);
 
     /// <summary>The read ids (see <see cref="Probe"/>) of the messages from <paramref name="from"/>, in arrival order.</summary>
     public long[] IdsFrom(int from) => [.. Messages.Where(m => m.From == from).Select(m => m.Message.ReadIndexRequest.ReadId)];

@@ -74,13 +74,13 @@ public sealed class ServerHost : IAsyncDisposable
                 o.MaxReceiveMessageSize = clientMessageLimit;
                 o.EnableDetailedErrors = false;
             })
-            .AddServiceOptions<PeerLinkService>(o => o.MaxReceiveMessageSize = new PeerLinkOptions().MaxMessageBytes);
+            .AddServiceOptions<PeerLinkService>(o => o.MaxReceiveMessageSize = KvNode.PeerLinkOptionsFor(settings).MaxMessageBytes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HealthServiceImpl>();
         builder.Services.AddSingleton<PeerStreamLifetime>();
-        builder.Services.AddSingleton(new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge });
+        builder.Services.AddSingleton(KvNode.PeerLinkOptionsFor(settings));
 
         // The node is opened before the host starts so a bad data directory fails the start, not the first request.
         var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);
@@ -100,6 +100,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(node.Members);
+        builder.Services.AddSingleton(node.PeerAuthenticator);
         builder.Services.AddSingleton<IPeerInbox>(node);
         builder.Services.AddHostedService<NodeHostedService>();
 

@@ -62,8 +62,9 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             storage.State,
             stateMachine);
         _processor = new ReadyProcessor(_core, new LoopHost(this));
+        PeerAuthenticator = AuthenticatorFor(settings, members, time);
         _transport = transportFactory is null
-            ? new GrpcPeerTransport(members, settings.AdvertiseClientUrl, new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge }, loggers, time)
+            ? new GrpcPeerTransport(members, PeerAuthenticator, PeerLinkOptionsFor(settings), loggers, time)
             : transportFactory(members, this);
         metrics.TrackPeers(members.Ids
             .Where(id => id != members.SelfId)
@@ -108,7 +109,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(metrics);
-        var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers);
+        var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers, settings.MemberClientUrls);
         var storageLogger = loggers.CreateLogger("ReplicatedKv.Storage");
         var storageOptions = new StorageOptions
         {
@@ -165,8 +166,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             MaxBatchCommands = settings.MaxBatchCommands,
             MaxBatchBytes = settings.MaxBatchBytes,
 
-            // Keeps one peer message (a catch-up reply or promise) to a size the transport carries comfortably.
-            MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (256 << 20) / settings.MaxBatchBytes)),
+            // Keeps one peer message (a catch-up reply or promise) to half of what the transport accepts (PeerLinkOptions.MaxMessageBytes).
+            MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (128 << 20) / settings.MaxBatchBytes)),
             MaxQueuedCommands = settings.MaxPendingRequests,
             RandomSeed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue),
             RejoinMode = settings.InitialClusterState switch
@@ -189,6 +190,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     public void Start()
     {
         LogStarting(_logger, _members.SelfName, _members.SelfId, _core.Replica.DecidedIndex, _core.StateMachine.AppliedSlot);
+        WarnIfPeersUnauthenticated();
         _metrics.ReportZeros();
 
         // A thread of its own: a blocking fdatasync must not sit on a thread-pool thread that Kestrel needs.

@@ -31,6 +31,15 @@ public sealed record ServerSettings
     /// <summary>The client URL other nodes tell clients about; defaults to <see cref="ClientUrl"/> with a wildcard host replaced.</summary>
     public required string AdvertiseClientUrl { get; init; }
 
+    /// <summary>
+    /// Every member's client URL (<c>n1=http://host1:7001,...</c>) for leader hints; a member left out is named
+    /// in hints without a URL. Null: only this node's own URL is known.
+    /// </summary>
+    public string? MemberClientUrls { get; init; }
+
+    /// <summary>The shared secret that authenticates peer streams (from a file or RKV_PEER_SECRET); null = none.</summary>
+    public ReplicatedKv.Transport.Authentication.PeerSecret? PeerSecret { get; init; }
+
     /// <summary>Optional HTTP/1.1 listener for /healthz and /readyz (load balancers, docker); null = off.</summary>
     public Uri? AdminUrl { get; init; }
 

@@ -18,6 +18,7 @@ public static class SettingsLoader
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
         "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "stall-timeout", "config",
+        "member-client-urls", "peer-secret-file",
     ];
 
     public static string Usage { get; } = BuildUsage();
@@ -40,7 +41,8 @@ public static class SettingsLoader
             }
         }
 
-        return Build(new Reader(values));
+        var settings = Build(new Reader(values));
+        return settings with { PeerSecret = PeerSecretSource.Read(values.GetValueOrDefault("peer-secret-file"), environment, workingDirectory) };
     }
 
     public static string EnvName(string flag) => "RKV_" + flag.Replace('-', '_').ToUpperInvariant();
@@ -74,6 +76,16 @@ public static class SettingsLoader
             throw Reader.Invalid("peers", ex.Message);
         }
 
+        var memberClientUrls = r.Has("member-client-urls") ? r.Text("member-client-urls", "") : null;
+        try
+        {
+            _ = ClusterMembers.Parse(clusterId, nodeId, peers, memberClientUrls);
+        }
+        catch (FormatException ex)
+        {
+            throw Reader.Invalid("member-client-urls", ex.Message);
+        }
+
         var settings = new ServerSettings
         {
             NodeId = nodeId,
@@ -81,6 +93,7 @@ public static class SettingsLoader
             PeerUrl = peerUrl,
             Peers = peers,
             ClusterId = clusterId,
+            MemberClientUrls = memberClientUrls,
             DataDir = r.Text("data-dir", Path.Combine("data", nodeId)),
             AdvertiseClientUrl = r.Text("advertise-client-url", DefaultAdvertised(clientUrl)),
             AdminUrl = r.Has("admin-url") ? r.Url("admin-url", "") : null,
@@ -91,7 +104,7 @@ public static class SettingsLoader
             HeartbeatTicks = r.Int("heartbeat-ticks", 2, 1, 10_000),
             Window = r.Int("window", 64, 1, 100_000),
             MaxBatchCommands = r.Int("max-batch-commands", 1024, 1, 1_000_000),
-            MaxBatchBytes = r.Int("max-batch-bytes", 4 << 20, 1024, 256 << 20),
+            MaxBatchBytes = r.Int("max-batch-bytes", 4 << 20, 1024, MaxBatchBytesLimit),
             MaxKeyBytes = r.Int("max-key-bytes", 1024, 1, 64 << 10),
             MaxValueBytes = r.Int("max-value-bytes", 1 << 20, 0, 64 << 20),
             MaxPendingRequests = r.Int("max-pending-requests", 20_000, 1, 10_000_000),
@@ -120,8 +133,19 @@ public static class SettingsLoader
             throw Reader.Invalid("max-batch-bytes", $"{settings.MaxBatchBytes} cannot hold one command of the largest key and value ({settings.MaxKeyBytes} + {settings.MaxValueBytes} bytes)");
         }
 
+        if (24L + (4L * settings.MaxBatchCommands) + settings.MaxBatchBytes > Storage.WalFormat.MaxPayload)
+        {
+            throw Reader.Invalid("max-batch-bytes", $"a slot of {settings.MaxBatchCommands} commands and {settings.MaxBatchBytes} bytes would not fit one log record ({Storage.WalFormat.MaxPayload} bytes)");
+        }
+
         return settings;
     }
+
+    /// <summary>
+    /// One slot holds at most this many command bytes: a quarter of a log record (WalFormat.MaxPayload), so a full
+    /// slot with its per-command framing always fits one record, and peer messages stay well inside their limit.
+    /// </summary>
+    public const int MaxBatchBytesLimit = Storage.WalFormat.MaxPayload / 4;
 
     // A wildcard listen address is no address to give a client: name the machine instead.
     private static string DefaultAdvertised(Uri clientUrl)
@@ -192,6 +216,8 @@ public static class SettingsLoader
         {
             text.Append(CultureInfo.InvariantCulture, $"  --{name,-24} {EnvName(name),-30} {JsonKey(name)}").AppendLine();
         }
+
+        text.AppendLine("The peer secret itself may come only from the variable RKV_PEER_SECRET (or a file, --peer-secret-file): never a flag.");
 
         return text.ToString();
     }

@@ -17,6 +17,9 @@ internal sealed class ChaosCluster : IAsyncDisposable
     private readonly NodeSettings _settings;
     private readonly TextWriter _log;
 
+    // Peer streams are authenticated as in production: one random secret per cluster, given by variable.
+    private readonly string _peerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private ChaosCluster(ClusterNetwork network, IReadOnlyList<ChaosNode> nodes, NodeSettings settings, TextWriter log)
     {
         Network = network;
@@ -47,6 +50,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
             "--admin-url", a.AdminUrl.ToString().TrimEnd('/'),
             "--advertise-client-url", a.ClientUrl.ToString().TrimEnd('/'),
             "--peers", PeersFor(network, a.Index),
+            "--member-client-urls", string.Join(',', addresses.Select(m => $"{m.Id}={m.ClientUrl.ToString().TrimEnd('/')}")),
             "--cluster-id", clusterId,
             .. settings.Flags(),
         ])).ToArray();
@@ -76,7 +80,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
     public void Start(ChaosNode node, IReadOnlyList<string>? extraFlags = null)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string> { ["RKV_PEER_SECRET"] = _peerSecret };
         if (_settings.EnableFailpoints)
         {
             environment[FailpointNames.EnvironmentVariable] = "on";

@@ -6,7 +6,7 @@ using ReplicatedKv.Server.Settings;
 using ReplicatedKv.Storage;
 using ReplicatedKv.Testing.Transport;
 using ReplicatedKv.Transport;
-using Wire = ReplicatedKv.Protos.Peer.V1;
+using ReplicatedKv.Transport.Authentication;
 
 namespace ReplicatedKv.Testing.Clusters;
 
@@ -30,7 +30,7 @@ public sealed class TestCluster : IAsyncDisposable
         Settings = settings;
         _storageFiles = storageFiles;
         _root = root;
-        _members = settings.Select(s => ClusterMembers.Parse(s.ClusterId, s.NodeId, s.Peers)).ToArray();
+        _members = settings.Select(s => ClusterMembers.Parse(s.ClusterId, s.NodeId, s.Peers, s.MemberClientUrls)).ToArray();
         if (inMemoryPeers)
         {
             var names = _members[0];
@@ -54,12 +54,14 @@ public sealed class TestCluster : IAsyncDisposable
     /// The files each node's write-ahead log lives in, by node index (a disk twin such as InMemoryFiles that a test
     /// fills up); return the same instance every time so a restarted node finds its log. Null: the real disk.
     /// </param>
+    /// <param name="peerSecret">The shared secret every node's peer streams are authenticated with; null runs them unauthenticated.</param>
     public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false, bool inMemoryPeers = false,
-        Func<int, IStorageFiles>? storageFiles = null)
+        string? peerSecret = null, Func<int, IStorageFiles>? storageFiles = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         var ports = FreePorts(3 * size);
         var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
+        var clientUrls = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[2 * i]}"));
         var settings = new ServerSettings[size];
         for (var i = 0; i < size; i++)
         {
@@ -71,6 +73,8 @@ public sealed class TestCluster : IAsyncDisposable
                 AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
                 AdminUrl = withAdminPorts ? new Uri($"http://127.0.0.1:{ports[(2 * size) + i]}") : null,
                 Peers = peers,
+                MemberClientUrls = clientUrls,
+                PeerSecret = peerSecret is null ? null : PeerSecret.FromText(peerSecret),
                 DataDir = Path.Combine(root, $"n{i + 1}"),
                 TickInterval = TimeSpan.FromMilliseconds(30),
                 RequestTimeout = TimeSpan.FromSeconds(5),
@@ -109,8 +113,7 @@ public sealed class TestCluster : IAsyncDisposable
         var settings = Settings[node];
         var files = _storageFiles?.Invoke(node);
         _hosts[node] = _network is { } network
-            ? await ServerHost.StartAsync(settings, peerTransportFactory: (members, inbox) =>
-                network.Connect(members.SelfId, new ClientUrlRecordingInbox(members, inbox), settings.AdvertiseClientUrl), storageFiles: files)
+            ? await ServerHost.StartAsync(settings, peerTransportFactory: (members, inbox) => network.Connect(members.SelfId, inbox), storageFiles: files)
             : await ServerHost.StartAsync(settings, storageFiles: files);
     }
 
@@ -203,20 +206,4 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     public static int[] FreePorts(int count) => Ports.FreePorts.Pick(count);
-
-    /// <summary>
-    /// Learns each sender's client URL from its batches before handing them on, as the gRPC peer service does for
-    /// the node, so leader hints work over the in-memory network too.
-    /// </summary>
-    private sealed class ClientUrlRecordingInbox(ClusterMembers members, IPeerInbox inner) : IPeerInbox
-    {
-        public void Deliver(int from, Wire.PeerBatch batch)
-        {
-            members.RecordClientUrl(from, batch.FromClientUrl);
-            inner.Deliver(from, batch);
-        }
-
-        public Task InstallSnapshotAsync(int from, long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken) =>
-            inner.InstallSnapshotAsync(from, slot, chunks, cancellationToken);
-    }
 }
