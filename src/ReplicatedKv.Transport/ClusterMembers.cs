@@ -12,6 +12,7 @@ public sealed class ClusterMembers
     private readonly string[] _names;
     private readonly Uri[] _peerUrls;
     private readonly ConcurrentDictionary<int, string> _clientUrls = new();
+    private readonly ConcurrentDictionary<int, string> _versions = new();
 
     private ClusterMembers(string clusterId, string[] names, Uri[] peerUrls, int self)
     {
@@ -109,6 +110,17 @@ public sealed class ClusterMembers
         if (!string.IsNullOrEmpty(url))
         {
             _clientUrls[id] = url;
+        }
+    }
+
+    /// <summary>The build version a member announced on its peer stream, if it has been heard from (Cluster.Status shows it).</summary>
+    public string? VersionOf(int id) => _versions.TryGetValue(id, out var version) ? version : null;
+
+    public void RecordVersion(int id, string version)
+    {
+        if (!string.IsNullOrEmpty(version))
+        {
+            _versions[id] = version;
         }
     }
 }

@@ -189,6 +189,7 @@ public sealed partial class PeerLink : IAsyncDisposable
         ClusterId = _members.ClusterId,
         From = _members.SelfName,
         FromClientUrl = _selfClientUrl,
+        FromVersion = BuildVersion.Current,
     };
 
     private void SetDisconnected()

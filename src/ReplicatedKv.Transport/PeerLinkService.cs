@@ -35,6 +35,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     {
         var from = Authenticate(batch.ClusterId, batch.From, context);
         members.RecordClientUrl(from, batch.FromClientUrl);
+        members.RecordVersion(from, batch.FromVersion);
 
         // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
         if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
