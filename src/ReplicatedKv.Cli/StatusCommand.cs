@@ -58,7 +58,7 @@ internal static class StatusCommand
             {
                 var role = peer.NodeId == status.LeaderId ? "leader" : peer.Reachable ? "follower" : "unknown";
                 members.Add(new Member(peer.NodeId, peer.ClientUrl, role, status.LeaderId, null, peer.DecidedSlot >= 0 ? peer.DecidedSlot : null, null,
-                    status.Role == NodeRole.Leader ? peer.Lag : null, peer.Reachable, Answered: false, Error: null));
+                    status.Role == NodeRole.Leader ? peer.Lag : null, peer.Reachable, Answered: false, Error: null) { Version = KnownVersion(peer.Version) });
             }
 
             return [.. members.OrderBy(m => m.Id, StringComparer.Ordinal)];
@@ -111,10 +111,10 @@ internal static class StatusCommand
 
     private static string Table(IReadOnlyList<Member> members)
     {
-        string[] header = ["ID", "CLIENT URL", "ROLE", "LEADER", "BALLOT", "DECIDED", "APPLIED", "LAG", "REACHABLE"];
+        string[] header = ["ID", "CLIENT URL", "ROLE", "LEADER", "BALLOT", "DECIDED", "APPLIED", "LAG", "VERSION", "REACHABLE"];
         var rows = members.Select(m => new[]
         {
-            m.Id, m.ClientUrl, m.Role, m.Leader ?? "-", m.Ballot ?? "-", Number(m.Decided), Number(m.Applied), Number(m.Lag),
+            m.Id, m.ClientUrl, m.Role, m.Leader ?? "-", m.Ballot ?? "-", Number(m.Decided), Number(m.Applied), Number(m.Lag), m.Version ?? "-",
             m.Reachable ? "yes" : m.Error is null ? "no" : "no (" + Program.OneLine(m.Error) + ")",
         }).Prepend(header).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
@@ -129,13 +129,22 @@ internal static class StatusCommand
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
+    // A peer not heard from since the answering node started has announced no version yet.
+    private static string? KnownVersion(string version) => version.Length > 0 ? version : null;
+
     /// <summary>One row: null where the answering node does not know.</summary>
     private sealed record Member(string Id, string ClientUrl, string Role, string? Leader, string? Ballot, long? Decided, long? Applied, long? Lag,
         bool Reachable, bool Answered, string? Error)
     {
+        /// <summary>The member's build version: its own answer, or what it announced to the answering node; null if unknown.</summary>
+        public string? Version { get; init; }
+
         public static Member Self(StatusResponse status, Uri endpoint, long? lag) =>
             new(status.NodeId, status.ClientUrl is { Length: > 0 } url ? url : endpoint.ToString(), RoleName(status.Role),
-                status.LeaderId is { Length: > 0 } leader ? leader : null, status.Ballot, status.DecidedSlot, status.AppliedSlot, lag, true, true, null);
+                status.LeaderId is { Length: > 0 } leader ? leader : null, status.Ballot, status.DecidedSlot, status.AppliedSlot, lag, true, true, null)
+            {
+                Version = KnownVersion(status.Version),
+            };
 
         public JsonObject ToJson() => new()
         {
@@ -147,6 +156,7 @@ internal static class StatusCommand
             ["decided_slot"] = Decided,
             ["applied_slot"] = Applied,
             ["lag"] = Lag,
+            ["version"] = Version,
             ["reachable"] = Reachable,
             ["answered"] = Answered,
             ["error"] = Error,

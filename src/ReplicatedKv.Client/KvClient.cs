@@ -33,6 +33,7 @@ public sealed partial class KvClient : IAsyncDisposable
     private int _leader;
     private int _nextSession;
 
+    /// <summary>A client of the members in <paramref name="options"/>; it connects on first use.</summary>
     public KvClient(KvClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +46,7 @@ public sealed partial class KvClient : IAsyncDisposable
         _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint))).ToArray();
     }
 
+    /// <summary>Reads a key: its value and version, or null if it does not exist.</summary>
     public async Task<KvValue?> GetAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
@@ -53,6 +55,7 @@ public sealed partial class KvClient : IAsyncDisposable
         return response.Found ? new KvValue(response.Value.Memory, response.Revision, response.CreateRevision, response.Version) : null;
     }
 
+    /// <summary>Whether a key exists.</summary>
     public async Task<bool> ContainsAsync(string key, ReadConsistency consistency = ReadConsistency.Linearizable, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
     {
@@ -239,6 +242,7 @@ public sealed partial class KvClient : IAsyncDisposable
 
     private static TimeSpan Jitter(TimeSpan delay) => TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
 
+    /// <summary>Closes the connections; calls still in flight fail.</summary>
     public ValueTask DisposeAsync()
     {
         foreach (var endpoint in _endpoints)

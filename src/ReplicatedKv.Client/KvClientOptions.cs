@@ -12,8 +12,10 @@ public sealed record KvClientOptions
     /// <summary>HTTP/2 connections per endpoint; calls spread over them.</summary>
     public int ConnectionsPerEndpoint { get; init; } = 2;
 
+    /// <summary>First wait before a retry; each further retry waits up to twice as long, with jitter.</summary>
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Longest wait between two retries of one call.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

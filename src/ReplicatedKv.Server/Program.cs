@@ -10,6 +10,12 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
+if (args.Contains("--version"))
+{
+    Console.Out.WriteLine("rkv-server " + ReplicatedKv.BuildVersion.Current);
+    return 0;
+}
+
 ServerSettings settings;
 try
 {

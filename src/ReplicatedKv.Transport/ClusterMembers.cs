@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 namespace ReplicatedKv.Transport;
 
 /// <summary>
@@ -10,6 +11,7 @@ public sealed class ClusterMembers
     private readonly string[] _names;
     private readonly Uri[] _peerUrls;
     private readonly string?[] _clientUrls;
+    private readonly ConcurrentDictionary<int, string> _versions = new();
 
     private ClusterMembers(string clusterId, string[] names, Uri[] peerUrls, int self)
     {
@@ -130,4 +132,15 @@ public sealed class ClusterMembers
     /// peer sends: a batch could otherwise point every client of the cluster at any address it liked.
     /// </summary>
     public string? ClientUrlOf(int id) => _clientUrls[id - 1];
+
+    /// <summary>The build version a member announced on its peer stream, if it has been heard from (Cluster.Status shows it).</summary>
+    public string? VersionOf(int id) => _versions.TryGetValue(id, out var version) ? version : null;
+
+    public void RecordVersion(int id, string version)
+    {
+        if (!string.IsNullOrEmpty(version))
+        {
+            _versions[id] = version;
+        }
+    }
 }

@@ -190,6 +190,7 @@ public sealed partial class PeerLink : IAsyncDisposable
     {
         ClusterId = _members.ClusterId,
         From = _members.SelfName,
+        FromVersion = BuildVersion.Current,
     };
 
     private void SetDisconnected()

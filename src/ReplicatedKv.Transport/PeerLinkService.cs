@@ -39,6 +39,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     {
         // The batch's client URL field is ignored: leader hints come from configuration, not from what a batch claims.
         var from = SenderOf(batch.ClusterId, batch.From, sender, context);
+        members.RecordVersion(from, batch.FromVersion);
 
         // Checked before its age, so an over-size message is counted as such however long it took to arrive.
         if (PeerMessageLimits.DropOverLimit(batch, options.MaxEntryPayloadBytes) is var dropped and > 0)

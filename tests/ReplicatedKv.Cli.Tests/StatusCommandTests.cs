@@ -22,13 +22,15 @@ public sealed class StatusCommandTests(CliFixture fixture, ITestOutputHelper out
         members.Count(m => m.GetProperty("role").GetString() == "leader").Should().Be(1);
         members.Select(m => m.GetProperty("leader_id").GetString()).Distinct().Should().ContainSingle();
         members.Should().OnlyContain(m => m.GetProperty("reachable").GetBoolean());
+        // Like the client URLs, peers' versions come from their peer streams: every row has one, the same build's.
+        members.Select(m => m.GetProperty("version").GetString()).Distinct().Should().ContainSingle().Which.Should().MatchRegex(@"^\d+\.\d+\.\d+");
 
         var text = await CliRun.RunAsync(["--endpoints", endpoints, "status", .. flags]);
         output.WriteLine(text.Out);
         text.ExitCode.Should().Be(0, text.Error);
         var lines = text.Out.TrimEnd().Split('\n');
         lines.Should().HaveCount(4);
-        lines[0].Should().StartWith("ID").And.Contain("CLIENT URL").And.Contain("LAG").And.Contain("REACHABLE");
+        lines[0].Should().StartWith("ID").And.Contain("CLIENT URL").And.Contain("LAG").And.Contain("VERSION").And.Contain("REACHABLE");
         lines.Skip(1).Count(l => l.Contains(" leader ", StringComparison.Ordinal)).Should().Be(1);
         foreach (var settings in fixture.Cluster.Settings)
         {

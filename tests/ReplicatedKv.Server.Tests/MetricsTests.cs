@@ -49,6 +49,14 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Build_info_is_1_labelled_with_the_version_Status_reports()
+    {
+        var version = (await _cluster.StatusAsync(_leader)).Version;
+        var scrape = await PrometheusScrape.FetchAsync(_cluster.AdminUrl(_leader));
+        scrape.Value("rkv_build_info", $"version=\"{version}\"").Should().Be(1);
+    }
+
+    [Fact]
     public async Task Refused_calls_are_counted_by_the_status_their_client_gets()
     {
         var leaderUrl = _cluster.AdminUrl(_leader);

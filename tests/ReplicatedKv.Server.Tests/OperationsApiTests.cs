@@ -33,6 +33,8 @@ public sealed class OperationsApiTests
         status.AppliedSlot.Should().Be(status.DecidedSlot);
         status.KeyCount.Should().Be(1);
         status.Peers.Should().HaveCount(2).And.OnlyContain(p => p.Reachable && p.Lag == 0 && p.ClientUrl.Length > 0);
+        status.Version.Should().MatchRegex(@"^\d+\.\d+\.\d+", "the build's version from git tags (MinVer)");
+        status.Peers.Should().OnlyContain(p => p.Version == status.Version, "each member announces its version on its peer stream");
 
         var follower = await cluster.StatusAsync((leader + 1) % 3);
         follower.Role.Should().Be(NodeRole.Follower);

@@ -55,7 +55,7 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
 
     public NodeMetrics()
     {
-        Meter = new Meter(MeterName, typeof(NodeMetrics).Assembly.GetName().Version?.ToString());
+        Meter = new Meter(MeterName, BuildVersion.Current);
         _proposedCommands = Meter.CreateCounter<long>("rkv.proposed_commands", "{command}",
             "Client commands this node proposed as leader (its own and those forwarded to it)");
         _proposalCommands = Meter.CreateHistogram("rkv.proposal.commands", "{command}",
@@ -97,6 +97,9 @@ public sealed class NodeMetrics : IWalSyncObserver, IDisposable
         Meter.CreateObservableGauge("rkv.loop.stalled", () => Volatile.Read(ref _loopStalled), description:
             "1 while the node loop has made no progress for stall-timeout with work queued");
         Meter.CreateObservableGauge("rkv.peer.reachable", ObservePeers, description: "1 while the outbound stream to the peer is open");
+        // The Prometheus convention for build facts: always 1, the facts are labels (join on it to group by version).
+        Meter.CreateObservableGauge("rkv.build_info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", BuildVersion.Current)),
+            description: "Always 1; the version label is this rkv-server's build version");
     }
 
     /// <summary>The meter every instrument above belongs to; the exporter listens to this instance only.</summary>

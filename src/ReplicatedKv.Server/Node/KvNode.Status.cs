@@ -6,9 +6,6 @@ namespace ReplicatedKv.Server.Node;
 // The node's own report (Cluster.Status), built on the loop so every number in it is from the same moment.
 public sealed partial class KvNode
 {
-    private static readonly string Version =
-        typeof(KvNode).Assembly.GetName().Version?.ToString() ?? "unknown";
-
     // Hashing the table is a pass over every key: it runs off the loop, on a copy taken here.
     private void ReplyStatus(StatusInput input)
     {
@@ -57,7 +54,7 @@ public sealed partial class KvNode
                 RejoinState.Probing => VotingState.Probing,
                 _ => VotingState.Voter,
             },
-            Version = Version,
+            Version = BuildVersion.Current,
             NotServingReason = _view.NotServingReason ?? "",
             StorageRefused = _storageRefusal is not null,
         };
@@ -81,6 +78,7 @@ public sealed partial class KvNode
                 DecidedSlot = peerDecided,
                 Lag = peerDecided >= 0 ? Math.Max(0, replica.DecidedIndex - peerDecided) : -1,
                 LastHeardMs = _core.TicksSinceHeard(id) is long ticks ? (long)(ticks * _settings.TickInterval.TotalMilliseconds) : -1,
+                Version = _members.VersionOf(id) ?? "",
             });
         }
 

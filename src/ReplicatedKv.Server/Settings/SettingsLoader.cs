@@ -210,7 +210,7 @@ public static class SettingsLoader
     private static string BuildUsage()
     {
         var text = new StringBuilder();
-        text.AppendLine("usage: rkv-server --node-id ID --peers n1=http://host1:7101,n2=... [flags]");
+        text.AppendLine("usage: rkv-server --node-id ID --peers n1=http://host1:7101,n2=... [flags]   (or --version, --help)");
         text.AppendLine("Each flag --name may also come from the environment (RKV_NAME) or appsettings.json (section ReplicatedKv, key Name); the flag wins.");
         foreach (var name in Names)
         {
