@@ -9,6 +9,7 @@ using ReplicatedKv.Server.Settings;
 using ReplicatedKv.StateMachine;
 using ReplicatedKv.Storage;
 using ReplicatedKv.Transport;
+using ReplicatedKv.Transport.Tls;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Server.Node;
@@ -44,7 +45,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private int _disposed;
 
     private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers,
-        NodeMetrics metrics, TimeProvider time, Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory)
+        NodeMetrics metrics, TimeProvider time, Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory, PeerTls? peerTls)
     {
         _settings = settings;
         _members = members;
@@ -63,7 +64,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             stateMachine);
         _processor = new ReadyProcessor(_core, new LoopHost(this));
         _transport = transportFactory is null
-            ? new GrpcPeerTransport(members, settings.AdvertiseClientUrl, new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge }, loggers, time)
+            ? new GrpcPeerTransport(members, settings.AdvertiseClientUrl, new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge, Tls = peerTls }, loggers, time)
             : transportFactory(members, this);
         metrics.TrackPeers(members.Ids
             .Where(id => id != members.SelfId)
@@ -96,9 +97,10 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     /// and disposes what it returns. Null, as in production, means a <see cref="GrpcPeerTransport"/> to every
     /// other member. It exists so tests can run peers over an in-memory network (InMemoryPeerNetwork).
     /// </param>
+    /// <param name="peerTls">Mutual TLS for the <see cref="GrpcPeerTransport"/> (https peer URLs); null dials plaintext.</param>
     /// <param name="cancellationToken">Cancels restoring the state machine.</param>
     public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, NodeMetrics metrics, TimeProvider? time = null,
-        Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null, CancellationToken cancellationToken = default)
+        Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null, PeerTls? peerTls = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -124,7 +126,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 }
             }
 
-            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System, transportFactory);
+            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System, transportFactory, peerTls);
         }
         catch
         {

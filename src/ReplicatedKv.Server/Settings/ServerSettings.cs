@@ -89,6 +89,9 @@ public sealed record ServerSettings
     /// <summary>A client must send a request's headers within this time, or its connection is closed.</summary>
     public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>TLS on the client and peer ports, and who may call the client API; plaintext and open by default.</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Off;
+
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
