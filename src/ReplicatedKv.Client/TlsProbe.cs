@@ -47,7 +47,13 @@ internal static class TlsProbe
                 presented = certificate is not null;
                 return false;
             });
-            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = endpoint.Host }, timeout.Token).ConfigureAwait(false);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = endpoint.Host,
+
+                // Offered as a real gRPC client would, so the server has no reason to log the probe as an error.
+                ApplicationProtocols = [SslApplicationProtocol.Http2],
+            }, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
         {
