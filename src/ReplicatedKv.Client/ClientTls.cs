@@ -84,16 +84,12 @@ public sealed class ClientTls
 
     private static string? DescribeMismatch(Uri endpoint, Exception? error)
     {
+        // Only a refused handshake counts: a connection lost mid-handshake (a member restarting) is retried as usual.
         for (var e = error; e is not null; e = e.InnerException)
         {
             if (e is System.Security.Authentication.AuthenticationException)
             {
                 return $"{endpoint}: TLS handshake failed ({e.Message.TrimEnd('.')}); check --cacert/--cert/--key, or use http:// if the port is plaintext";
-            }
-
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
-            {
-                return $"{endpoint}: TLS connection failed ({e.Message.TrimEnd('.')}); check --cacert/--cert/--key, or use http:// if the port is plaintext";
             }
         }
 

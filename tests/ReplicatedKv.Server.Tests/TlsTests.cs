@@ -134,7 +134,8 @@ public sealed class TlsTests : IDisposable
         var outsider = await HealthCallOnAsync(peerUrl, stranger.Issue("n2"));
 
         member.Should().Be(StatusCode.Unimplemented, "a certificate from the peer CA gets through the handshake");
-        outsider.Should().Be(StatusCode.Unavailable, "a certificate from another CA does not");
+        // Refused in the handshake; with TLS 1.3 the client learns it only when it sends, so the failure may name the lost connection differently.
+        new[] { StatusCode.OK, StatusCode.Unimplemented }.Should().NotContain(outsider, "a certificate from another CA does not get through the handshake");
     }
 
     [Fact]
