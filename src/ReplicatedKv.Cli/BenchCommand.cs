@@ -55,12 +55,12 @@ internal static class BenchCommand
             }
 
             var endpoints = Commands.ParseEndpoints(parsed);
-            await using var client = new KvClient(new KvClientOptions
+            await using var client = new KvClient(TlsOptions.Apply(parsed, new KvClientOptions
             {
                 Endpoints = endpoints,
                 DefaultTimeout = Commands.Timeout(parsed),
                 ConnectionsPerEndpoint = Math.Clamp(settings.Clients / 8, 1, 8),
-            });
+            }));
             if (settings.Op == "get")
             {
                 await PrefillAsync(client, settings, ct);

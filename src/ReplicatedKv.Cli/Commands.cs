@@ -27,6 +27,7 @@ internal static class Commands
         });
         root.Options.Add(DurationOption(TimeoutName, "Deadline of each request, retries included (e.g. 500ms, 5s)", TimeSpan.FromSeconds(10), recursive: true));
         root.Options.Add(CreateOutput());
+        TlsOptions.AddTo(root);
         root.Subcommands.Add(GetCommand(context));
         root.Subcommands.Add(SetCommand(context));
         root.Subcommands.Add(RemoveCommand(context));
@@ -80,7 +81,7 @@ internal static class Commands
     }
 
     public static KvClient Client(ParseResult parsed) =>
-        new(new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), ConnectionsPerEndpoint = 1 });
+        new(TlsOptions.Apply(parsed, new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), ConnectionsPerEndpoint = 1 }));
 
     public static Task WriteJsonAsync(TextWriter output, JsonNode node) => output.WriteLineAsync(node.ToJsonString());
 

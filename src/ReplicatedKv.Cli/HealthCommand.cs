@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using ReplicatedKv.Client;
 
 namespace ReplicatedKv.Cli;
 
@@ -25,7 +26,8 @@ internal static class HealthCommand
             var targets = parsed.GetValue(cluster) ? endpoints : [endpoints[0]];
             var timeout = Commands.Timeout(parsed);
             var until = DateTime.UtcNow + parsed.GetValue(wait);
-            var results = await Task.WhenAll(targets.Select(endpoint => CheckAsync(endpoint, timeout, until, ct)));
+            var tls = TlsOptions.Apply(parsed, new KvClientOptions { Endpoints = endpoints });
+            var results = await Task.WhenAll(targets.Select(endpoint => CheckAsync(endpoint, tls, timeout, until, ct)));
             var healthy = results.All(r => r.Serving);
             if (Commands.Json(parsed))
             {
@@ -45,9 +47,9 @@ internal static class HealthCommand
         return command;
     }
 
-    private static async Task<Result> CheckAsync(Uri endpoint, TimeSpan timeout, DateTime until, CancellationToken ct)
+    private static async Task<Result> CheckAsync(Uri endpoint, KvClientOptions tls, TimeSpan timeout, DateTime until, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(endpoint);
+        using var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = ClientTls.CreateHandler(tls) });
         var client = new Health.HealthClient(channel);
         while (true)
         {

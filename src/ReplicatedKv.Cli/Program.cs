@@ -53,6 +53,14 @@ public static class Program
         {
             return await FailAsync(stderr, ex.Message, Usage);
         }
+        catch (TlsMismatchException ex)
+        {
+            return await FailAsync(stderr, $"TLS mismatch: {ex.Message}", OtherError);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            return await FailAsync(stderr, $"cannot use the certificate or key: {ex.Message}", OtherError);
+        }
         catch (VersionMismatchException ex)
         {
             return await FailAsync(stderr, $"failed precondition: {ex.Message}", PreconditionFailed);

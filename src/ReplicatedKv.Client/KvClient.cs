@@ -30,6 +30,7 @@ public sealed partial class KvClient : IAsyncDisposable
     private readonly KvClientOptions _options;
     private readonly Endpoint[] _endpoints;
     private readonly ConcurrentQueue<Session> _sessions = new();
+    private readonly ClientTls _tls;
     private int _leader;
     private int _nextSession;
 
@@ -43,7 +44,8 @@ public sealed partial class KvClient : IAsyncDisposable
         }
 
         _options = options;
-        _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint))).ToArray();
+        _tls = new ClientTls(options);
+        _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint), _tls)).ToArray();
     }
 
     /// <summary>Reads a key: its value and version, or null if it does not exist.</summary>
@@ -113,18 +115,26 @@ public sealed partial class KvClient : IAsyncDisposable
     /// <summary>One member's view of the cluster (<c>Cluster.Status</c>), from the given endpoint or the current leader guess.</summary>
     public async Task<StatusResponse> StatusAsync(Uri? endpoint = null, bool includeStateHash = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1);
+        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1, _tls);
         var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
         try
         {
             return await new Cluster.ClusterClient(target.Channel()).StatusAsync(new StatusRequest { IncludeStateHash = includeStateHash },
-                deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+                headers: AuthHeaders(), deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
+            if (await ClientTls.MismatchAsync(target.Url, ex, cancellationToken).ConfigureAwait(false) is { } mismatch)
+            {
+                throw mismatch;
+            }
+
             throw new KvException($"{target.Url}: {ex.Status.Detail}", ex.StatusCode, ex);
         }
     }
+
+    // A fresh collection per call: the gRPC runtime may add to the headers it is given.
+    private Metadata? AuthHeaders() => _options.Token is { } token ? new Metadata { { "authorization", "Bearer " + token } } : null;
 
     private Session TakeSession() =>
         _sessions.TryDequeue(out var session) ? session : new Session($"{_options.ClientIdPrefix}-{Interlocked.Increment(ref _nextSession)}");
@@ -143,7 +153,7 @@ public sealed partial class KvClient : IAsyncDisposable
             AsyncUnaryCall<TResponse>? pending = null;
             try
             {
-                pending = call(new KeyValue.KeyValueClient(endpoint.Channel()), new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+                pending = call(new KeyValue.KeyValueClient(endpoint.Channel()), new CallOptions(AuthHeaders(), deadline, cancellationToken));
                 var response = await pending.ResponseAsync.ConfigureAwait(false);
                 LearnLeader(await pending.ResponseHeadersAsync.ConfigureAwait(false));
                 return response;
@@ -152,6 +162,11 @@ public sealed partial class KvClient : IAsyncDisposable
                 && !cancellationToken.IsCancellationRequested)
             {
                 last = ex;
+                if (await ClientTls.MismatchAsync(endpoint.Url, ex, cancellationToken).ConfigureAwait(false) is { } mismatch)
+                {
+                    throw mismatch;
+                }
+
                 await TryLearnLeaderAsync(pending).ConfigureAwait(false);
 
                 // Only a refused connection proves the request never left. A deadline proves nothing: a frozen
@@ -267,18 +282,18 @@ public sealed partial class KvClient : IAsyncDisposable
         private readonly GrpcChannel[] _channels;
         private int _next;
 
-        public Endpoint(Uri url, int connections)
+        public Endpoint(Uri url, int connections, ClientTls tls)
         {
             Url = url;
             _channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(url, new GrpcChannelOptions
             {
-                HttpHandler = new SocketsHttpHandler
+                HttpHandler = tls.Configure(new SocketsHttpHandler
                 {
                     EnableMultipleHttp2Connections = true,
                     KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
                     ConnectTimeout = TimeSpan.FromSeconds(2),
-                },
+                }),
                 MaxReceiveMessageSize = 64 << 20,
             })).ToArray();
         }

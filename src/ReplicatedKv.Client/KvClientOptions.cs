@@ -23,4 +23,22 @@ public sealed record KvClientOptions
     /// id (see <see cref="KvClient"/>), so two clients must not share a prefix.
     /// </summary>
     public string ClientIdPrefix { get; init; } = "c-" + Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>PEM bundle of the CA that https endpoints' certificates must chain to; null trusts the machine's roots.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>PEM client certificate presented to https endpoints (with <see cref="KeyFile"/>), for servers with client-cert-auth.</summary>
+    public string? CertFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>Sent as <c>authorization: Bearer</c> on every call, for servers with an auth token file.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>
+    /// Accepts any server certificate, so anyone in the path can read and change the traffic. Only for a first
+    /// try against self-signed certificates; give <see cref="CaFile"/> instead.
+    /// </summary>
+    public bool InsecureSkipTlsVerify { get; init; }
 }

@@ -45,14 +45,14 @@ public sealed partial class PeerLink : IAsyncDisposable
         });
         _channel = GrpcChannel.ForAddress(members.PeerUrlOf(peer), new GrpcChannelOptions
         {
-            HttpHandler = handler ?? new SocketsHttpHandler
+            HttpHandler = handler ?? Tls.PeerTls.Apply(options.Tls, new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
                 KeepAlivePingDelay = TimeSpan.FromSeconds(5),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
                 ConnectTimeout = TimeSpan.FromSeconds(2),
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            },
+            }),
             MaxSendMessageSize = options.MaxMessageBytes,
             MaxReceiveMessageSize = options.MaxMessageBytes,
         });

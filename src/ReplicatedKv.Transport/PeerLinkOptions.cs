@@ -38,4 +38,7 @@ public sealed record PeerLinkOptions
 
     /// <summary>Bytes per chunk when a snapshot is streamed to a peer.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;
+
+    /// <summary>Mutual TLS to the peers (https peer URLs); null dials plaintext.</summary>
+    public Tls.PeerTls? Tls { get; init; }
 }

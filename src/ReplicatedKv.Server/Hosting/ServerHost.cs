@@ -3,6 +3,7 @@ using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ReplicatedKv.Server.Api;
+using ReplicatedKv.Server.Hosting.Tls;
 using ReplicatedKv.Server.Metrics;
 using ReplicatedKv.Server.Node;
 using ReplicatedKv.Server.Settings;
@@ -66,7 +67,6 @@ public sealed class ServerHost : IAsyncDisposable
         }, preserveStaticLogger: true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         var metrics = new NodeMetrics();
-        ConfigureKestrel(builder, settings, new ConnectionLimits(metrics.Meter));
 
         var clientMessageLimit = settings.MaxValueBytes + settings.MaxKeyBytes + (1 << 20);
         builder.Services.AddGrpc(o =>
@@ -85,10 +85,14 @@ public sealed class ServerHost : IAsyncDisposable
         // The node is opened before the host starts so a bad data directory fails the start, not the first request.
         var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(CreateLogger(settings, configureLogging), dispose: true);
         KvNode node;
+        ServerSecurity security;
         try
         {
-            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, cancellationToken: cancellationToken,
-                storageFiles: storageFiles).ConfigureAwait(false);
+            security = ServerSecurity.Load(settings.Security, loggerFactory);
+            ConfigureKestrel(builder, settings, new ConnectionLimits(metrics.Meter), security);
+            KestrelTls.WarnIfOpen(loggerFactory.CreateLogger("ReplicatedKv.Server"), security, settings.ClientUrl, settings.PeerUrl);
+            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, peerTls: security.Peer,
+                storageFiles: storageFiles, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -125,6 +129,11 @@ public sealed class ServerHost : IAsyncDisposable
         // Outside the malformed-request mapping, so a call is counted with the status its client finally gets.
         app.Use(new ClientCallMetering(metrics).InvokeAsync);
         app.Use(MalformedRequestMapping.InvokeAsync);
+        if (settings.Security.ClientAuthRequired)
+        {
+            app.Use(new ClientAuthentication(security).InvokeAsync);
+        }
+
         app.MapGrpcService<KeyValueService>();
         app.MapGrpcService<ClusterService>();
         app.MapGrpcService<PeerLinkService>();
@@ -168,13 +177,13 @@ public sealed class ServerHost : IAsyncDisposable
         _metrics.Dispose();
     }
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings, ConnectionLimits limits)
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ServerSettings settings, ConnectionLimits limits, ServerSecurity security)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // gRPC needs HTTP/2; without TLS there is no protocol negotiation, so these ports speak only HTTP/2.
-            Listen(kestrel, settings.ClientUrl, HttpProtocols.Http2, limits.For("client", settings.MaxClientConnections));
-            Listen(kestrel, settings.PeerUrl, HttpProtocols.Http2, limits.For("peer", settings.MaxPeerConnections));
+            Listen(kestrel, settings.ClientUrl, HttpProtocols.Http2, limits.For("client", settings.MaxClientConnections), KestrelTls.ForClientPort(security));
+            Listen(kestrel, settings.PeerUrl, HttpProtocols.Http2, limits.For("peer", settings.MaxPeerConnections), KestrelTls.ForPeerPort(security));
             if (settings.AdminUrl is { } admin)
             {
                 // Probes and scrapes: a handful of connections at a time is all this port ever needs.
@@ -189,12 +198,14 @@ public sealed class ServerHost : IAsyncDisposable
         });
     }
 
-    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, Func<ConnectionDelegate, ConnectionDelegate> limit)
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, Func<ConnectionDelegate, ConnectionDelegate> limit,
+        Action<ListenOptions>? tls = null)
     {
         void Configure(ListenOptions o)
         {
             o.Protocols = protocols;
             o.Use(limit);
+            tls?.Invoke(o);
         }
 
         if (url.Host is "localhost")

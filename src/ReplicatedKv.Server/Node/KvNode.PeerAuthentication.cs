@@ -23,9 +23,9 @@ public sealed partial class KvNode
         return new PeerLinkOptions { MaxMessageAge = settings.MaxMessageAge, MaxEntryPayloadBytes = WalFormat.MaxPayload };
     }
 
-    // Peer TLS (client certificates required and chain-checked by Kestrel on the peer port) turns certificate identity on here.
+    // With peer TLS, Kestrel requires a client certificate chained to the peer CA on the peer port; its SANs then name the sender.
     private static IPeerAuthenticator AuthenticatorFor(ServerSettings settings, ClusterMembers members, TimeProvider time) =>
-        PeerAuthenticators.Create(members, settings.PeerSecret, clientCertificates: false, time);
+        PeerAuthenticators.Create(members, settings.PeerSecret, clientCertificates: settings.Security.PeerTls, time);
 
     void IPeerInbox.Refused(string reason) => _metrics.PeerRejected(reason);
 

@@ -9,6 +9,7 @@ using ReplicatedKv.Server.Settings;
 using ReplicatedKv.StateMachine;
 using ReplicatedKv.Storage;
 using ReplicatedKv.Transport;
+using ReplicatedKv.Transport.Tls;
 using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Server.Node;
@@ -44,7 +45,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private int _disposed;
 
     private KvNode(ServerSettings settings, ClusterMembers members, NodeStorage storage, KeyValueStateMachine stateMachine, ILoggerFactory loggers,
-        NodeMetrics metrics, TimeProvider time, Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory)
+        NodeMetrics metrics, TimeProvider time, Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory, PeerTls? peerTls)
     {
         _settings = settings;
         _members = members;
@@ -64,7 +65,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _processor = new ReadyProcessor(_core, new LoopHost(this));
         PeerAuthenticator = AuthenticatorFor(settings, members, time);
         _transport = transportFactory is null
-            ? new GrpcPeerTransport(members, PeerAuthenticator, PeerLinkOptionsFor(settings), loggers, time)
+            ? new GrpcPeerTransport(members, PeerAuthenticator, PeerLinkOptionsFor(settings) with { Tls = peerTls }, loggers, time)
             : transportFactory(members, this);
         metrics.TrackPeers(members.Ids
             .Where(id => id != members.SelfId)
@@ -101,10 +102,11 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     /// The files the write-ahead log lives in; null, as in production, means the real disk. It exists so tests can
     /// give a node a disk twin that fills up (InMemoryFiles).
     /// </param>
+    /// <param name="peerTls">Mutual TLS for the <see cref="GrpcPeerTransport"/> (https peer URLs); null dials plaintext.</param>
     /// <param name="cancellationToken">Cancels restoring the state machine.</param>
     public static async Task<KvNode> OpenAsync(ServerSettings settings, ILoggerFactory loggers, NodeMetrics metrics, TimeProvider? time = null,
         Func<ClusterMembers, IPeerInbox, IPeerTransport>? transportFactory = null,
-        IStorageFiles? storageFiles = null, CancellationToken cancellationToken = default)
+        IStorageFiles? storageFiles = null, PeerTls? peerTls = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
@@ -142,7 +144,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 }
             }
 
-            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System, transportFactory);
+            return new KvNode(settings, members, storage, stateMachine, loggers, metrics, time ?? TimeProvider.System, transportFactory, peerTls);
         }
         catch
         {

@@ -103,6 +103,9 @@ public sealed record ServerSettings
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>TLS on the client and peer ports, and who may call the client API; plaintext and open by default.</summary>
+    public SecuritySettings Security { get; init; } = SecuritySettings.Off;
+
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

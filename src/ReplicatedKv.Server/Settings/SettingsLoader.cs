@@ -9,7 +9,7 @@ namespace ReplicatedKv.Server.Settings;
 /// <c>ReplicatedKv</c>, keys like <c>NodeId</c>), environment variables (<c>RKV_NODE_ID</c>), and command-line flags
 /// (<c>--node-id n1</c> or <c>--node-id=n1</c>). Every setting has all three names, derived from the flag.
 /// </summary>
-public static class SettingsLoader
+public static partial class SettingsLoader
 {
     private static readonly string[] Names =
     [
@@ -19,6 +19,7 @@ public static class SettingsLoader
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
         "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "stall-timeout", "config",
         "member-client-urls", "peer-secret-file",
+        "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "auth-token-file",
     ];
 
     public static string Usage { get; } = BuildUsage();
@@ -67,9 +68,10 @@ public static class SettingsLoader
 
         var peers = r.Required("peers");
         var clusterId = r.Text("cluster-id", "replicatedkv");
+        ClusterMembers members;
         try
         {
-            _ = ClusterMembers.Parse(clusterId, nodeId, peers);
+            members = ClusterMembers.Parse(clusterId, nodeId, peers);
         }
         catch (FormatException ex)
         {
@@ -96,7 +98,7 @@ public static class SettingsLoader
             MemberClientUrls = memberClientUrls,
             DataDir = r.Text("data-dir", Path.Combine("data", nodeId)),
             AdvertiseClientUrl = r.Text("advertise-client-url", DefaultAdvertised(clientUrl)),
-            AdminUrl = r.Has("admin-url") ? r.Url("admin-url", "") : null,
+            AdminUrl = r.Has("admin-url") ? r.Url("admin-url", "", httpsAllowed: false) : null,
             InitialClusterState = r.Choice("initial-cluster-state", InitialClusterState.Auto),
             TickInterval = r.Duration("tick-interval", TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10)),
             MaxMessageAge = r.Duration("max-message-age", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
@@ -121,6 +123,7 @@ public static class SettingsLoader
             IdleConnectionTimeout = r.Duration("idle-connection-timeout", TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
             RequestHeadersTimeout = r.Duration("request-headers-timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             StallTimeout = r.Duration("stall-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            Security = ReadSecurity(r, clientUrl, peerUrl, members),
         };
 
         if (settings.HeartbeatTicks >= settings.ElectionTicks)
@@ -175,6 +178,11 @@ public static class SettingsLoader
             if (eq >= 0)
             {
                 flags[name] = arg[(eq + 1)..];
+            }
+            else if (name == "client-cert-auth" && (i + 1 == args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal)))
+            {
+                // A switch, as in etcd: present alone means true.
+                flags[name] = "true";
             }
             else if (i + 1 < args.Count)
             {
@@ -243,15 +251,25 @@ public static class SettingsLoader
             return string.IsNullOrWhiteSpace(value) ? throw Invalid(name, "is empty") : value.Trim();
         }
 
-        public Uri Url(string name, string fallback)
+        public Uri Url(string name, string fallback, bool httpsAllowed = true)
         {
             var text = Text(name, fallback);
-            if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme != "http" || url.AbsolutePath != "/")
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || !(url.Scheme == "http" || (httpsAllowed && url.Scheme == "https")) || url.AbsolutePath != "/")
             {
                 throw Invalid(name, $"'{text}' is not a listen address like http://0.0.0.0:7001");
             }
 
             return url;
+        }
+
+        public bool Bool(string name)
+        {
+            if (!values.TryGetValue(name, out var text))
+            {
+                return false;
+            }
+
+            return bool.TryParse(text.Trim(), out var value) ? value : throw Invalid(name, $"'{text}' is not true or false");
         }
 
         public int Int(string name, int fallback, int min, int max) => (int)Long(name, fallback, min, max);

@@ -7,6 +7,7 @@ using ReplicatedKv.Storage;
 using ReplicatedKv.Testing.Transport;
 using ReplicatedKv.Transport;
 using ReplicatedKv.Transport.Authentication;
+using ReplicatedKv.Transport.Tls;
 
 namespace ReplicatedKv.Testing.Clusters;
 
@@ -38,7 +39,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         _hosts = new ServerHost?[settings.Length];
-        _channels = settings.Select(s => GrpcChannel.ForAddress(s.AdvertiseClientUrl)).ToArray();
+        _channels = settings.Select(s => GrpcChannel.ForAddress(s.AdvertiseClientUrl, ChannelOptionsFor(s))).ToArray();
     }
 
     public ServerSettings[] Settings { get; }
@@ -206,4 +207,24 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     public static int[] FreePorts(int count) => Ports.FreePorts.Pick(count);
+
+    // A TLS node is called trusting its client CA and, with client-cert-auth, presenting the node's own certificate.
+    private static GrpcChannelOptions ChannelOptionsFor(ServerSettings settings)
+    {
+        var security = settings.Security;
+        if (!security.ClientTls)
+        {
+            return new GrpcChannelOptions();
+        }
+
+        var roots = PemFiles.LoadBundle([security.TrustedCaFile ?? throw new InvalidOperationException("a TLS test node needs a TrustedCaFile to be called")]);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => CertificateTrust.IsTrustedServer(certificate, errors, roots);
+        if (security.ClientCertAuth)
+        {
+            handler.SslOptions.ClientCertificates = [PemFiles.LoadCertificate([security.CertFile!, security.KeyFile!])];
+        }
+
+        return new GrpcChannelOptions { HttpHandler = handler };
+    }
 }
