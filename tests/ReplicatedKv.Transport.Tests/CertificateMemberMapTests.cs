@@ -44,6 +44,23 @@ public sealed class CertificateMemberMapTests
     }
 
     [Fact]
+    public void On_one_shared_host_the_member_id_decides()
+    {
+        // Every member of a one-machine cluster has the same peer host, so each certificate names all of them by host.
+        var sharedHost = ClusterMembers.Parse("test-cluster", "n1", "n1=https://127.0.0.1:7101,n2=https://127.0.0.1:7102,n3=https://127.0.0.1:7103");
+        using var certificate = Certificate(dns: ["n3", "localhost"], ips: [IPAddress.Loopback]);
+        CertificateMemberMap.MemberOf(certificate, sharedHost).Should().Be(3);
+    }
+
+    [Fact]
+    public void On_one_shared_host_a_certificate_without_a_member_id_names_nobody()
+    {
+        var sharedHost = ClusterMembers.Parse("test-cluster", "n1", "n1=https://127.0.0.1:7101,n2=https://127.0.0.1:7102,n3=https://127.0.0.1:7103");
+        using var certificate = Certificate(dns: ["localhost"], ips: [IPAddress.Loopback]);
+        CertificateMemberMap.MemberOf(certificate, sharedHost).Should().BeNull();
+    }
+
+    [Fact]
     public void A_certificate_naming_no_member_names_nobody()
     {
         using var certificate = Certificate(dns: ["n4", "rkv4.internal"], ips: [IPAddress.Parse("10.0.0.9")]);
