@@ -135,7 +135,7 @@ internal static class SnapshotCommands
         ["file"] = path,
         ["cluster_id"] = header.ClusterId,
         ["node_id"] = header.NodeId,
-        ["created"] = header.Created.ToString("O", CultureInfo.InvariantCulture),
+        ["created"] = header.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         ["slot"] = header.AppliedSlot,
         ["revision"] = header.Revision,
         ["keys"] = header.KeyCount,

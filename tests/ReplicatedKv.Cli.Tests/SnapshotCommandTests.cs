@@ -42,6 +42,7 @@ public sealed class SnapshotCommandTests(CliFixture fixture) : IDisposable
         doc.GetProperty("state_hash").GetString().Should().Be(leaderStatus.StateHash);
         doc.GetProperty("size").GetInt64().Should().Be(new FileInfo(file).Length);
         doc.GetProperty("slot").GetInt64().Should().BeGreaterThan(0);
+        doc.GetProperty("created").GetString().Should().MatchRegex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$");
     }
 
     [Fact]
