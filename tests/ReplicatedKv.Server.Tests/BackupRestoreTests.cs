@@ -61,6 +61,45 @@ public sealed class BackupRestoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_slow_backup_reader_holds_one_consistent_state_while_the_node_keeps_applying_writes()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        await cluster.WaitForLeaderAsync();
+        var big = new string('x', 64 * 1024);
+        foreach (var batch in Enumerable.Range(0, 96).Chunk(16))
+        {
+            await Task.WhenAll(batch.Select(i => cluster.Client(0).SetAsync($"big/{i:D2}", big)));
+        }
+
+        var before = await cluster.Ops(0).StatusAsync(new StatusRequest(), TestCluster.Deadline());
+        var path = Path.Combine(_directory, "slow.rkvsnap");
+        await using (var file = File.Create(path))
+        {
+            // About 6 MiB: the node cannot have sent it all before the first chunk is read.
+            using var call = cluster.Ops(0).Snapshot(new SnapshotRequest(), TestCluster.Deadline(60));
+            (await call.ResponseStream.MoveNext(CancellationToken.None)).Should().BeTrue();
+            await file.WriteAsync(call.ResponseStream.Current.Data.Memory);
+
+            // The reader stalls; the node goes on applying writes (its loop only froze the table, it is not serializing).
+            for (var i = 0; i < 20; i++)
+            {
+                await cluster.Client(0).SetAsync($"during/{i}", "written while the backup streamed");
+            }
+
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                await file.WriteAsync(call.ResponseStream.Current.Data.Memory);
+            }
+        }
+
+        var summary = await BackupFile.InspectAsync(path);
+        summary.Header.Revision.Should().Be(before.Revision, "the backup is the state at the slot it was frozen at");
+        summary.Keys.Should().Be(96);
+        summary.SizeBytes.Should().BeGreaterThan(6L << 20);
+        (await cluster.Ops(0).StatusAsync(new StatusRequest(), TestCluster.Deadline())).Revision.Should().Be(before.Revision + 20);
+    }
+
+    [Fact]
     public async Task A_restored_member_refuses_peer_messages_naming_the_old_cluster_id()
     {
         string backup;
