@@ -33,6 +33,7 @@ internal static class Commands
         root.Subcommands.Add(RemoveCommand(context));
         root.Subcommands.Add(ContainsCommand(context));
         root.Subcommands.Add(ListCommand.Create(context));
+        root.Subcommands.Add(SnapshotCommands.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));

@@ -4,6 +4,12 @@ using ReplicatedKv.Server.Settings;
 using ReplicatedKv.Storage;
 
 // rkv-server: one node of a ReplicatedKv cluster. Exit codes: 0 clean stop, 1 failure at run time, 2 bad settings.
+if (args is ["restore", ..])
+{
+    return await ReplicatedKv.Server.Restore.RestoreCommand.RunAsync(args[1..], Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+        .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal), Console.Out, Console.Error).ConfigureAwait(false);
+}
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.Out.Write(SettingsLoader.Usage);

@@ -80,6 +80,9 @@ public sealed partial class KvNode
                 case StatusInput s:
                     s.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
                     break;
+                case BackupViewInput b:
+                    b.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
+                    break;
                 default:
                     DeclineSnapshot(input);
                     break;
@@ -151,6 +154,9 @@ public sealed partial class KvNode
                 break;
             case SnapshotSentInput s:
                 _snapshotTransfers.Remove(s.Peer);
+                break;
+            case BackupViewInput b:
+                ReplyBackupView(b);
                 break;
             default:
                 throw new InvalidOperationException($"unknown node input {input.GetType().Name}");

@@ -130,6 +130,10 @@ public sealed partial class KvNode
             case StatusInput s:
                 ReplyStatus(s);
                 break;
+            case BackupViewInput b:
+                // The applied state is still consistent while the disk refuses writes: a backup is what an operator wants now.
+                ReplyBackupView(b);
+                break;
             case WantsSnapshotInput or InstallSnapshotInput:
                 DeclineSnapshot(input);
                 break;

@@ -32,6 +32,9 @@ internal sealed record SnapshotSavedInput(long Slot, Exception? Error) : NodeInp
 
 internal sealed record SnapshotSentInput(int Peer) : NodeInput;
 
+/// <summary>A backup asks the loop to freeze the applied state; it is serialized off the loop.</summary>
+internal sealed record BackupViewInput(TaskCompletionSource<StateSnapshotView> Reply) : NodeInput;
+
 /// <summary>
 /// A client request waiting for the node core's answer, under the caller number the core knows it by. Its place in
 /// the node's admission limit is held by the caller's wait and by the request's entry in the loop's queue: the
