@@ -34,7 +34,7 @@ internal static class HashCheck
             }
         }
 
-        var missing = members.Where(m => !hashed.Contains(m)).Select(m => m.Id).ToList();
+        var missing = members.Where(m => !hashed.Contains(m)).Select(m => m.Id == "?" ? m.ClientUrl : m.Id).ToList();
         if (missing.Count > 0)
         {
             return new Verdict(Outcome.Incomplete, $"not compared: {string.Join(", ", missing)} did not answer with a state hash");

@@ -51,5 +51,5 @@ public sealed class HashCheckTests
     private static MemberRow Member(string id, long applied, string hash) =>
         new(id, "http://" + id, "follower", "n1", Answered: true, Error: null) { Applied = applied, StateHash = hash };
 
-    private static MemberRow Silent(string id) => MemberRow.Unknown(new Uri("http://" + id), "connection refused");
+    private static MemberRow Silent(string id) => new(id, "http://" + id, "unreachable", "n1", Answered: false, Error: "connection refused");
 }
