@@ -304,10 +304,17 @@ public sealed partial class KvClient : IAsyncDisposable
     }
 
     /// <summary>Why a call failed, never empty: the server's detail, else the status code and the local error.</summary>
-    internal static string Reason(RpcException ex) =>
-        ex.Status.Detail is { Length: > 0 } detail ? detail
-        : ex.Status.DebugException is { } debug ? $"{ex.StatusCode}: {debug.GetBaseException().Message}"
-        : ex.StatusCode.ToString();
+    internal static string Reason(RpcException ex)
+    {
+        // A local failure's detail is generic ("Error connecting to subchannel."): the socket error says which.
+        var local = ex.Status.DebugException?.GetBaseException().Message;
+        if (ex.Status.Detail is { Length: > 0 } detail)
+        {
+            return local is { Length: > 0 } && !detail.Contains(local, StringComparison.Ordinal) ? $"{detail} ({local})" : detail;
+        }
+
+        return local is { Length: > 0 } ? $"{ex.StatusCode}: {local}" : ex.StatusCode.ToString();
+    }
 
     private static string ShortUrl(Uri url) => url.ToString().TrimEnd('/');
 
