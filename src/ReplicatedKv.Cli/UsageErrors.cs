@@ -25,6 +25,20 @@ internal static class UsageErrors
                 : $"{command.Name}: unexpected argument '{token}'";
         }
 
-        return Program.OneLine(parsed.Errors[0].Message);
+        var current = parsed.CommandResult.Command;
+        var message = parsed.Errors[0].Message;
+        if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+        {
+            var which = current is RootCommand ? "no command given" : $"{current.Name}: no subcommand given";
+            return $"{which}; one of: {string.Join(", ", current.Subcommands.Select(c => c.Name))}";
+        }
+
+        if (message.StartsWith("Required argument missing", StringComparison.Ordinal))
+        {
+            var missing = current.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parsed.GetResult(a) is not { Tokens.Count: > 0 }).Select(a => a.Name);
+            return $"{current.Name}: missing {string.Join(" and ", missing)}";
+        }
+
+        return Program.OneLine(message);
     }
 }

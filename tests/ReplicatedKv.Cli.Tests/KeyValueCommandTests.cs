@@ -162,6 +162,9 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
     [InlineData("--if-revision: '-1' is not a number", "remove", "k", "--if-revision", "-1")]
     [InlineData("--timeout: 'soon' is not a duration", "--timeout", "soon", "get", "k")]
     [InlineData("--request-id: 'x' is not CLIENT:SEQUENCE", "set", "k", "v", "--request-id", "x")]
+    [InlineData("get: missing KEY", "get")]
+    [InlineData("no command given; one of: get, set,")]
+    [InlineData("check: no subcommand given; one of: hash", "check")]
     public async Task Usage_errors_say_what_is_wrong_in_words(string expected, params string[] args)
     {
         var run = await CliRun.RunAsync(args);
