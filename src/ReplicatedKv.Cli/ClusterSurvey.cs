@@ -5,8 +5,9 @@ namespace ReplicatedKv.Cli;
 
 /// <summary>
 /// Every member's own status, as etcdctl's <c>--cluster</c> finds them: the first endpoint that answers names the
-/// members and their client URLs, and each member is then asked for itself. A member that does not answer keeps
-/// the row the answering node's view gives it, with the error.
+/// members and their client URLs, and each member is then asked for itself (at its peer host on the answering
+/// endpoint's port when its client URL does not answer, as inside a compose network). A member that does not answer
+/// keeps the row the answering node's view gives it, with the error.
 /// </summary>
 internal static class ClusterSurvey
 {
@@ -64,6 +65,33 @@ internal static class ClusterSurvey
             }
         }
 
+        // Members whose advertised client URL did not answer (inside a container it names the host's published
+        // port): try their peer host on the client port that reached the first node, as in a compose network.
+        var tried = targets.Append(firstEndpoint).Select(Urls.Show).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var retries = first.Peers.Where(p => !byId.ContainsKey(p.NodeId))
+            .Select(p => PeerHostFallback(p.PeerUrl, firstEndpoint))
+            .OfType<Uri>()
+            .Where(url => tried.Add(Urls.Show(url)))
+            .ToList();
+        var fallbacks = await Task.WhenAll(retries.Select(async url =>
+        {
+            try
+            {
+                return (Url: url, Status: (StatusResponse?)await client.StatusAsync(url, includeStateHash, timeout, ct));
+            }
+            catch (KvException)
+            {
+                return (Url: url, Status: null);
+            }
+        }));
+        foreach (var (url, status) in fallbacks)
+        {
+            if (status is not null)
+            {
+                byId.TryAdd(status.NodeId, (status, url));
+            }
+        }
+
         var leader = byId.Values.Select(v => v.Status).FirstOrDefault(s => s.Role == NodeRole.Leader);
         var rows = new List<MemberRow>();
         foreach (var (status, url) in byId.Values)
@@ -89,6 +117,12 @@ internal static class ClusterSurvey
 
         return [.. rows.OrderBy(r => r.Id, StringComparer.Ordinal)];
     }
+
+    /// <summary>The member's peer host with the scheme and port of the endpoint that answered; null if that is no URL.</summary>
+    internal static Uri? PeerHostFallback(string peerUrl, Uri answered) =>
+        Uri.TryCreate(peerUrl, UriKind.Absolute, out var peer) && peer.Host.Length > 0
+            ? new UriBuilder(answered.Scheme, peer.Host, answered.Port).Uri
+            : null;
 
     private static bool SameUrl(Uri url, string other) => Uri.TryCreate(other, UriKind.Absolute, out var parsed) && SameUrl(url, parsed);
 
