@@ -14,6 +14,9 @@ internal static class Commands
     private const string EndpointsName = "--endpoints";
     private const string TimeoutName = "--timeout";
     private const string OutputName = "--output";
+    private const string DialTimeoutName = "--dial-timeout";
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DefaultDialTimeout = TimeSpan.FromSeconds(2);
 
     public static RootCommand Build(CliContext context)
     {
@@ -25,7 +28,8 @@ internal static class Commands
             Recursive = true,
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RKV_ENDPOINTS") is { Length: > 0 } env ? env : DefaultEndpoint,
         });
-        root.Options.Add(DurationOption(TimeoutName, "Deadline of each request, retries included (e.g. 500ms, 5s)", TimeSpan.FromSeconds(10), recursive: true));
+        root.Options.Add(DurationOption(TimeoutName, "Deadline of each request, retries included (e.g. 500ms, 5s)", DefaultTimeout, recursive: true));
+        root.Options.Add(DurationOption(DialTimeoutName, "Give up this soon when no endpoint accepts a connection (refused or silent)", DefaultDialTimeout, recursive: true));
         root.Options.Add(CreateOutput());
         TlsOptions.AddTo(root);
         root.Subcommands.Add(GetCommand(context));
@@ -36,16 +40,20 @@ internal static class Commands
         root.Subcommands.Add(SnapshotCommands.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
+        root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(VersionCommand.Create(context));
         return root;
     }
 
-    public static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue, bool recursive = false) => new(name)
+    /// <summary>
+    /// A duration option. Its default is written into the description as a person would (<c>10s</c>), and the
+    /// option itself has none (help would print a TimeSpan as 00:00:10): read it with Duration.
+    /// </summary>
+    public static Option<TimeSpan?> DurationOption(string name, string description, TimeSpan defaultValue, bool recursive = false) => new(name)
     {
-        Description = description,
+        Description = $"{description} [default: {Durations.Format(defaultValue)}]",
         Recursive = recursive,
-        DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
@@ -55,13 +63,40 @@ internal static class Commands
             }
 
             result.AddError($"{name}: '{text}' is not a duration (e.g. 500ms, 5s, 2m)");
-            return defaultValue;
+            return null;
         },
     };
 
+    public static TimeSpan Duration(ParseResult parsed, string name, TimeSpan defaultValue) => parsed.GetValue<TimeSpan?>(name) ?? defaultValue;
+
+    public static TimeSpan Duration(ParseResult parsed, Option<TimeSpan?> option, TimeSpan defaultValue) => parsed.GetValue(option) ?? defaultValue;
+
+    /// <summary>A whole-number option whose bad value is named in words (<c>--if-version: 'abc' is not a number</c>).</summary>
+    public static Option<ulong?> NumberOption(string name, string alias, string description) => new(name, alias)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"{NameAsTyped(result, name)}: '{text}' is not a number");
+            return null;
+        },
+    };
+
+    // The spelling the user typed (an alias such as --if-version), so the message names what they wrote.
+    private static string NameAsTyped(System.CommandLine.Parsing.ArgumentResult result, string name) =>
+        result.Parent is System.CommandLine.Parsing.OptionResult { IdentifierToken: { } token } ? token.Value : name;
+
     public static bool Json(ParseResult parsed) => parsed.GetValue<string>(OutputName) == "json";
 
-    public static TimeSpan Timeout(ParseResult parsed) => parsed.GetValue<TimeSpan>(TimeoutName);
+    public static TimeSpan Timeout(ParseResult parsed) => Duration(parsed, TimeoutName, DefaultTimeout);
+
+    public static TimeSpan DialTimeout(ParseResult parsed) => Duration(parsed, DialTimeoutName, DefaultDialTimeout);
 
     public static IReadOnlyList<Uri> ParseEndpoints(ParseResult parsed)
     {
@@ -82,7 +117,7 @@ internal static class Commands
     }
 
     public static KvClient Client(ParseResult parsed) =>
-        new(TlsOptions.Apply(parsed, new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), ConnectionsPerEndpoint = 1 }));
+        new(TlsOptions.Apply(parsed, new KvClientOptions { Endpoints = ParseEndpoints(parsed), DefaultTimeout = Timeout(parsed), DialTimeout = DialTimeout(parsed), ConnectionsPerEndpoint = 1 }));
 
     public static Task WriteJsonAsync(TextWriter output, JsonNode node) => output.WriteLineAsync(node.ToJsonString());
 
@@ -101,7 +136,7 @@ internal static class Commands
     private static Argument<string> KeyArgument() => new("KEY") { Description = "The key" };
 
     // --if-version is the name from before keys had their own version; it still means the modification revision.
-    private static Option<ulong?> IfRevisionOption(string description) => new("--if-revision", "--if-version") { Description = description };
+    private static Option<ulong?> IfRevisionOption(string description) => NumberOption("--if-revision", "--if-version", description);
 
     private static Command GetCommand(CliContext context)
     {
@@ -146,7 +181,11 @@ internal static class Commands
         var value = new Argument<string?>("VALUE") { Description = "The value as UTF-8 text, or - to read it (binary) from stdin", Arity = ArgumentArity.ZeroOrOne };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "Read the value (binary) from this file" };
         var ifVersion = IfRevisionOption("Set only if the key's modification revision is this (0: only if absent); exit 3 otherwise");
-        var command = new Command("set", "Set a key; prints the revision of the write") { key, value, file, ifVersion };
+        var requestId = new Option<string?>("--request-id")
+        {
+            Description = "Send the write under this id (CLIENT:SEQUENCE), to retry one whose outcome was unknown: it is applied at most once",
+        };
+        var command = new Command("set", "Set a key; prints the revision of the write") { key, value, file, ifVersion, requestId };
         command.Validators.Add(result =>
         {
             var hasValue = result.GetValue(value) is not null;
@@ -155,13 +194,30 @@ internal static class Commands
             {
                 result.AddError("set: give exactly one of VALUE, - (stdin) or --file");
             }
+
+            if (result.GetValue(requestId) is { } id && !RequestIds.TryParse(id, out _))
+            {
+                result.AddError($"--request-id: '{id}' is not CLIENT:SEQUENCE (e.g. {RequestIds.Example})");
+            }
         });
         command.SetAction(async (parsed, ct) =>
         {
             var name = parsed.GetRequiredValue(key);
             var bytes = await ReadValueAsync(context, parsed.GetValue(value), parsed.GetValue(file), ct);
             await using var client = Client(parsed);
-            var revision = await client.SetAsync(name, bytes, parsed.GetValue(ifVersion), cancellationToken: ct);
+            // rkvctl always picks the id itself, so an unknown outcome can name the id to retry with.
+            var given = parsed.GetValue(requestId);
+            var id = given is not null && RequestIds.TryParse(given, out var parsedId) ? parsedId : RequestIds.New();
+            ulong revision;
+            try
+            {
+                revision = await client.SetWithRequestIdAsync(name, bytes, id, parsed.GetValue(ifVersion), cancellationToken: ct);
+            }
+            catch (WriteOutcomeUnknownException ex)
+            {
+                throw new WriteOutcomeUnknownException($"{ex.Message}; to retry it without applying it twice, repeat the command with --request-id {RequestIds.Format(id)}", ex);
+            }
+
             if (Json(parsed))
             {
                 await WriteJsonAsync(context.Out, new JsonObject { ["key"] = name, ["revision"] = revision });

@@ -29,5 +29,6 @@ internal static class Durations
     }
 
     public static string Format(TimeSpan value) =>
-        value.TotalSeconds >= 1 ? value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s" : value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
+        value == TimeSpan.Zero ? "0s"
+        : value.TotalSeconds >= 1 ? value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s" : value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
 }

@@ -41,7 +41,7 @@ public static class Program
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync($"rkvctl: {OneLine(parsed.Errors[0].Message)} (see rkvctl --help)");
+            await stderr.WriteLineAsync($"rkvctl: {UsageErrors.Describe(parsed)} (see rkvctl --help)");
             return Usage;
         }
 

@@ -45,7 +45,7 @@ public sealed partial class KvClient : IAsyncDisposable
 
         _options = options;
         _tls = new ClientTls(options);
-        _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint), _tls)).ToArray();
+        _endpoints = options.Endpoints.Select(url => new Endpoint(url, Math.Max(1, options.ConnectionsPerEndpoint), _tls, options.DialTimeout)).ToArray();
     }
 
     /// <summary>Reads a key: its value and version, or null if it does not exist.</summary>
@@ -76,19 +76,37 @@ public sealed partial class KvClient : IAsyncDisposable
         var session = TakeSession();
         try
         {
-            var request = new SetRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value), RequestId = session.Next() };
-            if (ifRevision is { } v)
-            {
-                request.IfRevision = v;
-            }
-
-            var response = await CallAsync((client, options) => client.SetAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
-            return response.Revision;
+            return await SendSetAsync(key, value, session.Next(), ifRevision, timeout, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             _sessions.Enqueue(session);
         }
+    }
+
+    /// <summary>
+    /// Sets a key under a request id the caller chose, so a write whose outcome was unknown can be sent again with
+    /// the same id and is applied at most once (the cluster answers a repeat with the first result). The id's
+    /// client id must not be one another writer uses at the same time, and its sequence must not go backwards.
+    /// </summary>
+    public Task<ulong> SetWithRequestIdAsync(string key, ReadOnlyMemory<byte> value, RequestId requestId, ulong? ifRevision = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        return SendSetAsync(key, value, requestId, ifRevision, timeout, cancellationToken);
+    }
+
+    private async Task<ulong> SendSetAsync(string key, ReadOnlyMemory<byte> value, RequestId requestId, ulong? ifRevision, TimeSpan? timeout,
+        CancellationToken cancellationToken)
+    {
+        var request = new SetRequest { Key = key, Value = UnsafeByteOperations.UnsafeWrap(value), RequestId = requestId };
+        if (ifRevision is { } v)
+        {
+            request.IfRevision = v;
+        }
+
+        var response = await CallAsync((client, options) => client.SetAsync(request, options), write: true, timeout, cancellationToken).ConfigureAwait(false);
+        return response.Revision;
     }
 
     /// <summary>Removes a key; with <paramref name="ifRevision"/> only if the key's modification revision is that.</summary>
@@ -115,7 +133,7 @@ public sealed partial class KvClient : IAsyncDisposable
     /// <summary>One member's view of the cluster (<c>Cluster.Status</c>), from the given endpoint or the current leader guess.</summary>
     public async Task<StatusResponse> StatusAsync(Uri? endpoint = null, bool includeStateHash = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1, _tls);
+        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1, _tls, _options.DialTimeout);
         var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
         try
         {
@@ -129,7 +147,7 @@ public sealed partial class KvClient : IAsyncDisposable
                 throw mismatch;
             }
 
-            throw new KvException($"{target.Url}: {ex.Status.Detail}", ex.StatusCode, ex);
+            throw new KvException($"{ShortUrl(target.Url)}: {Reason(ex)}", ex.StatusCode, ex);
         }
     }
 
@@ -142,9 +160,11 @@ public sealed partial class KvClient : IAsyncDisposable
     private async Task<TResponse> CallAsync<TResponse>(Func<KeyValue.KeyValueClient, CallOptions, AsyncUnaryCall<TResponse>> call, bool write,
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
+        var started = DateTime.UtcNow;
+        var deadline = started + (timeout ?? _options.DefaultTimeout);
         var backoff = _options.MinBackoff;
         var maybeSent = false;
+        var connected = false;
         var target = Volatile.Read(ref _leader);
         RpcException? last = null;
         while (true)
@@ -173,6 +193,15 @@ public sealed partial class KvClient : IAsyncDisposable
                 // process's kernel accepts the connection and buffers the request, and it applies the write when it
                 // wakes, whether or not that member ever answered this client before.
                 maybeSent |= ex.StatusCode == StatusCode.DeadlineExceeded || !NeverSent(ex);
+                connected |= !DialFailed(ex);
+                if (!connected && DateTime.UtcNow - started >= _options.DialTimeout)
+                {
+                    // No member took a connection in all this time: nothing was sent, and waiting out the whole
+                    // deadline would only make a down cluster slow to report.
+                    throw new ClusterUnavailableException(
+                        $"no member accepted a connection within the dial timeout of {_options.DialTimeout.TotalSeconds:0.###}s (last: {ShortUrl(endpoint.Url)}: {Reason(ex)})", ex);
+                }
+
                 if (DateTime.UtcNow + backoff >= deadline || ex.StatusCode == StatusCode.DeadlineExceeded)
                 {
                     if (ex.StatusCode == StatusCode.DeadlineExceeded)
@@ -182,8 +211,8 @@ public sealed partial class KvClient : IAsyncDisposable
                     }
 
                     throw write && maybeSent
-                        ? new WriteOutcomeUnknownException($"no answer within the deadline; the write may or may not be applied (last: {ex.Status.Detail})", ex)
-                        : new ClusterUnavailableException($"no member answered within the deadline (last: {endpoint.Url}: {ex.Status.Detail})", ex);
+                        ? new WriteOutcomeUnknownException($"no answer within the deadline; the write may or may not be applied (last: {ShortUrl(endpoint.Url)}: {Reason(ex)})", ex)
+                        : new ClusterUnavailableException($"no member answered within the deadline (last: {ShortUrl(endpoint.Url)}: {Reason(ex)})", ex);
                 }
 
                 // A node that names the leader has told us where to go; otherwise try the next member.
@@ -198,7 +227,7 @@ public sealed partial class KvClient : IAsyncDisposable
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted && write)
             {
-                throw new WriteOutcomeUnknownException(ex.Status.Detail, ex);
+                throw new WriteOutcomeUnknownException(Reason(ex), ex);
             }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -255,6 +284,40 @@ public sealed partial class KvClient : IAsyncDisposable
         SocketException { SocketErrorCode: SocketError.ConnectionRefused } or
         HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } };
 
+    // No connection was made: refused, or the connect itself timed out (a TimeoutException somewhere in the chain).
+    private static bool DialFailed(RpcException ex)
+    {
+        if (NeverSent(ex))
+        {
+            return true;
+        }
+
+        for (var inner = ex.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Why a call failed, never empty: the server's detail, else the status code and the local error.</summary>
+    internal static string Reason(RpcException ex)
+    {
+        // A local failure's detail is generic ("Error connecting to subchannel."): the socket error says which.
+        var local = ex.Status.DebugException?.GetBaseException().Message;
+        if (ex.Status.Detail is { Length: > 0 } detail)
+        {
+            return local is { Length: > 0 } && !detail.Contains(local, StringComparison.Ordinal) ? $"{detail} ({local})" : detail;
+        }
+
+        return local is { Length: > 0 } ? $"{ex.StatusCode}: {local}" : ex.StatusCode.ToString();
+    }
+
+    private static string ShortUrl(Uri url) => url.ToString().TrimEnd('/');
+
     private static TimeSpan Jitter(TimeSpan delay) => TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + (Random.Shared.NextDouble() / 2))));
 
     /// <summary>Closes the connections; calls still in flight fail.</summary>
@@ -282,7 +345,7 @@ public sealed partial class KvClient : IAsyncDisposable
         private readonly GrpcChannel[] _channels;
         private int _next;
 
-        public Endpoint(Uri url, int connections, ClientTls tls)
+        public Endpoint(Uri url, int connections, ClientTls tls, TimeSpan connectTimeout)
         {
             Url = url;
             _channels = Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(url, new GrpcChannelOptions
@@ -292,7 +355,7 @@ public sealed partial class KvClient : IAsyncDisposable
                     EnableMultipleHttp2Connections = true,
                     KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                    ConnectTimeout = TimeSpan.FromSeconds(2),
+                    ConnectTimeout = connectTimeout,
                 }),
                 MaxReceiveMessageSize = 64 << 20,
             })).ToArray();

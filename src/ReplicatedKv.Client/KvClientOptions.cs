@@ -9,6 +9,13 @@ public sealed record KvClientOptions
     /// <summary>Deadline of a call that names none: retries happen within it.</summary>
     public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a call keeps trying when no member accepts a connection at all (refused, or no answer to the
+    /// connect): then it fails as unavailable instead of retrying until its whole deadline, as etcd's dial timeout
+    /// does. It also bounds each single connect.
+    /// </summary>
+    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>HTTP/2 connections per endpoint; calls spread over them.</summary>
     public int ConnectionsPerEndpoint { get; init; } = 2;
 

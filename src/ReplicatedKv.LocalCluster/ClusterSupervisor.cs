@@ -14,7 +14,12 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
     // rkv-server drains for up to its --shutdown-timeout (10 s by default); this leaves it room to finish.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
+    // Every process started, restarts included (all are killed if the launcher fails); _current holds each node's latest.
     private readonly List<NodeProcess> _nodes = [];
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _allDiedOnTheirOwn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private NodeProcess[] _current = [];
+    private IReadOnlyList<NodeLayout> _layout = [];
 
     // A fresh secret per run authenticates the nodes' peer streams, so even a local cluster's peer ports refuse strangers.
     private readonly string _peerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
@@ -33,8 +38,8 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
             using var readinessStop = CancellationTokenSource.CreateLinkedTokenSource(signals.StopRequested);
             var readiness = ReportReadinessAsync(readinessStop.Token);
-            var allExited = WatchExitsAsync();
-            await Task.WhenAny(allExited, Task.Delay(Timeout.Infinite, signals.StopRequested)).ConfigureAwait(false);
+            _ = new NodeCommands(this, console).ReadAsync(Console.In, signals.StopRequested);
+            await Task.WhenAny(_allDiedOnTheirOwn.Task, Task.Delay(Timeout.Infinite, signals.StopRequested)).ConfigureAwait(false);
             await readinessStop.CancelAsync().ConfigureAwait(false);
             await readiness.ConfigureAwait(false);
 
@@ -50,10 +55,13 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         finally
         {
             // Last resort (an unexpected exception above): never leave nodes running without their launcher.
-            foreach (var node in _nodes)
+            lock (_gate)
             {
-                node.Kill();
-                node.Dispose();
+                foreach (var node in _nodes)
+                {
+                    node.Kill();
+                    node.Dispose();
+                }
             }
         }
     }
@@ -98,16 +106,14 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
     private bool StartAll(IReadOnlyList<NodeLayout> layout)
     {
+        _layout = layout;
+        _current = new NodeProcess[layout.Count];
+        console.Say($"launcher pid {Environment.ProcessId}: Ctrl-C here, or kill -INT {Environment.ProcessId} from elsewhere, stops every node");
         console.Say($"starting {Count(layout.Count)}: {server.DotnetHost} {server.ServerDll} ...; data in {Path.GetDirectoryName(layout[0].DataDir)}");
         for (var i = 0; i < layout.Count; i++)
         {
-            try
+            if (!TryStart(i))
             {
-                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, options.ServerFlags, _peerSecret, console));
-            }
-            catch (Win32Exception ex)
-            {
-                console.Warn($"cannot start {layout[i].Id} with {server.DotnetHost}: {ex.Message}");
                 return false;
             }
         }
@@ -115,31 +121,160 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         return true;
     }
 
-    /// <summary>Says when a node dies while the cluster is meant to run; completes when every node has exited.</summary>
-    private Task WatchExitsAsync() => Task.WhenAll(_nodes.Select(async node =>
+    private bool TryStart(int index)
+    {
+        NodeProcess node;
+        try
+        {
+            node = NodeProcess.Start(index, _layout[index], _layout, server, options.ServerFlags, _peerSecret, console);
+        }
+        catch (Win32Exception ex)
+        {
+            console.Warn($"cannot start {_layout[index].Id} with {server.DotnetHost}: {ex.Message}");
+            return false;
+        }
+
+        lock (_gate)
+        {
+            _nodes.Add(node);
+            _current[index] = node;
+        }
+
+        _ = WatchExitAsync(node);
+        return true;
+    }
+
+    /// <summary>
+    /// Says when a node exits while the cluster is meant to run: one the user stopped is reported as such, any other
+    /// as having exited on its own. When every node has exited on its own, the launcher has nothing left to run.
+    /// </summary>
+    private async Task WatchExitAsync(NodeProcess node)
     {
         var code = await node.Exited.ConfigureAwait(false);
-        if (!signals.StopRequested.IsCancellationRequested)
+        if (signals.StopRequested.IsCancellationRequested)
         {
-            var running = _nodes.Where(n => !n.HasExited).Select(n => n.Layout.Id).ToArray();
-            console.Warn($"{node.Layout.Id} (pid {node.Pid}) exited on its own with code {code}; " +
-                (running.Length == 0 ? "no node is left running" : $"{string.Join(", ", running)} keep running"));
+            return;
         }
-    }));
+
+        string[] running;
+        bool allDied;
+        lock (_gate)
+        {
+            // A slot is empty only while the first start is still under way.
+            running = _current.Where(n => n is { HasExited: false }).Select(n => n.Layout.Id).ToArray();
+            allDied = running.Length == 0 && _current.All(n => n is not null && !n.StoppedByUser);
+        }
+
+        var others = running.Length == 0 ? "no node is left running" : $"{string.Join(", ", running)} keep running";
+        if (node.StoppedByUser)
+        {
+            console.Say($"{node.Layout.Id} (pid {node.Pid}) stopped as asked, exit {code}; {others}; 'start {node.Layout.Id}' starts it again");
+        }
+        else
+        {
+            console.Warn($"{node.Layout.Id} (pid {node.Pid}) exited on its own with code {code}; {others}");
+        }
+
+        if (allDied)
+        {
+            _allDiedOnTheirOwn.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops one node while the others run (SIGTERM, SIGKILL after the grace period; or SIGKILL at once).</summary>
+    public async Task StopNodeAsync(string id, bool kill)
+    {
+        if (Find(id) is not { } index)
+        {
+            return;
+        }
+
+        var node = _current[index];
+        if (node.HasExited)
+        {
+            console.Say($"{id} is not running; 'start {id}' starts it");
+            return;
+        }
+
+        node.StoppedByUser = true;
+        if (kill)
+        {
+            console.Say($"{id}: SIGKILL to pid {node.Pid}, as a crash would stop it");
+            node.Kill();
+            return;
+        }
+
+        console.Say($"{id}: SIGTERM to pid {node.Pid}");
+        node.Terminate();
+        try
+        {
+            await node.Exited.WaitAsync(StopGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            console.Say($"{id}: SIGKILL to pid {node.Pid}: still running {StopGrace.TotalSeconds:0} s after SIGTERM");
+            node.Kill();
+        }
+    }
+
+    /// <summary>Starts a node the user stopped (or that died), on its own data folder and ports.</summary>
+    public void StartNode(string id)
+    {
+        if (Find(id) is not { } index)
+        {
+            return;
+        }
+
+        if (!_current[index].HasExited)
+        {
+            console.Say($"{id} is already running (pid {_current[index].Pid})");
+            return;
+        }
+
+        if (TryStart(index))
+        {
+            console.Say($"{id} started again (pid {_current[index].Pid}); it catches up from the others");
+        }
+    }
+
+    public string DescribeNodes()
+    {
+        lock (_gate)
+        {
+            return string.Join(", ", _current.Select(n => n.HasExited
+                ? $"{n.Layout.Id} {(n.StoppedByUser ? "stopped" : "exited")} (exit {n.Exited.Result})"
+                : $"{n.Layout.Id} running (pid {n.Pid})"));
+        }
+    }
+
+    private int? Find(string id)
+    {
+        for (var i = 0; i < _layout.Count; i++)
+        {
+            if (string.Equals(_layout[i].Id, id, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        console.Warn($"no node '{id}'; the nodes are {string.Join(", ", _layout.Select(n => n.Id))}");
+        return null;
+    }
 
     private async Task ReportReadinessAsync(CancellationToken cancellationToken)
     {
         try
         {
             var clock = Stopwatch.StartNew();
-            var (ready, notReady) = await Readiness.WaitAsync(_nodes, ReadyDeadline, cancellationToken).ConfigureAwait(false);
+            var started = _current.ToArray();
+            var (ready, notReady) = await Readiness.WaitAsync(started, ReadyDeadline, cancellationToken).ConfigureAwait(false);
             if (ready)
             {
-                var table = await ReadyTable.BuildAsync(_nodes, clock.Elapsed, cancellationToken).ConfigureAwait(false);
-                var examples = CliExamples.Build(_nodes.Select(n => n.Layout).ToArray(), CliExamples.FindCliProject(server.ServerDll, Environment.CurrentDirectory));
+                var table = await ReadyTable.BuildAsync(started, clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                var examples = CliExamples.Build(_layout, CliExamples.FindRkvctl(server.ServerDll, server.DotnetHost, Environment.CurrentDirectory));
 
                 // One block, ending with this line, so whoever waits for it (a person, a test) has the whole report.
-                console.Block(table + examples + "rkv-local: Ctrl-C stops all nodes." + Environment.NewLine);
+                console.Block(table + examples + $"rkv-local: Ctrl-C stops all nodes (or kill -INT {Environment.ProcessId})." + Environment.NewLine);
             }
             else
             {
@@ -155,21 +290,27 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
     private async Task StopAllAsync()
     {
-        var running = _nodes.Where(n => !n.HasExited).ToArray();
+        NodeProcess[] current;
+        lock (_gate)
+        {
+            current = [.. _current];
+        }
+
+        var running = current.Where(n => !n.HasExited).ToArray();
         console.Say($"stopping: SIGTERM to {Describe(running)}");
         foreach (var node in running)
         {
             node.Terminate();
         }
 
-        var allExited = Task.WhenAll(_nodes.Select(n => n.Exited));
+        var allExited = Task.WhenAll(current.Select(n => n.Exited));
         try
         {
             await allExited.WaitAsync(StopGrace, signals.KillRequested).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            var stragglers = _nodes.Where(n => !n.HasExited).ToArray();
+            var stragglers = current.Where(n => !n.HasExited).ToArray();
             console.Say(ex is TimeoutException
                 ? $"SIGKILL to {Describe(stragglers)}: still running {StopGrace.TotalSeconds:0} s after SIGTERM"
                 : $"second signal: SIGKILL to {Describe(stragglers)}");
@@ -181,8 +322,8 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
             await allExited.ConfigureAwait(false);
         }
 
-        console.Say("stopped: " + string.Join(", ", _nodes.Select(n => $"{n.Layout.Id} exit {n.Exited.Result}")));
-        var unclean = _nodes.Where(n => n.Exited.Result != 0).Select(n => n.Layout.Id).ToArray();
+        console.Say("stopped: " + string.Join(", ", current.Select(n => $"{n.Layout.Id} exit {n.Exited.Result}")));
+        var unclean = current.Where(n => n.Exited.Result != 0).Select(n => n.Layout.Id).ToArray();
         if (unclean.Length > 0)
         {
             // rkv-server exits 0 after a graceful drain; anything else is worth a look in its output above.

@@ -21,7 +21,12 @@ internal static class DataFolder
             deleted.Add(node);
         }
 
-        File.Delete(Path.Combine(root, SizeFile));
+        // File.Delete tolerates a missing file but not a missing folder: --clean on a first run has neither.
+        if (Directory.Exists(root))
+        {
+            File.Delete(Path.Combine(root, SizeFile));
+        }
+
         return deleted;
     }
 

@@ -14,7 +14,9 @@ internal sealed record LauncherOptions
           --clean          delete the nodes' data (DIR/n1..n5) before starting
           -h, --help       show this help
           -- SERVER-FLAGS  passed to every rkv-server, e.g. -- --log-level Debug (see rkv-server --help)
-        Ctrl-C or SIGTERM stops every node gracefully (SIGTERM, then SIGKILL after 15 s); a second Ctrl-C kills at once.
+        Ctrl-C, SIGINT or SIGTERM to the launcher (it prints its pid) stops every node gracefully (SIGTERM, then SIGKILL
+        after 15 s); a second Ctrl-C kills at once. While the cluster runs, type a command and Enter to stop or start
+        one node: stop n2 (SIGTERM), kill n2 (SIGKILL, like a crash), start n2, nodes (list), help.
 
         """;
 

@@ -26,6 +26,9 @@ internal sealed class NodeProcess : IDisposable
 
     public bool HasExited => Exited.IsCompleted;
 
+    /// <summary>Set before the user's stop or kill, so its exit is not reported as the node dying on its own.</summary>
+    public bool StoppedByUser { get; set; }
+
     public static NodeProcess Start(int index, NodeLayout layout, IReadOnlyList<NodeLayout> cluster, ServerLocation server,
         IReadOnlyList<string> serverFlags, string peerSecret, ConsoleOutput console)
     {

@@ -2,6 +2,7 @@ using ReplicatedKv.LocalCluster;
 
 // rkv-local: a local ReplicatedKv cluster in one command. Exit codes: 0 stopped on request, 1 the cluster could not
 // start or every node died, 2 bad flags.
+PosixSignals.UnignoreInterrupt();
 LauncherOptions options;
 try
 {

@@ -26,16 +26,26 @@ public sealed class DegradedClusterTests
 
         var health = await CliRun.RunAsync("--endpoints", survivor, "health", "--wait", "1s");
         health.ExitCode.Should().Be(1, health.Out);
-        health.Out.Should().Contain("NOT_SERVING");
+        health.Out.Should().Contain("NOT_SERVING (").And.NotContain("()");
 
         var clusterHealth = await CliRun.RunAsync("--endpoints", endpoints, "--timeout", "1s", "health", "--cluster", "--wait", "500ms");
         clusterHealth.ExitCode.Should().Be(1);
         clusterHealth.Out.TrimEnd().Split('\n').Should().HaveCount(3);
         clusterHealth.Out.Should().Contain("unreachable");
 
-        var status = await CliRun.RunAsync("--endpoints", endpoints, "--timeout", "1s", "status", "--cluster");
-        status.ExitCode.Should().Be(0, status.Error);
-        status.Out.Should().Contain("unreachable");
+        // The survivor answers but follows no leader: the table is printed and the exit code says no leader.
+        foreach (var flags in new[] { new[] { "status" }, ["status", "--cluster"] })
+        {
+            var status = await CliRun.RunAsync(["--endpoints", survivor, "--timeout", "1s", .. flags]);
+            status.ExitCode.Should().Be(4, status.Out + status.Error);
+            status.Out.TrimEnd().Split('\n').Should().HaveCount(4);
+            status.Out.Should().Contain("unreachable").And.Contain("no (");
+            status.Error.Should().Contain("no leader known");
+        }
+
+        var hash = await CliRun.RunAsync("--endpoints", survivor, "--timeout", "1s", "check", "hash");
+        hash.ExitCode.Should().Be(4, hash.Out + hash.Error);
+        hash.Error.Should().Contain("did not answer");
 
         await cluster.StopNodeAsync(0);
         (await CliRun.RunAsync("--endpoints", endpoints, "--timeout", "1s", "status")).ExitCode.Should().Be(4);

@@ -10,7 +10,21 @@ public sealed class HealthCommandTests(CliFixture fixture)
     {
         var run = await CliRun.RunAsync("--endpoints", fixture.Cluster.Settings[1].AdvertiseClientUrl, "health", "--wait", "10s");
         run.ExitCode.Should().Be(0, run.Out + run.Error);
-        run.Out.Trim().Should().Be($"{new Uri(fixture.Cluster.Settings[1].AdvertiseClientUrl)}: SERVING");
+        run.Out.Trim().Should().Be($"{fixture.Cluster.Settings[1].AdvertiseClientUrl.TrimEnd('/')}: SERVING");
+    }
+
+    [Fact]
+    public async Task Without_cluster_the_endpoints_are_tried_in_turn_until_one_answers()
+    {
+        // Port 1 refuses the connection (nothing listens there, and a non-root process cannot listen on it).
+        var live = fixture.Cluster.Settings[2].AdvertiseClientUrl.TrimEnd('/');
+        var run = await CliRun.RunAsync("--endpoints", "http://127.0.0.1:1," + live, "health", "--wait", "10s");
+        run.ExitCode.Should().Be(0, run.Out + run.Error);
+        run.Out.Trim().Should().Be($"{live}: SERVING");
+
+        var none = await CliRun.RunAsync("--endpoints", "http://127.0.0.1:1", "health");
+        none.ExitCode.Should().Be(1);
+        none.Out.Should().Contain("unreachable (Unavailable: ").And.NotContain("()");
     }
 
     [Fact]

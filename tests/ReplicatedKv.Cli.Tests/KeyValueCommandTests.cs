@@ -154,4 +154,59 @@ public sealed class KeyValueCommandTests(CliFixture fixture)
         run.Error.Should().StartWith("rkvctl: ");
         run.Error.TrimEnd().Should().NotContain("\n");
     }
+
+    [Theory]
+    [InlineData("unknown command 'bogus'", "bogus")]
+    [InlineData("unknown option '--bogus'", "get", "k", "--bogus")]
+    [InlineData("--if-version: 'abc' is not a number", "set", "k", "v", "--if-version", "abc")]
+    [InlineData("--if-revision: '-1' is not a number", "remove", "k", "--if-revision", "-1")]
+    [InlineData("--timeout: 'soon' is not a duration", "--timeout", "soon", "get", "k")]
+    [InlineData("--request-id: 'x' is not CLIENT:SEQUENCE", "set", "k", "v", "--request-id", "x")]
+    [InlineData("get: missing KEY", "get")]
+    [InlineData("no command given; one of: get, set,")]
+    [InlineData("check: no subcommand given; one of: hash", "check")]
+    public async Task Usage_errors_say_what_is_wrong_in_words(string expected, params string[] args)
+    {
+        var run = await CliRun.RunAsync(args);
+        run.ExitCode.Should().Be(2);
+        run.Error.Should().Contain(expected);
+    }
+
+    [Fact]
+    public async Task Help_shows_duration_defaults_as_people_write_them()
+    {
+        var run = await CliRun.RunAsync("--help");
+        run.ExitCode.Should().Be(0);
+        run.Out.Should().Contain("[default: 10s]").And.Contain("[default: 2s]").And.NotContain("00:00:");
+    }
+
+    [Fact]
+    public async Task A_set_repeated_with_its_request_id_is_applied_once()
+    {
+        var endpoints = fixture.Endpoints;
+        var id = "retry-test-" + Guid.NewGuid().ToString("N")[..8] + ":1";
+        var first = await CliRun.RunAsync("--endpoints", endpoints, "set", "retried", "first", "--request-id", id);
+        first.ExitCode.Should().Be(0, first.Error);
+
+        // The same id again, as after an unknown outcome: the cluster answers with the first write's revision and
+        // does not apply this one, even though the value differs.
+        var again = await CliRun.RunAsync("--endpoints", endpoints, "set", "retried", "second", "--request-id", id);
+        again.ExitCode.Should().Be(0, again.Error);
+        again.Out.Should().Be(first.Out);
+        (await CliRun.RunAsync("--endpoints", endpoints, "get", "retried")).Out.Trim().Should().Be("first");
+
+        // A new sequence of the same client is a new write.
+        var next = await CliRun.RunAsync("--endpoints", endpoints, "set", "retried", "third", "--request-id", id[..^1] + "2");
+        next.ExitCode.Should().Be(0, next.Error);
+        (await CliRun.RunAsync("--endpoints", endpoints, "get", "retried")).Out.Trim().Should().Be("third");
+    }
+
+    [Fact]
+    public async Task A_refused_connection_fails_at_the_dial_timeout_not_the_request_timeout()
+    {
+        // The request deadline is far off; only the dial timeout can end this run with "dial timeout" in the message.
+        var run = await CliRun.RunAsync("--endpoints", "http://127.0.0.1:1", "--timeout", "5m", "--dial-timeout", "300ms", "set", "k", "v");
+        run.ExitCode.Should().Be(4);
+        run.Error.Should().Contain("no member accepted a connection within the dial timeout of 0.3s").And.Contain("127.0.0.1:1:").And.NotContain("()");
+    }
 }

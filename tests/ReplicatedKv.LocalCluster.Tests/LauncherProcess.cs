@@ -24,6 +24,15 @@ internal sealed class LauncherProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Pid => _process.Id;
+
+    /// <summary>A line typed into the launcher's terminal.</summary>
+    public async Task TypeAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     public string Transcript
     {
         get
@@ -38,18 +47,17 @@ internal sealed class LauncherProcess : IDisposable
     public static LauncherProcess Start(params string[] args)
     {
         var dll = typeof(LauncherProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RkvLocalDll").Value!;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (SigIntIgnoredHere())
+        // Started as a script's background job would start it, with SIGINT ignored: the launcher must still stop
+        // on a SIGINT sent to the pid it prints. env execs dotnet, so the PID stays the launcher's.
+        var start = new ProcessStartInfo("env")
         {
-            // A test run started in the background by a non-interactive shell ignores SIGINT, and the launcher would
-            // inherit that (.NET keeps an inherited SIGINT ignored, as shells expect of background jobs). This test is
-            // about what rkv-local does with a Ctrl-C, so start it as a terminal would: SIGINT at its default. env
-            // execs dotnet, so the PID stays the launcher's.
-            start.FileName = "env";
-            start.ArgumentList.Add("--default-signal=INT");
-            start.ArgumentList.Add("dotnet");
-        }
-
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--ignore-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
@@ -160,12 +168,5 @@ internal sealed class LauncherProcess : IDisposable
                 waiter.Seen.TrySetResult();
             }
         }
-    }
-
-    private static bool SigIntIgnoredHere()
-    {
-        // "SigIgn:\t0000000000001006": a mask of ignored signals, bit n-1 for signal n.
-        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
-        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (PosixSignals.SigInt - 1))) != 0;
     }
 }

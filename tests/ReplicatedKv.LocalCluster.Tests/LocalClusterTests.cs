@@ -46,7 +46,11 @@ public sealed partial class LocalClusterTests : IDisposable
             }
         }
 
-        await ThePrintedRkvctlExamplesWork(launcher, basePort);
+        // It names its own pid, the one a SIGINT from elsewhere goes to.
+        launcher.Lines().Should().Contain($"rkv-local: launcher pid {launcher.Pid}: Ctrl-C here, or kill -INT {launcher.Pid} from elsewhere, stops every node");
+
+        var rkvctl = await ThePrintedRkvctlExamplesWork(launcher, basePort);
+        await OneNodeStopsAndStartsWhileTheOthersRun(launcher, rkvctl);
 
         launcher.Interrupt();
 
@@ -61,23 +65,27 @@ public sealed partial class LocalClusterTests : IDisposable
         launcher.Lines().Should().Contain(line => line.StartsWith("rkv-local: stopping: SIGTERM to n1", StringComparison.Ordinal));
     }
 
-    /// <summary>The commands printed under the table are pasted as they are: here through rkvctl's own entry point.</summary>
-    private static async Task ThePrintedRkvctlExamplesWork(LauncherProcess launcher, int basePort)
+    /// <summary>
+    /// The lines printed under the table, pasted as they are into a second terminal: RKV_ENDPOINTS exported, the
+    /// printed rkvctl (a built binary, no <c>dotnet run</c>) run with it. Returns that rkvctl and its environment.
+    /// </summary>
+    private static async Task<Rkvctl> ThePrintedRkvctlExamplesWork(LauncherProcess launcher, int basePort)
     {
         var endpoints = string.Join(',', Enumerable.Range(0, 3).Select(i => $"http://127.0.0.1:{basePort + i}"));
-        var examples = launcher.Lines().Select(line => RkvctlExample().Match(line)).Where(m => m.Success).ToArray();
-        examples.Select(m => m.Groups["args"].Value).Should().Equal(
-            [$"--endpoints {endpoints} set greeting hello", $"--endpoints {endpoints} get greeting", $"--endpoints {endpoints} status"], launcher.Transcript);
+        var lines = launcher.Lines();
+        lines.Should().Contain(l => l.StartsWith("rkv-local: in a second terminal", StringComparison.Ordinal), launcher.Transcript);
+        lines.Should().Contain($"  export RKV_ENDPOINTS={endpoints}", launcher.Transcript);
+        var alias = lines.Select(l => RkvctlAlias().Match(l)).Single(m => m.Success).Groups["path"].Value;
+        File.Exists(alias).Should().BeTrue("'{0}' is a built rkvctl", alias);
+        var rkvctl = new Rkvctl(alias, endpoints);
 
-        // The launcher ran in this test's folder, so the project path it printed is relative to it.
-        var project = examples[0].Groups["project"].Value;
-        File.Exists(Path.Combine(Directory.GetCurrentDirectory(), project, "ReplicatedKv.Cli.csproj")).Should().BeTrue("'{0}' is the rkvctl project", project);
-
+        var examples = lines.Select(line => RkvctlExample().Match(line)).Where(m => m.Success).Select(m => m.Groups["args"].Value).ToArray();
+        examples.Should().Equal(["set greeting hello", "get greeting", "status"], launcher.Transcript);
         var outputs = new List<string>();
         foreach (var example in examples)
         {
-            var (code, stdout, stderr) = await RunRkvctlAsync(example.Groups["args"].Value.Split(' '));
-            code.Should().Be(0, "rkvctl {0} succeeds; it said: {1}", example.Groups["args"].Value, stderr);
+            var (code, stdout, stderr) = await rkvctl.RunAsync(example.Split(' '));
+            code.Should().Be(0, "rkvctl {0} succeeds; it said: {1}", example, stderr);
             outputs.Add(stdout);
         }
 
@@ -89,19 +97,77 @@ public sealed partial class LocalClusterTests : IDisposable
         using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = TimeSpan.FromSeconds(5) };
         var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{basePort + 200}/metrics"));
         metrics.Should().Contain("rkv_applied_commands_total", "the admin port serves the node's metrics");
+        return rkvctl;
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunRkvctlAsync(string[] args)
+    /// <summary>
+    /// "stop n3" typed into the launcher: n3 goes, is not reported as having exited on its own, the other two keep
+    /// serving writes; "start n3" brings it back on its data and it catches up until every state hash agrees.
+    /// </summary>
+    private static async Task OneNodeStopsAndStartsWhileTheOthersRun(LauncherProcess launcher, Rkvctl rkvctl)
     {
-        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var code = await ReplicatedKv.Cli.Program.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
+        await launcher.TypeAsync("stop n3");
+        (await launcher.WaitForLineAsync(l => l.StartsWith("rkv-local: n3 (pid ", StringComparison.Ordinal) && l.Contains("stopped as asked, exit 0", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30))).Should().BeTrue(launcher.Transcript);
+        launcher.Transcript.Should().NotContain("exited on its own");
+
+        var write = await rkvctl.RunAsync("set", "while-n3-is-down", "yes");
+        write.Code.Should().Be(0, "two of three still make a quorum: {0}", write.Stderr);
+        var status = await rkvctl.RunAsync("status");
+        status.Stdout.Split('\n').Should().Contain(l => l.StartsWith("n3 ", StringComparison.Ordinal) && l.Contains("unreachable", StringComparison.Ordinal), status.Stdout);
+
+        await launcher.TypeAsync("start n3");
+        (await launcher.WaitForLineAsync(l => l.StartsWith("rkv-local: n3 started again (pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(30)))
+            .Should().BeTrue(launcher.Transcript);
+        var newPid = int.Parse(RestartedPid().Match(launcher.Transcript).Groups["pid"].Value, CultureInfo.InvariantCulture);
+        launcher.NodePids.Add(newPid);
+
+        // Caught up: all three answer with the same state hash at the same applied slot.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        (int Code, string Stdout, string Stderr) hash;
+        do
+        {
+            hash = await rkvctl.RunAsync("--timeout", "2s", "check", "hash");
+        }
+        while (hash.Code != 0 && DateTime.UtcNow < deadline);
+
+        hash.Code.Should().Be(0, "n3 catches up after its restart: {0}{1}", hash.Stdout, hash.Stderr);
+        hash.Stdout.Should().Contain("3 members agree");
+        (await rkvctl.RunAsync("get", "while-n3-is-down", "--serializable", "--endpoints", rkvctl.Endpoints.Split(',')[2])).Stdout.Trim().Should().Be("yes");
+        launcher.Transcript.Should().NotContain("exited on its own");
     }
 
-    // "  dotnet run --project src/ReplicatedKv.Cli -- --endpoints http://127.0.0.1:7001,... set greeting hello"
-    [GeneratedRegex(@"^  dotnet run --project (?<project>\S+) -- (?<args>--endpoints .+)$")]
+    /// <summary>The printed rkvctl binary, run as a second terminal would run it: with RKV_ENDPOINTS exported.</summary>
+    private sealed record Rkvctl(string Path, string Endpoints)
+    {
+        public async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.Environment["RKV_ENDPOINTS"] = Endpoints;
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await stdout, await stderr);
+        }
+    }
+
+    // "  alias rkvctl='/path/src/ReplicatedKv.Cli/bin/Debug/net10.0/rkvctl'"
+    [GeneratedRegex(@"^  alias rkvctl='(?<path>[^']+)'$")]
+    private static partial Regex RkvctlAlias();
+
+    // "  rkvctl set greeting hello"
+    [GeneratedRegex(@"^  rkvctl (?<args>.+)$")]
     private static partial Regex RkvctlExample();
+
+    // "rkv-local: n3 started again (pid 12345); ..."
+    [GeneratedRegex(@"rkv-local: n3 started again \(pid (?<pid>\d+)\)")]
+    private static partial Regex RestartedPid();
 
     // "  n1    http://127.0.0.1:7001  http://127.0.0.1:7201  12345  leader    /path/n1"; node output lines start "n1 |".
     [GeneratedRegex(@"^\s+(?<node>n\d)\s+(?<client>http://127\.0\.0\.1:\d+)\s+(?<admin>http://127\.0\.0\.1:\d+)\s+(?<pid>\d+)\s+(?<role>\S+)\s+(?<data>.+)$")]

@@ -223,6 +223,10 @@ public static partial class SettingsLoader
         foreach (var name in Names)
         {
             text.Append(CultureInfo.InvariantCulture, $"  --{name,-24} {EnvName(name),-30} {JsonKey(name)}").AppendLine();
+            if (SettingsHelp.Entries.TryGetValue(name, out var help))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"      {help.Meaning} [{(help.Default == "required" ? "required" : "default: " + help.Default)}]").AppendLine();
+            }
         }
 
         text.AppendLine("The peer secret itself may come only from the variable RKV_PEER_SECRET (or a file, --peer-secret-file): never a flag.");
