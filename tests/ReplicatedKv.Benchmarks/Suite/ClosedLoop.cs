@@ -94,12 +94,12 @@ internal static class ClosedLoop
     }
 
     /// <summary>Writes every key once (the value every row uses), so that gets find what they ask for.</summary>
-    public static async Task<long> PreloadAsync(IReadOnlyList<KvCalls> connections, int keyCount)
+    public static async Task<long> PreloadAsync(IReadOnlyList<KvCalls> connections, int keyCount, int workers = 64)
     {
         long errors = 0;
         var next = -1;
         var run = Guid.NewGuid().ToString("N")[..8];
-        var workers = Enumerable.Range(0, Math.Min(64, keyCount)).Select(w => Task.Run(async () =>
+        var tasks = Enumerable.Range(0, Math.Min(workers, keyCount)).Select(w => Task.Run(async () =>
         {
             var sequence = 0UL;
             for (var key = Interlocked.Increment(ref next); key < keyCount; key = Interlocked.Increment(ref next))
@@ -118,7 +118,7 @@ internal static class ClosedLoop
                 }
             }
         }));
-        await Task.WhenAll(workers).ConfigureAwait(false);
+        await Task.WhenAll(tasks).ConfigureAwait(false);
         return errors;
     }
 

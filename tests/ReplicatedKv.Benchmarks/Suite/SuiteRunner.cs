@@ -223,7 +223,7 @@ internal static class SuiteRunner
     }
 
     /// <summary>tests/ReplicatedKv.Benchmarks/results, found above the build output; else results/ in the current directory.</summary>
-    private static string ResultsFolder()
+    public static string ResultsFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
