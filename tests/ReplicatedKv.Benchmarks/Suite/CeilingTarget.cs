@@ -21,6 +21,8 @@ internal sealed class CeilingTarget(Process process, string url) : LoadTarget
     {
         var port = FreePorts.Pick(1)[0];
         var start = new ProcessStartInfo(server.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // rkv-server is an ASP.NET Core app and so runs with the server GC: the ceiling must too, or it measures a different runtime.
+        start.Environment["DOTNET_gcServer"] = "1";
         start.ArgumentList.Add(typeof(CeilingTarget).Assembly.Location);
         start.ArgumentList.Add("ceiling-host");
         start.ArgumentList.Add("--port");
