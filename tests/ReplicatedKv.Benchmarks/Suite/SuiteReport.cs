@@ -16,7 +16,7 @@ internal sealed record SuiteReport(DateTime StartedUtc, string Command, MachineI
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# ReplicatedKv benchmark suite, {StartedUtc:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine();
-        var etcd = Machine.Etcd ?? "etcd not installed";
+        var etcd = Machine.Etcd ?? "etcd not measured";
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Cores} cores ({Machine.Cpu}), {Machine.Os}, {Machine.Dotnet}, {etcd}.");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Disk: fdatasync after a 4 KiB append p50 {Machine.FdatasyncP50Ms:F3} ms, p99 {Machine.FdatasyncP99Ms:F3} ms (one-client set target through the leader: p50 at most {Machine.FdatasyncP50Ms + 0.5:F3} ms).");
