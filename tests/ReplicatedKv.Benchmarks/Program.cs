@@ -13,6 +13,9 @@ namespace ReplicatedKv.Benchmarks;
 /// client load against an in-process cluster of real servers on loopback (see ClusterLoad).
 /// <c>-- apply [--keys 1000000]</c> measures the state machine alone: set and get throughput with and without the
 /// sorted key index side by side, and the latency of listing pages of 1,000 keys (see ApplyAndListBenchmark).
+/// <c>-- suite [--nodes 3,5] [--seconds N] [--clients 1,16,64,256,1000] [--workloads set,get,sget,mixed] [--quick]</c>
+/// runs the side-by-side matrix against real rkv-server processes, the no-consensus ceiling and etcd (see Suite/ and README.md);
+/// <c>-- restart [--nodes 3] [--keys 1000000]</c> loads that many keys, reports memory and times one node's restart (Suite/RestartMeasure).
 /// <c>-- paired [rounds]</c> instead alternates WAL commits and raw fdatasyncs in one process (see PairedCommitLatency).
 /// Files go to <c>RKV_BENCH_DIR</c>, default <c>.rkv-bench</c> under the current directory, and are removed
 /// after each benchmark case.
@@ -38,6 +41,22 @@ public static class Program
         if (args.Length > 0 && args[0] == "cluster")
         {
             return ClusterLoad.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
+        if (args.Length > 0 && args[0] == "suite")
+        {
+            return Suite.SuiteRunner.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
+        if (args.Length > 0 && args[0] == "restart")
+        {
+            return Suite.RestartMeasure.RunAsync(args[1..]).GetAwaiter().GetResult();
+        }
+
+        // The ceiling host the suite starts as a child process (see Suite/CeilingHost.cs); not for running by hand.
+        if (args.Length > 0 && args[0] == "ceiling-host")
+        {
+            return Suite.CeilingHost.RunAsync(args[1..]).GetAwaiter().GetResult();
         }
 
         if (args.Length > 0 && args[0] == "apply")
