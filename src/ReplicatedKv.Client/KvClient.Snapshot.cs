@@ -18,7 +18,7 @@ public sealed partial class KvClient
         ArgumentNullException.ThrowIfNull(destination);
         var source = endpoint ?? await FindLeaderAsync(timeout, cancellationToken).ConfigureAwait(false);
         var target = _endpoints.FirstOrDefault(e => e.Url == source);
-        var temporary = target is null ? new Endpoint(source, 1, _tls) : null;
+        var temporary = target is null ? new Endpoint(source, 1, _tls, _options.DialTimeout) : null;
         try
         {
             using var call = new Cluster.ClusterClient((target ?? temporary!).Channel())
