@@ -106,6 +106,16 @@ public sealed record ServerSettings
     /// <summary>TLS on the client and peer ports, and who may call the client API; plaintext and open by default.</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Off;
 
+    /// <summary>
+    /// The thread pool's minimum worker threads, set at start (ThreadPool.SetMinThreads): below it the pool adds a
+    /// thread at once when work waits, above it only about one or two a second, which a burst of clients (a whole
+    /// cluster restarted under load) turns into seconds of Kestrel starvation. See <see cref="DefaultMinThreads"/>.
+    /// </summary>
+    public int MinThreads { get; init; } = DefaultMinThreads;
+
+    /// <summary>Eight per core and at least 64: threads are cheap next to a stalled accept loop.</summary>
+    public static int DefaultMinThreads => Math.Max(64, 8 * Environment.ProcessorCount);
+
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
