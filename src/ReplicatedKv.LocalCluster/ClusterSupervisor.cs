@@ -16,6 +16,9 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
     private readonly List<NodeProcess> _nodes = [];
 
+    // True when no node has any data yet: the launcher knows the cluster is brand new (see NewClusterFlags).
+    private bool _brandNew;
+
     // A fresh secret per run authenticates the nodes' peer streams, so even a local cluster's peer ports refuse strangers.
     private readonly string _peerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
@@ -74,6 +77,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
                 return false;
             }
 
+            _brandNew = layout.All(node => !Directory.Exists(node.DataDir) || !Directory.EnumerateFileSystemEntries(node.DataDir).Any());
             foreach (var node in layout)
             {
                 Directory.CreateDirectory(node.DataDir);
@@ -96,6 +100,18 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         return true;
     }
 
+    /// <summary>
+    /// With every node folder empty this is a brand-new cluster, and the launcher says so, as an operator would
+    /// (--initial-cluster-state new): otherwise each empty node would first probe the others and wait out the
+    /// rejoin quarantine (3 x max-message-age, 30 s by default) in case it had lost its disk. Never when any node
+    /// has data: an empty node among them may well have lost its disk, and must rejoin as a learner.
+    /// A flag given after -- wins.
+    /// </summary>
+    private IReadOnlyList<string> NewClusterFlags() =>
+        _brandNew && !options.ServerFlags.Any(f => f.StartsWith("--initial-cluster-state", StringComparison.Ordinal))
+            ? ["--initial-cluster-state", "new"]
+            : [];
+
     private bool StartAll(IReadOnlyList<NodeLayout> layout)
     {
         console.Say($"starting {Count(layout.Count)}: {server.DotnetHost} {server.ServerDll} ...; data in {Path.GetDirectoryName(layout[0].DataDir)}");
@@ -103,7 +119,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         {
             try
             {
-                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, options.ServerFlags, _peerSecret, console));
+                _nodes.Add(NodeProcess.Start(i, layout[i], layout, server, [.. NewClusterFlags(), .. options.ServerFlags], _peerSecret, console));
             }
             catch (Win32Exception ex)
             {

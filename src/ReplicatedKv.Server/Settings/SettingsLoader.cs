@@ -101,7 +101,7 @@ public static partial class SettingsLoader
             AdminUrl = r.Has("admin-url") ? r.Url("admin-url", "", httpsAllowed: false) : null,
             InitialClusterState = r.Choice("initial-cluster-state", InitialClusterState.Auto),
             TickInterval = r.Duration("tick-interval", TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10)),
-            MaxMessageAge = r.Duration("max-message-age", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            MaxMessageAge = r.Duration("max-message-age", ServerSettings.DefaultMaxMessageAge, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             ElectionTicks = r.Int("election-ticks", 10, 2, 10_000),
             HeartbeatTicks = r.Int("heartbeat-ticks", 2, 1, 10_000),
             Window = r.Int("window", 64, 1, 100_000),
