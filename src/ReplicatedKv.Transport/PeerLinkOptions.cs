@@ -27,7 +27,12 @@ public sealed record PeerLinkOptions
 
     public TimeSpan MinReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The longest wait between attempts to reach a peer. Short, because a restarted member learns the leader only
+    /// once the leader's link reconnects: at 2 s a restarted node spent seconds deaf (issue 19). An attempt at a
+    /// peer that is down costs one refused connection.
+    /// </summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// A message waits at most half of this in the queue and a batch is accepted at most half of this after it
