@@ -21,8 +21,8 @@ public sealed class DeadlineTests
     {
         await using var node = await LoneMemberAsync();
 
-        // Deadlines from 1 ms up: the shortest end before the handler runs, the middle ones while it writes its
-        // answer (where headers were sent twice), the longest get the handler's UNAVAILABLE.
+        // Deadlines from 1 ms up: the shortest end before the handler runs, the middle ones race its answer (where
+        // headers used to be sent twice, see LeaderHeadersTests), the longest get the handler's UNAVAILABLE.
         var calls = Enumerable.Range(0, 600).Select(i => WriteAsync(node.Client, $"k{i}", TimeSpan.FromMilliseconds(1 + (i % 60))));
         var statuses = await Task.WhenAll(calls);
 
@@ -31,7 +31,7 @@ public sealed class DeadlineTests
     }
 
     [Fact]
-    public async Task A_write_with_time_to_spare_gets_unavailable_with_its_reason_and_the_leader_hint_headers()
+    public async Task A_write_with_time_to_spare_gets_unavailable_with_its_reason_and_readable_headers()
     {
         await using var node = await LoneMemberAsync();
         await WriteAsync(node.Client, "warm-up", TimeSpan.FromMilliseconds(200));
