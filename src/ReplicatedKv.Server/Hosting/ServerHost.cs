@@ -243,7 +243,8 @@ public sealed class ServerHost : IAsyncDisposable
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .Enrich.WithProperty("NodeId", settings.NodeId)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            .Filter.ByExcluding(AbortedCallLogFilter.IsClientAbort);
         if (settings.LogFormat == "json")
         {
             logging.WriteTo.Console(new RenderedCompactJsonFormatter());
