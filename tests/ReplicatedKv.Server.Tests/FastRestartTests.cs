@@ -23,7 +23,7 @@ public sealed class FastRestartTests
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, 4).Select(w => WriteUntilStoppedAsync(cluster, (restarted + 1 + (w % 2)) % 3, w, stop.Token)).ToArray();
         await cluster.StopNodeAsync(restarted);
-        await cluster.StartNodeAsync(restarted);
+        await StartAgainAsync(cluster, restarted);
 
         (await TestCluster.RetryAsync(() => cluster.Client(restarted).SetAsync("after", "restart"))).Revision.Should().BeGreaterThan(50);
         (await TestCluster.RetryAsync(() => cluster.Client(restarted).GetAsync("after"))).Should().Be("restart");
@@ -33,6 +33,27 @@ public sealed class FastRestartTests
 
         ThreadPool.GetMinThreads(out var workers, out _);
         workers.Should().BeGreaterThanOrEqualTo(cluster.Settings[restarted].MinThreads, "the host raised the pool's minimum before it started");
+    }
+
+    /// <summary>
+    /// Starts the node on its old ports. Between the stop and the start, the kernel may hand one of them to some
+    /// process's outgoing connection as its local port (the test's ports come from the ephemeral range, and this
+    /// machine is busy); the node cannot listen until that connection ends, so the start is tried again.
+    /// </summary>
+    private static async Task StartAgainAsync(TestCluster cluster, int node)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await cluster.StartNodeAsync(node);
+                return;
+            }
+            catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.Ordinal) && attempt < 20)
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 
     private static async Task<int> WriteUntilStoppedAsync(TestCluster cluster, int node, int writer, CancellationToken stop)
