@@ -21,6 +21,9 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
     private NodeProcess[] _current = [];
     private IReadOnlyList<NodeLayout> _layout = [];
 
+    // True when no node has any data yet: the launcher knows the cluster is brand new (see NewClusterFlags).
+    private bool _brandNew;
+
     // A fresh secret per run authenticates the nodes' peer streams, so even a local cluster's peer ports refuse strangers.
     private readonly string _peerSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
@@ -82,6 +85,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
                 return false;
             }
 
+            _brandNew = layout.All(node => !Directory.Exists(node.DataDir) || !Directory.EnumerateFileSystemEntries(node.DataDir).Any());
             foreach (var node in layout)
             {
                 Directory.CreateDirectory(node.DataDir);
@@ -104,6 +108,18 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         return true;
     }
 
+    /// <summary>
+    /// With every node folder empty this is a brand-new cluster, and the launcher says so, as an operator would
+    /// (--initial-cluster-state new): otherwise each empty node would first probe the others and wait out the
+    /// rejoin quarantine (3 x max-message-age, 30 s by default) in case it had lost its disk. Never when any node
+    /// has data: an empty node among them may well have lost its disk, and must rejoin as a learner.
+    /// A flag given after -- wins.
+    /// </summary>
+    private IReadOnlyList<string> NewClusterFlags() =>
+        _brandNew && !options.ServerFlags.Any(f => f.StartsWith("--initial-cluster-state", StringComparison.Ordinal))
+            ? ["--initial-cluster-state", "new"]
+            : [];
+
     private bool StartAll(IReadOnlyList<NodeLayout> layout)
     {
         _layout = layout;
@@ -112,7 +128,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         console.Say($"starting {Count(layout.Count)}: {server.DotnetHost} {server.ServerDll} ...; data in {Path.GetDirectoryName(layout[0].DataDir)}");
         for (var i = 0; i < layout.Count; i++)
         {
-            if (!TryStart(i))
+            if (!TryStart(i, NewClusterFlags()))
             {
                 return false;
             }
@@ -121,12 +137,14 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
         return true;
     }
 
-    private bool TryStart(int index)
+    // Only the first start of a brand-new cluster passes NewClusterFlags: a node the user starts again later may have
+    // lost its folder since, and must rejoin as a learner.
+    private bool TryStart(int index, IReadOnlyList<string>? extraFlags = null)
     {
         NodeProcess node;
         try
         {
-            node = NodeProcess.Start(index, _layout[index], _layout, server, options.ServerFlags, _peerSecret, console);
+            node = NodeProcess.Start(index, _layout[index], _layout, server, [.. extraFlags ?? [], .. options.ServerFlags], _peerSecret, console);
         }
         catch (Win32Exception ex)
         {

@@ -171,10 +171,15 @@ public sealed partial class PeerLink : IAsyncDisposable
             while (batch.Messages.Count < _options.MaxBatchMessages && bytes < _options.MaxBatchBytes && reader.TryRead(out var queued))
             {
                 // Past its age a message is dropped, as a slow network would lose it (see PeerLinkOptions.MaxMessageAge).
-                if (_time.GetElapsedTime(queued.EnqueuedAt) <= maxWait)
+                var age = _time.GetElapsedTime(queued.EnqueuedAt);
+                if (age <= maxWait)
                 {
                     batch.Messages.Add(queued.Message);
                     bytes += queued.Message.CalculateSize();
+                }
+                else if (++_staleMessages % 100 == 1)
+                {
+                    StaleMessage(_logger, PeerName, (long)age.TotalMilliseconds, (long)maxWait.TotalMilliseconds, _staleMessages);
                 }
             }
 
@@ -222,6 +227,12 @@ public sealed partial class PeerLink : IAsyncDisposable
     }
 
     private readonly record struct Queued(Wire.PeerMessage Message, long EnqueuedAt);
+
+    // Counted by the single sending loop only.
+    private long _staleMessages;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a message to {Peer} that waited {AgeMs} ms to be sent, past max-message-age/2 ({LimitMs} ms): the link or this process stalled; {Count} dropped so far")]
+    private static partial void StaleMessage(ILogger logger, string peer, long ageMs, long limitMs, long count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Peer link to {Peer} is up")]
     private static partial void LinkUp(ILogger logger, string peer);

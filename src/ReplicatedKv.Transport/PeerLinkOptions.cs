@@ -27,14 +27,21 @@ public sealed record PeerLinkOptions
 
     public TimeSpan MinReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The longest wait between attempts to reach a peer. Short, because a restarted member learns the leader only
+    /// once the leader's link reconnects: at 2 s a restarted node spent seconds deaf (issue 19). An attempt at a
+    /// peer that is down costs one refused connection.
+    /// </summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// A message waits at most half of this in the queue and a batch is accepted at most half of this after it
     /// left (by the sender's clock), so no message is delivered later than this: the consensus core's rule for
     /// letting a node that lost its disk vote again depends on such a bound (ReplicaConfig.RejoinQuarantineTicks).
+    /// It must stay far above any scheduling delay, or healthy members lose each other's messages: the server's
+    /// default is 10 s.
     /// </summary>
-    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Bytes per chunk when a snapshot is streamed to a peer.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;

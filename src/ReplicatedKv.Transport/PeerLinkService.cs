@@ -57,7 +57,8 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         {
             if (Interlocked.Increment(ref _staleBatches) % 100 == 1)
             {
-                StaleBatch(logger, batch.From, time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs, _staleBatches);
+                StaleBatch(logger, batch.Messages.Count, batch.From, time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs,
+                    (long)(options.MaxMessageAge / 2).TotalMilliseconds, _staleBatches);
             }
 
             return;
@@ -152,8 +153,8 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     private long _staleBatches;
     private long _refusedStreams;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch from {From} sent {AgeMs} ms ago, past max-message-age/2 (clocks apart, or the network stalled); {Count} so far")]
-    private static partial void StaleBatch(ILogger logger, string from, long ageMs, long count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch of {Messages} messages from {From} sent {AgeMs} ms ago, past max-message-age/2 ({LimitMs} ms): clocks apart, or the network or a process stalled; {Count} batches dropped so far")]
+    private static partial void StaleBatch(ILogger logger, int messages, string from, long ageMs, long limitMs, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {Address} ({Reason}): {Detail}; {Count} refused so far")]
     private static partial void Refused(ILogger logger, string address, string reason, string detail, long count);

@@ -1,6 +1,6 @@
 namespace ReplicatedKv.Chaos.Tests;
 
-/// <summary>A chaos run too long for every CI build: skipped (saying how to run it) unless CHAOS_LONG=1.</summary>
+/// <summary>A chaos run too long for every CI build (5 nodes, or minutes of load): skipped (saying how to run it) unless CHAOS_LONG=1.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class LongChaosFactAttribute : FactAttribute
 {
@@ -8,7 +8,7 @@ public sealed class LongChaosFactAttribute : FactAttribute
     {
         if (Environment.GetEnvironmentVariable("CHAOS_LONG") != "1")
         {
-            Skip = "a 5-node chaos run; set CHAOS_LONG=1 to run it";
+            Skip = "a long chaos run; set CHAOS_LONG=1 to run it";
         }
     }
 }

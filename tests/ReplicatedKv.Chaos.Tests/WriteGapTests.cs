@@ -1,3 +1,4 @@
+using ReplicatedKv.Chaos.Cluster;
 using ReplicatedKv.Chaos.Nemesis;
 using ReplicatedKv.Chaos.Scenarios;
 using ReplicatedKv.Testing.History;
@@ -46,6 +47,38 @@ public sealed class WriteGapTests
 
         var kill = new FaultPlan(1, TimeSpan.Zero, FaultKind.Kill, false, 1, default, TimeSpan.FromSeconds(5), 1, 0);
         FaultWindow.Of(kill, 0, 1, partitioned: true).BoundsWritePause.Should().BeFalse();
+    }
+
+    [Fact]
+    public void The_stall_per_fault_kind_is_the_worst_gap_among_its_faults_split_by_whether_they_hit_the_leader()
+    {
+        var history = new[] { Write(1_000), Write(2_500), Write(3_000), Write(3_200), Write(6_000), Write(6_100), Write(9_000) };
+        FaultWindow Kill(long start, long end, bool atLeader) => new(1, "kill", start * Ms, end * Ms, false) { AtLeader = atLeader };
+
+        var gaps = WriteGaps.Measure(history, [Kill(500, 2_600, atLeader: true), Kill(2_900, 6_050, atLeader: true), Kill(6_050, 6_200, atLeader: false),
+            new(4, "partition Bridge", 8_000, 8_500, true)]);
+        var stalls = WriteStalls.ByKind(gaps);
+
+        stalls.Select(s => s.ToString()).Should().Equal(
+            "kill at leader 2.80 s (worst of 2)",
+            "kill at follower 0.10 s (worst of 1)",
+            "partition at follower 0.00 s (worst of 1)");
+        var report = new RunReport(new RunOptions { Scenario = ScenarioKind.Kill }, "unused") { WriteGaps = gaps, ElectionTimeout = TimeSpan.FromMilliseconds(250) };
+        report.Summary().Should().Contain("Write stall per fault kind (election timeout 250 ms): kill at leader 2.80 s (worst of 2); kill at follower");
+    }
+
+    [Fact]
+    public void Leader_changes_are_read_from_the_counter_in_the_metrics_page_value_not_timestamp()
+    {
+        const string page = "# TYPE rkv_leader_changes_total counter\n" +
+            "rkv_leader_changes_total{otel_scope_name=\"ReplicatedKv\"} 3 1733230000000\n" +
+            "rkv_leader_changes_total_other 99\n";
+
+        LeaderChangeCount.Parse(page).Should().Be(3);
+        LeaderChangeCount.Parse("rkv_decided_slot 5\n").Should().Be(0, "no change counted yet");
+        LeaderChangeCount.Between(new Dictionary<string, long> { ["n1"] = 1, ["n2"] = 1 }, new Dictionary<string, long> { ["n1"] = 1, ["n2"] = 3, ["n3"] = 9 })
+            .Should().Be(2, "the most any node that answered both times counted; n3 was not read before");
+        LeaderChangeCount.Between(new Dictionary<string, long>(), new Dictionary<string, long> { ["n1"] = 1 }).Should().BeNull();
     }
 
     private static FaultWindow Window(long start, long end, bool bounded) => new(1, "partition QuorumLoss", start * Ms, end * Ms, bounded);

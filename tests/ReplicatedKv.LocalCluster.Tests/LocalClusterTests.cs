@@ -37,6 +37,10 @@ public sealed partial class LocalClusterTests : IDisposable
         rows.Where(r => r.Groups["role"].Value == "leader").Should().ContainSingle("exactly one node leads:\n" + launcher.Transcript);
         launcher.NodePids.Should().OnlyContain(pid => ServerProcesses.IsRunning(pid), "each row's PID is a running rkv-server");
 
+        // A brand-new data folder: the launcher tells the nodes the cluster is new, so none waits out the
+        // empty-disk quarantine (3 x max-message-age) before it votes.
+        launcher.NodePids.Should().OnlyContain(pid => File.ReadAllText($"/proc/{pid}/cmdline").Contains("--initial-cluster-state\0new\0", StringComparison.Ordinal));
+
         using (var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, Timeout = TimeSpan.FromSeconds(5) })
         {
             foreach (var row in rows)

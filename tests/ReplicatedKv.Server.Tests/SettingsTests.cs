@@ -25,6 +25,8 @@ public sealed class SettingsTests
         settings.MaxKeyBytes.Should().Be(200, "the environment beats the file");
         settings.RequestTimeout.Should().Be(TimeSpan.FromSeconds(2), "the file beats the default");
         settings.TickInterval.Should().Be(TimeSpan.FromMilliseconds(50), "the default stands where nobody spoke");
+        settings.MaxMessageAge.Should().Be(TimeSpan.FromSeconds(10), "far above a loaded machine's scheduling delays");
+        settings.MinThreads.Should().Be(Math.Max(64, 8 * Environment.ProcessorCount), "eight threads a core, at least 64, unless set");
     }
 
     [Theory]
@@ -38,6 +40,7 @@ public sealed class SettingsTests
     [InlineData("--log-format", "xml", "invalid setting --log-format (RKV_LOG_FORMAT): 'xml' is not one of text, json")]
     [InlineData("--max-client-connections", "0", "invalid setting --max-client-connections (RKV_MAX_CLIENT_CONNECTIONS): 0 is outside 1..1000000")]
     [InlineData("--request-headers-timeout", "soon", "invalid setting --request-headers-timeout (RKV_REQUEST_HEADERS_TIMEOUT): 'soon' is not a duration like 250ms, 5s or 2m")]
+    [InlineData("--min-threads", "0", "invalid setting --min-threads (RKV_MIN_THREADS): 0 is outside 1..32767")]
     [InlineData("--bogus", "1", "unknown flag --bogus (see --help)")]
     public void A_bad_setting_is_refused_in_one_line_naming_it(string flag, string value, string message)
     {

@@ -69,13 +69,34 @@ public sealed class PeerStreamRefusalTests
         cluster.Inbox(2).HasId(7).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task A_batch_sent_past_half_the_message_age_is_dropped_and_one_late_by_seconds_within_it_is_delivered()
+    {
+        // This cluster's max-message-age is a minute: a batch may be up to 30 s old on arrival.
+        await using var cluster = await GrpcPeerCluster.CreateAsync(3);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var late = Batch(cluster.ClusterId, "n1", id: 8, sentUnixMs: now - 5_000);
+        var stale = Batch(cluster.ClusterId, "n1", id: 9, sentUnixMs: now - 31_000);
+        (await SendAsync(cluster, to: 2, headers: [], late)).Should().BeNull();
+        (await SendAsync(cluster, to: 2, headers: [], stale)).Should().BeNull("a stale batch is dropped as a lossy network would, not refused");
+
+        cluster.Inbox(2).IdsFrom(1).Should().Equal(new long[] { 8 }, "5 s late is a loaded machine, not a lost message; 31 s is past the bound");
+    }
+
+    [Fact]
+    public void The_default_message_age_is_far_above_scheduling_delays()
+    {
+        new PeerLinkOptions().MaxMessageAge.Should().Be(TimeSpan.FromSeconds(10));
+    }
+
     private static string PeersOf(GrpcPeerCluster cluster) =>
         string.Join(',', Enumerable.Range(1, cluster.Size).Select(id => $"{cluster.NameOf(id)}={cluster.PeerUrlOf(id)}"));
 
-    private static Wire.PeerBatch Batch(string clusterId, string from)
+    private static Wire.PeerBatch Batch(string clusterId, string from, long id = 7, long? sentUnixMs = null)
     {
-        var batch = new Wire.PeerBatch { ClusterId = clusterId, From = from, SentUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-        var probe = RecordingInbox.Probe(7);
+        var batch = new Wire.PeerBatch { ClusterId = clusterId, From = from, SentUnixMs = sentUnixMs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        var probe = RecordingInbox.Probe(id);
         probe.To = 2;
         batch.Messages.Add(probe);
         return batch;

@@ -73,32 +73,10 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
 
     private async Task<CommandResult> WriteAsync(KvCommand command, ServerCallContext context)
     {
-        await RefuseIfUnavailable(needsLog: true, context).ConfigureAwait(false);
-        var write = node.TryAdmitWrite(command) ?? throw await Overloaded(context).ConfigureAwait(false);
-        try
-        {
-            var result = await write.Result.Task.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            return result;
-        }
-        catch (TimeoutException)
-        {
-            var reason = new RpcException(new Status(StatusCode.Unavailable,
-                $"write not confirmed within the deadline ({LeaderText()}); it may or may not be applied: retry with the same request_id"));
-            node.Abandon(write, reason);
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            throw reason;
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            node.Abandon(write, new OperationCanceledException());
-            throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
-        }
-        catch (Exception ex) when (ex is OverloadedException or NodeUnavailableException or ObjectDisposedException or InvalidOperationException)
-        {
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            throw Translate(ex);
-        }
+        RefuseIfUnavailable(needsLog: true, context);
+        var write = node.TryAdmitWrite(command) ?? throw Overloaded(context);
+        return await AnswerAsync(write, write.Result.Task, context,
+            () => $"write not confirmed within the deadline ({LeaderText()}); it may or may not be applied: retry with the same request_id").ConfigureAwait(false);
     }
 
     private Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context) =>
@@ -110,36 +88,49 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
     /// </summary>
     private async Task<ReadResult> AwaitReadAsync(Func<PendingRead?> admit, bool linearizable, ServerCallContext context)
     {
-        await RefuseIfUnavailable(needsLog: linearizable, context).ConfigureAwait(false);
-        var read = admit() ?? throw await Overloaded(context).ConfigureAwait(false);
+        RefuseIfUnavailable(needsLog: linearizable, context);
+        var read = admit() ?? throw Overloaded(context);
+        return await AnswerAsync(read, read.Result.Task, context, () => $"read not confirmed by a quorum within the deadline ({LeaderText()})").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for the node's answer within the budget, then answers once: the result, or a refusal with its reason,
+    /// with the leader hint staged in the headers either way. A call its deadline or client ended first gets nothing
+    /// more: gRPC has already answered it, and the request is abandoned.
+    /// </summary>
+    private async Task<T> AnswerAsync<T>(PendingCall call, Task<T> answer, ServerCallContext context, Func<string> timedOut)
+    {
+        RpcException refusal;
         try
         {
-            var result = await read.Result.Task.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            var result = await answer.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
+            LeaderHeaders.Stage(node.View, context);
             return result;
         }
         catch (TimeoutException)
         {
-            var reason = new RpcException(new Status(StatusCode.Unavailable, $"read not confirmed by a quorum within the deadline ({LeaderText()})"));
-            node.Abandon(read, reason);
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            throw reason;
+            refusal = new RpcException(new Status(StatusCode.Unavailable, timedOut()));
+            node.Abandon(call, refusal);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            node.Abandon(read, new OperationCanceledException());
-            throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
+            // The deadline passed or the client went away: gRPC already ended the call, so this status goes nowhere;
+            // it is an RpcException so that gRPC does not log the call as a failed handler.
+            node.Abandon(call, new OperationCanceledException());
+            throw new RpcException(new Status(StatusCode.Cancelled, "the call ended (deadline or client) before the node answered"));
         }
         catch (Exception ex) when (ex is OverloadedException or NodeUnavailableException or ObjectDisposedException or InvalidOperationException)
         {
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
-            throw Translate(ex);
+            refusal = Translate(ex);
         }
+
+        LeaderHeaders.Stage(node.View, context);
+        throw refusal;
     }
 
-    private async Task<RpcException> Overloaded(ServerCallContext context)
+    private RpcException Overloaded(ServerCallContext context)
     {
-        await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+        LeaderHeaders.Stage(node.View, context);
         return new RpcException(new Status(StatusCode.ResourceExhausted, $"node {settings.NodeId} has {settings.MaxPendingRequests} requests in flight (max-pending-requests); retry later"));
     }
 
@@ -163,11 +154,11 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
     }
 
     /// <summary>Refuses at once, with the reason, what this node cannot serve now (a refusing disk, a stalled loop).</summary>
-    private async Task RefuseIfUnavailable(bool needsLog, ServerCallContext context)
+    private void RefuseIfUnavailable(bool needsLog, ServerCallContext context)
     {
         if (node.RefusalFor(needsLog) is { } reason)
         {
-            await LeaderHeaders.WriteAsync(node, context).ConfigureAwait(false);
+            LeaderHeaders.Stage(node.View, context);
             throw new RpcException(new Status(StatusCode.Unavailable, reason));
         }
     }

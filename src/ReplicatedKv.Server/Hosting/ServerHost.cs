@@ -58,6 +58,7 @@ public sealed class ServerHost : IAsyncDisposable
         IStorageFiles? storageFiles = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ThreadPoolSizing.Raise(settings.MinThreads);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Host.UseSerilog((_, logging) =>
@@ -91,8 +92,12 @@ public sealed class ServerHost : IAsyncDisposable
             security = ServerSecurity.Load(settings.Security, loggerFactory);
             ConfigureKestrel(builder, settings, new ConnectionLimits(metrics.Meter), security);
             KestrelTls.WarnIfOpen(loggerFactory.CreateLogger("ReplicatedKv.Server"), security, settings.ClientUrl, settings.PeerUrl);
-            node = await KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, peerTls: security.Peer,
-                storageFiles: storageFiles, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // Replaying the log is blocking file work: on a thread of its own, never a pool thread Kestrel will need
+            // (in-process test clusters start nodes from pool threads, and other nodes there are serving).
+            node = await Task.Factory.StartNew(
+                () => KvNode.OpenAsync(settings, loggerFactory, metrics, transportFactory: peerTransportFactory, peerTls: security.Peer,
+                    storageFiles: storageFiles, cancellationToken: cancellationToken),
+                cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap().ConfigureAwait(false);
         }
         catch
         {
@@ -238,7 +243,8 @@ public sealed class ServerHost : IAsyncDisposable
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .Enrich.WithProperty("NodeId", settings.NodeId)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            .Filter.ByExcluding(AbortedCallLogFilter.IsClientAbort);
         if (settings.LogFormat == "json")
         {
             logging.WriteTo.Console(new RenderedCompactJsonFormatter());

@@ -94,13 +94,43 @@ public sealed partial class KvNode
     private static void DeclineSnapshot(NodeInput input) =>
         (input switch { WantsSnapshotInput w => w.Reply, InstallSnapshotInput i => i.Reply, _ => null })?.TrySetResult(false);
 
-    private async Task RunTickerAsync()
+    /// <summary>
+    /// Queues a tick every tick-interval, on a thread of its own: ticks drive heartbeats and elections, so they must
+    /// not wait in a starved thread pool's queue (a pool timer's callback does) while Kestrel is busy. Ticks missed
+    /// while the process could not run are not made up in a burst, as with a periodic timer.
+    /// </summary>
+    private void RunTicker()
     {
-        using var timer = new PeriodicTimer(_settings.TickInterval, _time);
-        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        var stop = _stop.Token.WaitHandle;
+        var interval = _settings.TickInterval;
+        var next = _time.GetTimestamp();
+        try
         {
-            _inputs.Writer.TryWrite(TickInput.Instance);
-            WatchForStall();
+            while (true)
+            {
+                next += (long)(interval.TotalSeconds * _time.TimestampFrequency);
+                var wait = _time.GetElapsedTime(_time.GetTimestamp(), next);
+                if (wait > TimeSpan.Zero ? stop.WaitOne(wait) : _stop.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (wait < -interval)
+                {
+                    next = _time.GetTimestamp();
+                }
+
+                _inputs.Writer.TryWrite(TickInput.Instance);
+                WatchForStall();
+            }
+
+            _tickerDone.TrySetResult();
+        }
+#pragma warning disable CA1031 // Whatever stops the ticker must reach DisposeAsync, which waits for it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _tickerDone.TrySetException(ex);
         }
     }
 

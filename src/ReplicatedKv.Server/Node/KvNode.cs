@@ -40,7 +40,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private int _pendingRequests;
     private Thread? _loopThread;
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task? _ticker;
+    private readonly TaskCompletionSource _tickerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _tickerThread;
     private volatile NodeView _view = NodeView.Starting;
     private int _disposed;
 
@@ -198,7 +199,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         // A thread of its own: a blocking fdatasync must not sit on a thread-pool thread that Kestrel needs.
         _loopThread = new Thread(RunLoop) { IsBackground = true, Name = "rkv-node-loop" };
         _loopThread.Start();
-        _ticker = Task.Run(RunTickerAsync);
+        _tickerThread = new Thread(RunTicker) { IsBackground = true, Name = "rkv-node-ticker" };
+        _tickerThread.Start();
     }
 
     /// <summary>Admits a client write; the task completes with the state machine's result once applied here.</summary>
@@ -300,7 +302,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         _inputs.Writer.TryComplete();
-        foreach (var task in new[] { _loopThread is null ? null : _loopDone.Task, _ticker })
+        foreach (var task in new[] { _loopThread is null ? null : _loopDone.Task, _tickerThread is null ? null : _tickerDone.Task })
         {
             if (task is not null)
             {

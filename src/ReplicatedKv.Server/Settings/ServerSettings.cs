@@ -49,9 +49,13 @@ public sealed record ServerSettings
 
     /// <summary>
     /// No peer message is delivered later than this after it was sent (older ones are dropped). A node that lost
-    /// its disk waits three times this before its vote can count again; see KvNode.ReplicaConfigFor.
+    /// its disk (or an "auto" node starting empty) waits three times this before its vote can count again; see
+    /// KvNode.ReplicaConfigFor. 10 s: far above the scheduling delays of a loaded machine (messages half a second
+    /// to 1.3 s old were seen dropped at 1 s, costing a healthy leader its quorum), at the price of a 30 s quarantine.
     /// </summary>
-    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxMessageAge { get; init; } = DefaultMaxMessageAge;
+
+    public static TimeSpan DefaultMaxMessageAge => TimeSpan.FromSeconds(10);
 
     public int ElectionTicks { get; init; } = 10;
 
@@ -105,6 +109,16 @@ public sealed record ServerSettings
 
     /// <summary>TLS on the client and peer ports, and who may call the client API; plaintext and open by default.</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Off;
+
+    /// <summary>
+    /// The thread pool's minimum worker threads, set at start (ThreadPool.SetMinThreads): below it the pool adds a
+    /// thread at once when work waits, above it only about one or two a second, which a burst of clients (a whole
+    /// cluster restarted under load) turns into seconds of Kestrel starvation. See <see cref="DefaultMinThreads"/>.
+    /// </summary>
+    public int MinThreads { get; init; } = DefaultMinThreads;
+
+    /// <summary>Eight per core and at least 64: threads are cheap next to a stalled accept loop.</summary>
+    public static int DefaultMinThreads => Math.Max(64, 8 * Environment.ProcessorCount);
 
     /// <summary>How long shutdown waits for in-flight requests to finish.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);

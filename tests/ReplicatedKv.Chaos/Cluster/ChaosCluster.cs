@@ -38,6 +38,9 @@ internal sealed class ChaosCluster : IAsyncDisposable
 
     public int Majority => (Nodes.Count / 2) + 1;
 
+    /// <summary>The flags every node was started with besides its addresses.</summary>
+    public NodeSettings Settings => _settings;
+
     public static ChaosCluster Create(ClusterNetwork network, ServerBinary binary, string folder, NodeSettings settings, TextWriter log)
     {
         var addresses = network.Nodes;

@@ -14,8 +14,8 @@ internal sealed record NodeSettings
 
     public int HeartbeatTicks { get; init; } = 2;
 
-    /// <summary>The server's default: the rejoin rule's bound on message age, and what an empty disk waits 3× of.</summary>
-    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The server's default (10 s): the rejoin rule's bound on message age, and what an empty disk waits 3× of.</summary>
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(10);
 
     public long SnapshotEveryEntries { get; init; } = 2_000;
 

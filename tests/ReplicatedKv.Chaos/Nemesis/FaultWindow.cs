@@ -7,6 +7,12 @@ namespace ReplicatedKv.Chaos.Nemesis;
 /// </summary>
 internal sealed record FaultWindow(int Number, string Fault, long StartNanos, long EndNanos, bool BoundsWritePause)
 {
+    /// <summary>Whether the plan aimed the fault at the leader (a leader fault costs an election; a follower's should cost nothing).</summary>
+    public bool AtLeader { get; init; }
+
+    /// <summary>The fault's kind without its partition shape: kill, pause, partition, fsynccrash.</summary>
+    public string Kind => Fault.Split(' ')[0];
+
     public static FaultWindow Of(FaultPlan plan, long startNanos, long endNanos, bool partitioned)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -15,6 +21,9 @@ internal sealed record FaultWindow(int Number, string Fault, long StartNanos, lo
 
         // A partition on a network that cannot cut links injected nothing, so it bounds nothing either.
         return new FaultWindow(plan.Number, fault, startNanos, endNanos,
-            isPartition && partitioned && PartitionShapes.LeavesANodeLinkedToAMajority(plan.Shape));
+            isPartition && partitioned && PartitionShapes.LeavesANodeLinkedToAMajority(plan.Shape))
+        {
+            AtLeader = plan.AtLeader,
+        };
     }
 }

@@ -62,7 +62,7 @@ internal static class LostDiskScript
         schedule.Event($"kill -9 {leader.Id} (leader) and {Names(survivors)}; deleted {wiped.Id}'s data directory");
 
         // Older than --max-message-age by then: whatever the isolated nodes' sockets buffered is dropped, not learnt.
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        await Task.Delay(cluster.Settings.MaxMessageAge + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         await RejoinAsync(cluster, isolated, byPartition).ConfigureAwait(false);
         cluster.Start(wiped, ["--initial-cluster-state", "new"]);
         schedule.Event($"{(byPartition ? "healed" : "SIGCONT")} {Names(isolated)}; restarted {wiped.Id} on an empty disk with --initial-cluster-state new (unsafe)");

@@ -37,6 +37,12 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
     /// <summary>Per fault, the longest time without an acknowledged write (see <see cref="WriteGaps"/>).</summary>
     public IReadOnlyList<FaultGap> WriteGaps { get; set; } = [];
 
+    /// <summary>The nodes' election timeout (tick interval × election ticks), to read the write stalls against.</summary>
+    public TimeSpan ElectionTimeout { get; set; }
+
+    /// <summary>Leader changes while the load scenario's workload ran (no fault injected); null if not measured.</summary>
+    public long? LeaderChanges { get; set; }
+
     /// <summary>Anything that kept the run or a check from being made (each fails the run).</summary>
     public List<string> Problems { get; } = [];
 
@@ -50,13 +56,20 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture,
             $"rkv-chaos {Options.Scenario.Name()} seed {Options.Seed}: {Options.Nodes} nodes on {Network}, {Options.Clients} clients, ");
-        text.Append(CultureInfo.InvariantCulture, $"{Options.Seconds} s of faults ({Duration.TotalSeconds:0} s in all). ");
+        text.Append(CultureInfo.InvariantCulture, $"{Options.Seconds} s of {(Options.Scenario == ScenarioKind.Load ? "load, no faults" : "faults")} ({Duration.TotalSeconds:0} s in all). ");
         text.Append(CultureInfo.InvariantCulture, $"{Operations}. Faults injected: {Faults} ({Faults.Total} in all). ");
         text.Append(CultureInfo.InvariantCulture, $"Linearizable: {Verdict(Linearizability)}. ");
         text.Append(CultureInfo.InvariantCulture, $"Durable (history plus a read of every key after the final restart): {Verdict(Durability)}. ");
         text.Append(CultureInfo.InvariantCulture, $"Converged: {(Convergence is null ? "not checked" : (Convergence.Converged ? "yes, " : "NO, ") + Convergence.Detail)}.");
-        if (WriteGaps.Count > 0)
+        var timeout = string.Create(CultureInfo.InvariantCulture, $"election timeout {ElectionTimeout.TotalMilliseconds:0} ms");
+        if (Options.Scenario == ScenarioKind.Load)
         {
+            text.Append(CultureInfo.InvariantCulture, $" Leader changes with no fault: {LeaderChanges?.ToString(CultureInfo.InvariantCulture) ?? "not measured"}.");
+            text.Append(CultureInfo.InvariantCulture, $" Longest write stall: {(WriteGaps.Count > 0 ? WriteGaps[^1].Longest.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "not measured")} ({timeout}).");
+        }
+        else if (WriteGaps.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" Write stall per fault kind ({timeout}): {string.Join("; ", WriteStalls.ByKind(WriteGaps))}.");
             text.Append(CultureInfo.InvariantCulture, $" Longest write gap per fault: {string.Join("; ", WriteGaps)}.");
         }
 

@@ -10,6 +10,9 @@ internal enum ScenarioKind
     FsyncCrash,
     Mixed,
 
+    /// <summary>No faults, the workload at full speed: leader changes and write stalls a healthy cluster shows under load.</summary>
+    Load,
+
     /// <summary>
     /// Deliberately unsafe, to prove the checks can fail: a node loses its data directory and is restarted with
     /// <c>--initial-cluster-state new</c> (which README calls unsafe on a lost disk), so acknowledged writes vanish.
@@ -32,6 +35,7 @@ internal static class ScenarioNames
         ["partition"] = ScenarioKind.Partition,
         ["fsync-crash"] = ScenarioKind.FsyncCrash,
         ["mixed"] = ScenarioKind.Mixed,
+        ["load"] = ScenarioKind.Load,
         ["lost-disk-unsafe"] = ScenarioKind.LostDiskUnsafe,
         ["lost-disk-unsafe-partition"] = ScenarioKind.LostDiskUnsafePartition,
     };

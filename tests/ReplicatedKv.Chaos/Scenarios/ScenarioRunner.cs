@@ -83,9 +83,16 @@ internal static class ScenarioRunner
             schedule.Event("cluster ready: " + string.Join(", ", cluster.Nodes.Select(n => $"{n.Id} pid {n.Pid} at {n.Address.ClientUrl}")));
             var history = new HistoryRecorder(clock);
             var nemesis = new ChaosNemesis(cluster, schedule);
+            report.ElectionTimeout = settings.TickInterval * settings.ElectionTicks;
+            FaultWindow? loadWindow = null;
             if (options.Scenario.IsLostDisk())
             {
                 await LostDiskScript.RunAsync(cluster, options, history, nemesis, schedule, report, cancellationToken).ConfigureAwait(false);
+            }
+            else if (options.Scenario == ScenarioKind.Load)
+            {
+                loadWindow = await LoadScript.RunAsync(cluster, options, history, schedule, clock, report, cancellationToken).ConfigureAwait(false);
+                await CheckAsync(cluster, options, history, nemesis, schedule, report, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -97,7 +104,8 @@ internal static class ScenarioRunner
             report.Faults = nemesis.Injected;
             report.UnexpectedExits = nemesis.UnexpectedExits;
             report.Operations = new OperationStats(history.Snapshot().Where(o => o.Client < options.Clients));
-            report.WriteGaps = WriteGaps.Measure(history.Snapshot().Where(o => o.Client < options.Clients), nemesis.Windows);
+            report.WriteGaps = WriteGaps.Measure(history.Snapshot().Where(o => o.Client < options.Clients),
+                loadWindow is null ? nemesis.Windows : [.. nemesis.Windows, loadWindow]);
             await HistoryFile.WriteAsync(artifacts.HistoryPath, history.Snapshot(), CancellationToken.None).ConfigureAwait(false);
         }
     }
