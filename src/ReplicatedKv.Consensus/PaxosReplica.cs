@@ -29,8 +29,9 @@ namespace ReplicatedKv.Consensus;
 public sealed partial class PaxosReplica
 {
     private readonly ReplicaConfig _config;
+    // The bootstrap members (ReplicaConfig.Members): whom a replica without state probes. Everything else asks the
+    // configuration history (PaxosReplica.Membership.cs).
     private readonly int[] _members;
-    private readonly Dictionary<int, int> _memberIndex;
     private readonly int _memberCount;
     private DeterministicRandom _random;
 
@@ -73,10 +74,9 @@ public sealed partial class PaxosReplica
         _config = config;
         _members = [.. config.Members];
         _memberCount = _members.Length;
-        _memberIndex = new Dictionary<int, int>(_memberCount);
-        for (var i = 0; i < _members.Length; i++)
+        foreach (var member in _members)
         {
-            _memberIndex[_members[i]] = i;
+            BitIndexOf(member);
         }
 
         _random = new DeterministicRandom(config.RandomSeed ^ (0x5DEECE66DUL * (ulong)(uint)config.NodeId));
@@ -101,6 +101,7 @@ public sealed partial class PaxosReplica
         }
 
         _handedOutIndex = state.SnapshotSlot;
+        InitMembership(state);
         _maxSeenRound = _promised.Round;
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         ResetElectionTimer();
@@ -160,7 +161,11 @@ public sealed partial class PaxosReplica
             return StepResult.WrongRecipient;
         }
 
-        if (message.From == NodeId || !_memberIndex.ContainsKey(message.From))
+        // A member this replica does not know may still lead a configuration it has not caught up with, so what
+        // speaks for a leader or answers is let through (it counts only where its sender is a voter); requests that
+        // would make this replica promise, grant or serve come only from known members.
+        if (message.From == NodeId ||
+            (message is PrePrepare or Prepare or RejoinProbe or CatchUpRequest && !IsKnownMember(message.From)))
         {
             return StepResult.UnknownSender;
         }
@@ -310,6 +315,8 @@ public sealed partial class PaxosReplica
         }
 
         TryRegainVote();
+        ScanDecidedConfigs();
+        StepDownIfRemoved();
     }
 
     private bool IsWellFormed(PeerMessage message)
@@ -321,7 +328,7 @@ public sealed partial class PaxosReplica
         }
 
         // Catch-up and join messages carry the sender's promise, which is Ballot.Zero before it promised anything.
-        if (!_memberIndex.ContainsKey(message.Ballot.NodeId) &&
+        if (message.Ballot.NodeId < 1 &&
             !(message is CatchUpRequest or CatchUp or RejoinProbe or RejoinStatus && message.Ballot == Ballot.Zero))
         {
             return false;
@@ -434,8 +441,6 @@ public sealed partial class PaxosReplica
         _electionElapsed = 0;
         _randomizedElectionTimeout = _random.Next(_config.ElectionTicks, 2 * _config.ElectionTicks);
     }
-
-    private ulong Bit(int nodeId) => 1UL << _memberIndex[nodeId];
 
     private LogEntry[] TakeDecided()
     {
