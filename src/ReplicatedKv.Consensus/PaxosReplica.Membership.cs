@@ -300,4 +300,9 @@ public sealed partial class PaxosReplica
             StepDown(null);
         }
     }
+
+    /// <summary>The leader's proposal bookkeeping, for a simulator's failure report.</summary>
+    internal string DescribeProposer() =>
+        $"next {_nextSlot}, recovery end {_recoveryEnd}, in flight [{string.Join(",", _inFlight.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value.AckMask:x}@{p.Value.SentAt}"))}], now {_now}, bits [{string.Join(",", _bitIndex.Select(p => $"{p.Key}={p.Value}"))}], queued {_queue.Count}, owed {_owedFenceSlot}, " +
+        $"proposed configs [{string.Join(",", _proposedConfigs.Keys)}], queued config {_queuedConfig is not null}, promised {_promised}, ballot {_ballot}";
 }
