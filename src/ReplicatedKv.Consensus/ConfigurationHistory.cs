@@ -55,14 +55,15 @@ internal sealed class ConfigurationHistory
     }
 
     /// <summary>Records a configuration decided in <paramref name="slot"/>; ignores one at or below the latest slot (already known).</summary>
-    public bool Add(long slot, Configuration configuration)
+    public bool Add(long slot, Configuration configuration, bool atOnce = false)
     {
         if (slot <= Latest.Slot)
         {
             return false;
         }
 
-        _entries.Add(new ConfigurationEntry(slot, slot + configuration.Delay, configuration));
+        // atOnce exists only for the deliberately broken variant (ReplicaFaults.ConfigurationAtOnce).
+        _entries.Add(new ConfigurationEntry(slot, slot + (atOnce ? 1 : configuration.Delay), configuration));
         return true;
     }
 

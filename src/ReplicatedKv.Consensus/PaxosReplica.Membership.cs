@@ -32,6 +32,9 @@ public sealed partial class PaxosReplica
 
     /// <summary>True while a membership change is queued, in flight, or decided but not yet governing (the leader's view).</summary>
     public bool MembershipChangePending =>
+#if RKV_FAULT_INJECTION
+        _config.Faults.ConfigurationAtOnce ? _queuedConfig is not null :
+#endif
         _queuedConfig is not null || _proposedConfigs.Count > 0 || _history.Latest.EffectiveSlot > _decidedIndex + 1;
 
     /// <summary>
@@ -187,7 +190,11 @@ public sealed partial class PaxosReplica
         {
             if (_log.TryGet(slot, out var entry) && Configuration.TryFrom(entry.Value, out var configuration))
             {
+#if RKV_FAULT_INJECTION
+                _history.Add(slot, configuration, _config.Faults.ConfigurationAtOnce);
+#else
                 _history.Add(slot, configuration);
+#endif
                 _proposedConfigs.Remove(slot);
                 foreach (var member in configuration.Members)
                 {
@@ -233,7 +240,11 @@ public sealed partial class PaxosReplica
     private bool IsQuorumOf(Configuration configuration, ulong mask)
     {
         var count = 0;
+#if RKV_FAULT_INJECTION
+        foreach (var voter in _config.Faults.NonVoterCounts ? configuration.Members.Select(m => m.Id) : configuration.Voters)
+#else
         foreach (var voter in configuration.Voters)
+#endif
         {
             if ((mask & Bit(voter)) != 0)
             {

@@ -177,8 +177,13 @@ public sealed record ReplicaConfig
 /// <see cref="PromiseDespiteLiveLeader"/>: a replica grants pre-votes and promises while it hears from a live leader.
 /// <see cref="RefuseShorterLog"/>: Raft's vote rule; an acceptor refuses a prepare from a candidate that knows fewer
 /// decided slots than it does, and sends it nothing to catch up with either.
+/// The membership faults break the one-configuration-per-slot rule (DESIGN.md, "Membership changes"):
+/// <see cref="ConfigurationAtOnce"/>: a decided configuration governs from the very next slot, although the leader has
+/// later slots in flight counted under the old one, and a change may be proposed while another is in flight.
+/// <see cref="NonVoterCounts"/>: a non-voting member's acceptances, promises and acknowledgements count towards quorums.
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false,
-    bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false);
+    bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false,
+    bool ConfigurationAtOnce = false, bool NonVoterCounts = false);
 #endif

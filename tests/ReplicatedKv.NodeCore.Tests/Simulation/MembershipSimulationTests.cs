@@ -1,3 +1,6 @@
+#if RKV_FAULT_INJECTION
+using ReplicatedKv.Consensus;
+#endif
 using System.Collections.Concurrent;
 using ReplicatedKv.Testing.Simulation;
 using Xunit.Abstractions;
@@ -40,6 +43,57 @@ public sealed class MembershipSimulationTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}: {simulator.Chosen.Count} slots, {simulator.CompletedCalls} calls, {simulator.ConfigurationsDecided} configurations decided, " +
                          $"{simulator.MembershipRefusals} refused, latest {simulator.LatestConfiguration}");
     }
+
+#if RKV_FAULT_INJECTION
+    [Fact]
+    public void A_configuration_that_governs_at_once_with_two_changes_in_flight_is_caught()
+    {
+        // The next slot is already counted in the new configuration while the leader's pipelined slots were counted in
+        // the old one, and a second change is proposed before the first governs.
+        var options = new SimulationOptions { Nodes = 3, Steps = Steps, Membership = true, Faults = new ReplicaFaults(false, false, ConfigurationAtOnce: true) };
+        var (seed, failure) = FirstFailureWithSeed(options);
+        failure.Should().NotBeNull("two changes in flight break the one-configuration-per-slot rule");
+        failure!.Check.Should().BeOneOf(["membership", "agreement", "linearizability"]);
+        output.WriteLine($"seed {seed}: {failure.Message}");
+        using var healthy = new ClusterSimulator(options with { Faults = default }, seed);
+        healthy.Run();
+    }
+
+    [Fact]
+    public void A_non_voting_member_whose_acceptance_counts_is_caught()
+    {
+        // Counting a non-voter lets a leader decide with fewer voters than a majority: two leaders then decide one slot twice.
+        var options = new SimulationOptions { Nodes = 3, Steps = Steps, Membership = true, Faults = new ReplicaFaults(false, false, NonVoterCounts: true) };
+        var (seed, failure) = FirstFailureWithSeed(options);
+        failure.Should().NotBeNull("a quorum padded with a non-voter need not meet another quorum of voters");
+        failure!.Check.Should().BeOneOf(["agreement", "linearizability"]);
+        output.WriteLine($"seed {seed}: {failure.Message}");
+        using var healthy = new ClusterSimulator(options with { Faults = default }, seed);
+        healthy.Run();
+    }
+
+    private static (ulong Seed, SimulationFailure? Failure) FirstFailureWithSeed(SimulationOptions options)
+    {
+        for (ulong seed = 1; seed <= 1000; seed++)
+        {
+            try
+            {
+                using var simulator = new ClusterSimulator(options, seed);
+                simulator.Run();
+            }
+            catch (SimulationFailure failure) when (failure.Check is not ("liveness" or "invariant"))
+            {
+                return (seed, failure);
+            }
+            catch (SimulationFailure)
+            {
+                // A broken protocol may also stall or trip an invariant; keep looking for the violation it causes.
+            }
+        }
+
+        return (0, null);
+    }
+#endif
 
     private (long Configurations, long RemovedLeaders) RunSeeds(int nodes, int? seeds = null)
     {
