@@ -9,6 +9,7 @@ public sealed partial class PaxosReplica
 
     // The members this candidacy sent a Prepare: those of the configurations it knows, then any a recovered configuration names.
     private readonly HashSet<int> _prepared = [];
+    private bool _candidacyIsTransfer;
 
     /// <summary>Starts an election now instead of waiting for the timeout (used by tests and operator tooling).</summary>
     public void Campaign()
@@ -120,8 +121,9 @@ public sealed partial class PaxosReplica
         }
     }
 
-    private void StartCandidacy()
+    private void StartCandidacy(bool leaderTransfer = false)
     {
+        _candidacyIsTransfer = leaderTransfer;
         TransitionTo(Role.Candidate);
         _ballot = NextBallot();
         _promises.Clear();
@@ -149,7 +151,7 @@ public sealed partial class PaxosReplica
 
         foreach (var member in fresh)
         {
-            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot));
+            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot, _candidacyIsTransfer));
         }
     }
 

@@ -43,7 +43,8 @@ public sealed partial class PaxosReplica
             }
         }
 
-        if (_role is not (Role.Leader or Role.Candidate))
+        // A leader handing over takes nothing new: the commands go to the next leader.
+        if (_role is not (Role.Leader or Role.Candidate) || _transferTarget is not null)
         {
             return RequestOutcome.NotLeader;
         }
@@ -90,6 +91,7 @@ public sealed partial class PaxosReplica
         _recentlyActive = 0;
         _owedFenceSlot = 0;
         _announcedDecidedIndex = _decidedIndex;
+        _transferTarget = null;
         _peerDecided.Clear();
         _lastAckAt.Clear();
         _recovered.Clear();
@@ -286,6 +288,7 @@ public sealed partial class PaxosReplica
     {
         _heartbeatElapsed++;
         _checkQuorumElapsed++;
+        TickTransfer();
         if (_heartbeatElapsed >= _config.HeartbeatTicks)
         {
             BroadcastHeartbeat();

@@ -96,6 +96,7 @@ public sealed partial class PaxosReplica
         _recentlyActive |= bit;
         _lastAckAt[m.From] = _now;
         _peerDecided[m.From] = m.DecidedIndex;
+        TryHandOver();
         if (_roundReads.Count > 0 && m.ReadRound >= _readRound)
         {
             _readAckMask |= bit;

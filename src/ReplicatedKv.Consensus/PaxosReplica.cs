@@ -311,6 +311,7 @@ public sealed partial class PaxosReplica
             case CatchUp m: HandleCatchUp(m); break;
             case RejoinProbe m: HandleRejoinProbe(m); break;
             case RejoinStatus m: HandleRejoinStatus(m); break;
+            case TimeoutNow m: HandleTimeoutNow(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
 
@@ -336,7 +337,7 @@ public sealed partial class PaxosReplica
 
         return message switch
         {
-            PrePrepare or Prepare or Accept or Heartbeat or Decide => message.Ballot.NodeId == message.From &&
+            PrePrepare or Prepare or Accept or Heartbeat or Decide or TimeoutNow => message.Ballot.NodeId == message.From &&
                 message is not Prepare { FromSlot: < 1 } && message is not Accept { DecidedIndex: < 0 } && message is not Heartbeat { DecidedIndex: < 0 } &&
                 message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,

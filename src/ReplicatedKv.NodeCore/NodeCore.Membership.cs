@@ -18,6 +18,13 @@ public sealed partial class NodeCore
     public ConfigurationEntry GoverningConfiguration => _replica.GoverningConfiguration;
 
     /// <summary>
+    /// Hands leadership to <paramref name="target"/> (see PaxosReplica.TransferLeadership): null when started on this
+    /// leader, else why not. Writes wait meanwhile and go to the new leader; if the target has not taken over within an
+    /// election timeout this node leads on.
+    /// </summary>
+    public string? TransferLeadership(int target) => _replica.TransferLeadership(target);
+
+    /// <summary>
     /// Takes a membership change under <paramref name="caller"/> (see <see cref="SubmitWrite"/>). The answer comes out of
     /// <see cref="Advance"/>: <see cref="AnswerKind.MembershipChanged"/> once this node applied the slot that decided
     /// it, or <see cref="AnswerKind.Refused"/> with the reason (not the leader, another change pending, too few voters

@@ -95,3 +95,56 @@ public sealed class MembershipChangeTests
         cluster.AnswerTo(write)!.Value.Kind.Should().Be(AnswerKind.WriteApplied);
     }
 }
+
+/// <summary>Leader transfer through the node core.</summary>
+public sealed class LeaderTransferTests
+{
+    [Fact]
+    public void The_target_takes_over_without_waiting_for_an_election_timeout_and_serves_writes()
+    {
+        var cluster = new ScriptedCluster(3);
+        cluster.ElectLeader(1);
+        cluster.Node(1).TransferLeadership(3).Should().BeNull();
+
+        // Writes wait while the leader hands over, and go to the new leader.
+        var write = cluster.Set(2, "k", "v");
+        var ticks = 0;
+        while (!cluster.IsLeader(3) && ticks < ScriptedCluster.ElectionTicks)
+        {
+            cluster.Run(1);
+            ticks++;
+        }
+
+        cluster.IsLeader(3).Should().BeTrue("the target starts its ballot on TimeoutNow, without a pre-vote or timeout");
+        ticks.Should().BeLessThan(ScriptedCluster.ElectionTicks / 2, "logical ticks: a hand-over is a few message hops, not an election timeout");
+        cluster.IsLeader(1).Should().BeFalse();
+        cluster.Sent.OfType<Prepare>().Should().Contain(p => p.From == 3 && p.LeaderTransfer);
+        cluster.RunUntil(() => cluster.AnswerTo(write) is not null).Should().BeTrue();
+        cluster.AnswerTo(write)!.Value.Kind.Should().Be(AnswerKind.WriteApplied);
+    }
+
+    [Fact]
+    public void A_transfer_to_an_unreachable_target_times_out_and_the_leader_serves_again()
+    {
+        var cluster = new ScriptedCluster(3);
+        cluster.ElectLeader(1);
+        cluster.Isolate(3);
+        cluster.Node(1).TransferLeadership(3).Should().BeNull();
+        cluster.Node(1).Replica.TransferTarget.Should().Be(3);
+        cluster.Run(ScriptedCluster.ElectionTicks, 1, 2);
+        cluster.Node(1).Replica.TransferTarget.Should().BeNull("given up after an election timeout");
+        cluster.IsLeader(1).Should().BeTrue();
+        var write = cluster.Set(1, "k", "v");
+        cluster.Run(3, 1, 2);
+        cluster.AnswerTo(write)!.Value.Kind.Should().Be(AnswerKind.WriteApplied);
+    }
+
+    [Fact]
+    public void A_transfer_is_refused_to_a_non_voter_and_on_a_follower()
+    {
+        var cluster = new ScriptedCluster(3);
+        cluster.ElectLeader(1);
+        cluster.Node(2).TransferLeadership(3).Should().Contain("not the leader");
+        cluster.Node(1).TransferLeadership(7).Should().Contain("not a voter");
+    }
+}

@@ -100,7 +100,7 @@ public sealed class MembershipSimulationTests(ITestOutputHelper output)
         var count = seeds ?? Seeds;
         var options = new SimulationOptions { Nodes = nodes, Steps = Steps, Membership = true };
         var failures = new ConcurrentBag<string>();
-        long slots = 0, calls = 0, configurations = 0, refusals = 0, losses = 0, removedLeaders = 0;
+        long slots = 0, calls = 0, configurations = 0, refusals = 0, losses = 0, removedLeaders = 0, transfers = 0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var seed = FirstSeed + (ulong)i;
@@ -114,6 +114,7 @@ public sealed class MembershipSimulationTests(ITestOutputHelper output)
                 Interlocked.Add(ref refusals, simulator.MembershipRefusals);
                 Interlocked.Add(ref losses, simulator.StateLosses);
                 Interlocked.Add(ref removedLeaders, simulator.LeadersRemoved);
+                Interlocked.Add(ref transfers, simulator.TransfersStarted);
             }
             catch (SimulationFailure failure)
             {
@@ -122,7 +123,8 @@ public sealed class MembershipSimulationTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"{count} seeds x {Steps} steps, {nodes} replicas: {slots} slots, {calls} client calls checked, {configurations} configurations decided " +
-                         $"({removedLeaders} removing the leader), {refusals} changes refused, {losses} data directories lost");
+                         $"({removedLeaders} removing the leader), {refusals} changes refused, {transfers} leader transfers started, {losses} data directories lost");
+        transfers.Should().BeGreaterThan(0, "leader transfers must be mixed in");
         failures.Should().BeEmpty(because: string.Join(Environment.NewLine, failures.Take(5)));
         return (configurations, removedLeaders);
     }

@@ -27,6 +27,9 @@ internal sealed partial class ClusterSimulator
     /// <summary>Membership changes the log decided.</summary>
     public int ConfigurationsDecided { get; private set; }
 
+    /// <summary>Leader transfers started.</summary>
+    public int TransfersStarted { get; private set; }
+
     /// <summary>Decided configurations that removed the node leading when the removal was decided.</summary>
     public int LeadersRemoved { get; private set; }
 
@@ -76,6 +79,18 @@ internal sealed partial class ClusterSimulator
 
         var voters = _truth.Voters;
         var nonVoters = _truth.NonVoters;
+        if (_random.Chance(0.25))
+        {
+            // Leader transfer, to any voter (a cut-off or lagging target just makes it time out).
+            var leader = _active.FirstOrDefault(id => _nodes[id].Core?.Replica.Role == Role.Leader && TakesInput(_nodes[id]));
+            if (leader != 0 && _nodes[leader].Core!.TransferLeadership(_random.Pick(voters)) is null)
+            {
+                TransfersStarted++;
+            }
+
+            return;
+        }
+
         MembershipChange change;
         if (nonVoters.Count > 0)
         {
