@@ -308,6 +308,9 @@ public sealed partial class PaxosReplica
     {
         if (_role == Role.Leader && !GoverningConfiguration.Configuration.IsVoter(NodeId))
         {
+            // Tell the remaining members what it decided first: they must learn that the new configuration governs,
+            // or their next candidate would still need the old configuration's quorum, this node included.
+            AnnounceDecided();
             StepDown(null);
         }
     }
