@@ -14,7 +14,7 @@ namespace ReplicatedKv.NodeCore.Tests.Simulation;
 /// </summary>
 public sealed class MembershipSimulationTests(ITestOutputHelper output)
 {
-    private static readonly int Seeds = EnvironmentKnobs.Int("MEMBERSHIP_SEEDS", 150);
+    private static readonly int Seeds = EnvironmentKnobs.Int("MEMBERSHIP_SEEDS", 400);
     private static readonly int Steps = EnvironmentKnobs.Int("SIM_STEPS", 10_000);
     private static readonly ulong FirstSeed = (ulong)EnvironmentKnobs.Int("SIM_FIRST_SEED", 1);
 
