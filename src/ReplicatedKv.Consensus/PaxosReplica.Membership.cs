@@ -40,7 +40,7 @@ public sealed partial class PaxosReplica
     /// <summary>
     /// The configurations a snapshot through <paramref name="slot"/> must carry (see <see cref="MembershipSnapshot"/>).
     /// The host asks when it takes a snapshot of the state machine, for the slot the state machine applied through;
-    /// any slot from <see cref="HandedOutIndex"/>'s last hand-out on is answerable.
+    /// any decided slot from one before <see cref="FirstSlot"/> on is answerable.
     /// </summary>
     public MembershipSnapshot MembershipAt(long slot)
     {
@@ -204,7 +204,10 @@ public sealed partial class PaxosReplica
         }
 
         _configsScannedThrough = Math.Max(_configsScannedThrough, _decidedIndex);
-        _history.ForgetBefore(_handedOutIndex + 1);
+
+        // Kept back to the log's first slot, not the decided one: the host may snapshot any applied slot the log still
+        // holds (MembershipAt), and configurations are few.
+        _history.ForgetBefore(_log.FirstSlot);
     }
 
     /// <summary>The configurations whose quorums must all agree for this leader's work to stand: those governing its undecided slots.</summary>
