@@ -11,7 +11,7 @@ public sealed partial class PaxosReplica
             return;
         }
 
-        if (m.Ballot > _promised && m.From != NodeId && HeardFromLeaderRecently())
+        if (m.Ballot > _promised && m.From != NodeId && !m.LeaderTransfer && HeardFromLeaderRecently())
         {
             // Refusing is always safe, and silence does not depose the live leader.
             return;

@@ -7,11 +7,16 @@ public sealed partial class PaxosReplica
     private long _candidacyFromSlot;
     private readonly Dictionary<int, Promise> _promises = [];
 
+    // The members this candidacy sent a Prepare: those of the configurations it knows, then any a recovered configuration names.
+    private readonly HashSet<int> _prepared = [];
+    private bool _candidacyIsTransfer;
+
     /// <summary>Starts an election now instead of waiting for the timeout (used by tests and operator tooling).</summary>
     public void Campaign()
     {
-        // A non-voter never campaigns: its own promise would count towards its quorum.
-        if (_role == Role.Leader || !IsVoter)
+        // A non-voter never campaigns: its own promise would count towards its quorum. Nor does a replica that is no
+        // voter of the latest configuration (a non-voting member, or a removed one).
+        if (_role == Role.Leader || !IsVoter || !IsVotingMember)
         {
             return;
         }
@@ -35,7 +40,7 @@ public sealed partial class PaxosReplica
             return;
         }
 
-        if (_electionElapsed < _randomizedElectionTimeout)
+        if (_electionElapsed < _randomizedElectionTimeout || !IsVotingMember)
         {
             return;
         }
@@ -76,13 +81,13 @@ public sealed partial class PaxosReplica
         }
 #endif
 
-        if (Quorum.IsMajority(_prePromiseMask, _memberCount))
+        if (IsQuorumOfEach(KnownHorizon(), _prePromiseMask))
         {
             StartCandidacy();
             return;
         }
 
-        foreach (var member in _members)
+        foreach (var member in MembersOf(KnownHorizon()))
         {
             if (member != NodeId)
             {
@@ -110,22 +115,33 @@ public sealed partial class PaxosReplica
         }
 
         _prePromiseMask |= Bit(m.From);
-        if (Quorum.IsMajority(_prePromiseMask, _memberCount))
+        if (IsQuorumOfEach(KnownHorizon(), _prePromiseMask))
         {
             StartCandidacy();
         }
     }
 
-    private void StartCandidacy()
+    private void StartCandidacy(bool leaderTransfer = false)
     {
+        _candidacyIsTransfer = leaderTransfer;
         TransitionTo(Role.Candidate);
         _ballot = NextBallot();
         _promises.Clear();
         _candidacyFromSlot = _decidedIndex + 1;
         ResetElectionTimer();
 
+        // The replica prepares itself like any other acceptor: its own promise counts only once durable.
+        _prepared.Clear();
+        SendPrepares(MembersOf(KnownHorizon()));
+    }
+
+    /// <summary>Prepares every member not yet prepared in this candidacy.</summary>
+    private void SendPrepares(IEnumerable<int> members)
+    {
+        var fresh = members.Where(_prepared.Add).ToArray();
+
         // An acceptor far ahead answers the Prepare with decided values instead of a promise.
-        foreach (var member in _members)
+        foreach (var member in fresh)
         {
             if (member != NodeId)
             {
@@ -133,10 +149,9 @@ public sealed partial class PaxosReplica
             }
         }
 
-        // The replica prepares itself like any other acceptor: its own promise counts only once durable.
-        foreach (var member in _members)
+        foreach (var member in fresh)
         {
-            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot));
+            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot, _candidacyIsTransfer));
         }
     }
 
@@ -157,28 +172,48 @@ public sealed partial class PaxosReplica
             return;
         }
 
+        // Decided values are facts: take them now, so the configurations they decide are known before counting.
+        AdoptDecidedPrefix();
+        ScanDecidedConfigs();
+        if (!IsVotingMember)
+        {
+            // The log this candidacy learned says it is no voter any more: it must not lead.
+            StepDown(null);
+            return;
+        }
+
+        // Phase 1 must win a majority of every configuration that may govern a slot this leader proposes in: those the
+        // decided prefix names, and any configuration among the values it will propose again (DESIGN.md).
+        var needed = KnownHorizon();
+        var (recovered, _) = RecoveredValues();
+        foreach (var value in recovered.Values)
+        {
+            if (Configuration.TryFrom(value.Value, out var configuration))
+            {
+                needed.Add(configuration);
+            }
+        }
+
+        SendPrepares(MembersOf(needed));
         var mask = 0UL;
         foreach (var from in _promises.Keys)
         {
             mask |= Bit(from);
         }
 
-        if (Quorum.IsMajority(mask, _memberCount))
+        if (IsQuorumOfEach(needed, mask))
         {
             BecomeLeader();
         }
     }
 
     /// <summary>
-    /// Phase 1 is complete. First adopt the decided prefix the promises report: those values are final, and an
-    /// acceptor may hold decided slots further ahead than any window. Then choose a value for every slot above
-    /// it (Paxos Made Simple §2.2, P2c): the value accepted under the highest ballot, else a no-op. Every
-    /// acceptor holds values at most MaxSlotsAhead past its decided index, which the adopted prefix covers,
-    /// so this leader's own acceptor can store everything it proposes.
+    /// Per slot above the decided index, the value the promises report accepted under the highest ballot (Paxos Made
+    /// Simple §2.2, P2c), and the highest such slot. Only slots within MaxSlotsAhead of the decided index count: no
+    /// acceptor stores further ahead.
     /// </summary>
-    private void BecomeLeader()
+    private (Dictionary<long, (Ballot Ballot, SlotValue Value)> Chosen, long Last) RecoveredValues()
     {
-        AdoptDecidedPrefix();
         var start = _decidedIndex + 1;
         var last = _decidedIndex;
         var chosen = new Dictionary<long, (Ballot Ballot, SlotValue Value)>();
@@ -199,13 +234,28 @@ public sealed partial class PaxosReplica
             }
         }
 
+        return (chosen, last);
+    }
+
+    /// <summary>
+    /// Phase 1 is complete. First adopt the decided prefix the promises report: those values are final, and an
+    /// acceptor may hold decided slots further ahead than any window. Then choose a value for every slot above
+    /// it (Paxos Made Simple §2.2, P2c): the value accepted under the highest ballot, else a no-op. Every
+    /// acceptor holds values at most MaxSlotsAhead past its decided index, which the adopted prefix covers,
+    /// so this leader's own acceptor can store everything it proposes.
+    /// </summary>
+    private void BecomeLeader()
+    {
+        AdoptDecidedPrefix();
+        ScanDecidedConfigs();
+        var start = _decidedIndex + 1;
+        var (chosen, last) = RecoveredValues();
         _promises.Clear();
         TransitionTo(Role.Leader);
         _leaderId = NodeId;
         InitLeaderState();
-        _nextSlot = last + 1;
+        _nextSlot = start;
         _recoveryEnd = last;
-        var recovered = new LogEntry[last - start + 1];
         for (var slot = start; slot <= last; slot++)
         {
 #if RKV_FAULT_INJECTION
@@ -213,11 +263,18 @@ public sealed partial class PaxosReplica
 #else
             var value = chosen.TryGetValue(slot, out var c) ? c.Value : SlotValue.NoOp;
 #endif
-            recovered[slot - start] = new LogEntry(slot, _ballot, value);
-            _inFlight[slot] = new InFlightSlot(_now, 0);
+            _recovered[slot] = value;
         }
 
-        BroadcastAccept(recovered);
+        // The recovered slots within the window go out first, in one batch; the rest follow as the window moves.
+        List<LogEntry>? batch = null;
+        while (_nextSlot <= _recoveryEnd && MayPropose(_nextSlot))
+        {
+            _recovered.Remove(_nextSlot, out var value);
+            ProposeInto(ref batch, value!);
+        }
+
+        SendBatch(batch);
         BroadcastHeartbeat();
         FlushProposals();
     }
@@ -295,6 +352,7 @@ public sealed partial class PaxosReplica
         _leaderId = leaderHint;
         _leaderDecidedIndex = 0;
         _promises.Clear();
+        _prepared.Clear();
         ResetElectionTimer();
         if (wasDriving)
         {

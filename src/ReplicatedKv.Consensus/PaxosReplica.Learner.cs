@@ -17,7 +17,7 @@ public sealed partial class PaxosReplica
     /// anything; the leader and a member it asked are the ones it already trusts for them.
     /// </summary>
     public bool AcceptsDecidedValuesFrom(int from) =>
-        _memberIndex.ContainsKey(from) && ((from == _leaderId && from != NodeId) || (_askedForDecided & Bit(from)) != 0);
+        from != NodeId && (from == _leaderId || (_askedForDecided & Bit(from)) != 0);
 
     /// <summary>
     /// Marks slots decided up to the leader's <paramref name="decidedIndex"/>, but only where this replica holds the
@@ -175,8 +175,10 @@ public sealed partial class PaxosReplica
     /// Continues from a snapshot of decided state through <paramref name="slot"/> that the host has durably
     /// installed (state machine restored, snapshot on disk), after <see cref="WantsSnapshot(long)"/> said yes.
     /// Accepted values above the slot are kept: an acceptor must never forget what it accepted.
+    /// <paramref name="membership"/> is what the snapshot carried; null (a snapshot from before membership changes)
+    /// keeps the configurations this replica knows.
     /// </summary>
-    public void InstallSnapshot(long slot)
+    public void InstallSnapshot(long slot, MembershipSnapshot? membership = null)
     {
         if (!WantsSnapshot(slot))
         {
@@ -187,6 +189,17 @@ public sealed partial class PaxosReplica
         _log.CompactThrough(slot);
         _decidedIndex = slot;
         _handedOutIndex = slot;
+        if (membership is { Entries.Count: > 0 })
+        {
+            _history = new ConfigurationHistory(membership.Entries);
+            foreach (var member in membership.Entries.SelectMany(e => e.Configuration.Members))
+            {
+                BitIndexOf(member.Id);
+            }
+        }
+
+        _configsScannedThrough = slot;
+        ScanDecidedConfigs();
         TryRegainVote();
     }
 }

@@ -12,7 +12,10 @@ public sealed partial class PaxosReplica
     private int _heartbeatElapsed;
     private int _checkQuorumElapsed;
     private ulong _recentlyActive;
-    private long[] _peerDecided = [];
+    private readonly Dictionary<int, long> _peerDecided = [];
+
+    // A new leader's recovered values (phase 1's choice per slot) not yet proposed: they wait for the window like any value.
+    private readonly Dictionary<long, SlotValue> _recovered = [];
 
     // The highest decided index this leader has told every follower (by Accept, Heartbeat or Decide).
     private long _announcedDecidedIndex;
@@ -32,7 +35,16 @@ public sealed partial class PaxosReplica
     public RequestOutcome Propose(IReadOnlyList<ReadOnlyMemory<byte>> commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        if (_role is not (Role.Leader or Role.Candidate))
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (Configuration.LooksLikeConfiguration(commands[i].Span))
+            {
+                throw new ArgumentException("a command must not start with the configuration marker: membership changes go through ProposeMembershipChange", nameof(commands));
+            }
+        }
+
+        // A leader handing over takes nothing new: the commands go to the next leader.
+        if (_role is not (Role.Leader or Role.Candidate) || _transferTarget is not null)
         {
             return RequestOutcome.NotLeader;
         }
@@ -54,8 +66,22 @@ public sealed partial class PaxosReplica
     /// <summary>Offers one client command; see <see cref="Propose(IReadOnlyList{ReadOnlyMemory{byte}})"/>.</summary>
     public RequestOutcome Propose(ReadOnlyMemory<byte> command) => Propose([command]);
 
-    /// <summary>Progress the leader last heard from each member (by index in the member list); -1 when unknown.</summary>
-    public IReadOnlyList<long> PeerDecidedIndexes => _peerDecided;
+    /// <summary>Progress the leader last heard from each bootstrap member (by index in <see cref="ReplicaConfig.Members"/>); -1 when unknown.</summary>
+    public IReadOnlyList<long> PeerDecidedIndexes => [.. _members.Select(id => _peerDecided.TryGetValue(id, out var decided) ? decided : -1)];
+
+    /// <summary>The decided index member <paramref name="id"/> last reported to this leader; -1 when unknown (or not leading).</summary>
+    public long PeerDecidedIndex(int id) => _peerDecided.TryGetValue(id, out var decided) ? decided : -1;
+
+    /// <summary>Most slots in flight: the window, and never past the configuration delay (so every proposed slot's configuration is known).</summary>
+    private long ProposalLimit => Math.Min(_config.Window, GoverningConfiguration.Configuration.Delay);
+
+    /// <summary>
+    /// Whether this leader may propose <paramref name="slot"/> now: within the limit past its decided index (so the
+    /// configuration governing the slot is decided and known), and as a voter of that configuration (a removed leader
+    /// stops where the configuration without it begins).
+    /// </summary>
+    private bool MayPropose(long slot) =>
+        slot - _decidedIndex <= ProposalLimit && _history.For(slot).IsVoter(NodeId);
 
     private void InitLeaderState()
     {
@@ -65,8 +91,12 @@ public sealed partial class PaxosReplica
         _recentlyActive = 0;
         _owedFenceSlot = 0;
         _announcedDecidedIndex = _decidedIndex;
-        _peerDecided = new long[_memberCount];
-        Array.Fill(_peerDecided, -1);
+        _transferTarget = null;
+        _peerDecided.Clear();
+        _lastAckAt.Clear();
+        _recovered.Clear();
+        _proposedConfigs.Clear();
+        _queuedConfig = null;
     }
 
     private void FlushProposals()
@@ -77,7 +107,28 @@ public sealed partial class PaxosReplica
         }
 
         List<LogEntry>? batch = null;
-        while (_queue.Count > 0 && _nextSlot - 1 - _decidedIndex < _config.Window)
+
+        // Recovered slots first, in order: the no-op where phase 1 found nothing.
+        while (_nextSlot <= _recoveryEnd && MayPropose(_nextSlot))
+        {
+            var value = _recovered.Remove(_nextSlot, out var recovered) ? recovered : SlotValue.NoOp;
+            ProposeInto(ref batch, value);
+        }
+
+        if (_nextSlot <= _recoveryEnd)
+        {
+            SendBatch(batch);
+            return;
+        }
+
+        // A membership change gets a slot of its own.
+        if (_queuedConfig is { } queued && MayPropose(_nextSlot))
+        {
+            _queuedConfig = null;
+            ProposeInto(ref batch, queued.ToSlotValue());
+        }
+
+        while (_queue.Count > 0 && MayPropose(_nextSlot))
         {
             var commands = new List<ReadOnlyMemory<byte>>(Math.Min(_queue.Count, _config.MaxBatchCommands));
             long bytes = 0;
@@ -93,29 +144,39 @@ public sealed partial class PaxosReplica
                 bytes += next.Length;
             }
 
-            var entry = new LogEntry(_nextSlot++, _ballot, new SlotValue(commands.ToArray()));
-            _inFlight[entry.Slot] = new InFlightSlot(_now, 0);
-            (batch ??= []).Add(entry);
+            ProposeInto(ref batch, new SlotValue(commands.ToArray()));
         }
 
-        // A waiting learner was promised a slot proposed after its request: with no command to carry it, a no-op.
-        if (_owedFenceSlot >= _nextSlot && _nextSlot - 1 - _decidedIndex < _config.Window)
+        // Owed slots, with no command to carry them: a waiting learner's fence (a slot proposed after its request), or
+        // the slots up to where a proposed configuration governs. A no-op each.
+        while (_owedFenceSlot >= _nextSlot && MayPropose(_nextSlot))
         {
-            var entry = new LogEntry(_nextSlot++, _ballot, SlotValue.NoOp);
-            _inFlight[entry.Slot] = new InFlightSlot(_now, 0);
-            (batch ??= []).Add(entry);
+            ProposeInto(ref batch, SlotValue.NoOp);
         }
 
+        SendBatch(batch);
+    }
+
+    private void ProposeInto(ref List<LogEntry>? batch, SlotValue value)
+    {
+        var entry = new LogEntry(_nextSlot++, _ballot, value);
+        _inFlight[entry.Slot] = new InFlightSlot(_now, 0);
+        NoteProposedConfiguration(entry.Slot, value);
+        (batch ??= []).Add(entry);
+    }
+
+    private void SendBatch(List<LogEntry>? batch)
+    {
         if (batch is not null)
         {
             BroadcastAccept(batch);
         }
     }
 
-    /// <summary>Sends entries to every member, itself included, in messages of bounded size.</summary>
+    /// <summary>Sends entries to every member of the configurations its undecided slots answer to, itself included, in messages of bounded size.</summary>
     private void BroadcastAccept(IReadOnlyList<LogEntry> entries)
     {
-        foreach (var member in _members)
+        foreach (var member in MembersOf(LeaderHorizon()))
         {
             SendAccepts(member, entries);
         }
@@ -146,6 +207,7 @@ public sealed partial class PaxosReplica
 
         var bit = Bit(m.From);
         _recentlyActive |= bit;
+        _lastAckAt[m.From] = _now;
         foreach (var slot in m.Slots)
         {
             ref var inFlight = ref CollectionsMarshal.GetValueRefOrNullRef(_inFlight, slot);
@@ -156,15 +218,23 @@ public sealed partial class PaxosReplica
         }
 
         var advanced = false;
-        while (_inFlight.TryGetValue(_decidedIndex + 1, out var next) && Quorum.IsMajority(next.AckMask, _memberCount))
+        // Each slot is counted in the configuration that governs it, known because it is within the delay of the decided index.
+        while (_inFlight.TryGetValue(_decidedIndex + 1, out var next) && IsQuorumOf(_history.For(_decidedIndex + 1), next.AckMask))
         {
             _inFlight.Remove(_decidedIndex + 1);
             _decidedIndex++;
             advanced = true;
+            ScanDecidedConfigs();
         }
 
         if (advanced)
         {
+            StepDownIfRemoved();
+            if (_role != Role.Leader)
+            {
+                return;
+            }
+
             FlushProposals();
             TryStartReadRound();
         }
@@ -186,7 +256,7 @@ public sealed partial class PaxosReplica
         }
 
         _announcedDecidedIndex = _decidedIndex;
-        foreach (var member in _members)
+        foreach (var member in MembersOf(LeaderHorizon()))
         {
             if (member != NodeId && !AlreadyToldDecided(member))
             {
@@ -218,6 +288,7 @@ public sealed partial class PaxosReplica
     {
         _heartbeatElapsed++;
         _checkQuorumElapsed++;
+        TickTransfer();
         if (_heartbeatElapsed >= _config.HeartbeatTicks)
         {
             BroadcastHeartbeat();
@@ -229,7 +300,7 @@ public sealed partial class PaxosReplica
             _checkQuorumElapsed = 0;
             var active = _recentlyActive | Bit(NodeId);
             _recentlyActive = 0;
-            if (!Quorum.IsMajority(active, _memberCount))
+            if (!IsQuorumOfEach(LeaderHorizon(), active))
             {
                 // Cut off from a majority: nothing more can be decided here, so let clients go elsewhere.
                 StepDown(null);
@@ -240,7 +311,7 @@ public sealed partial class PaxosReplica
     private void BroadcastHeartbeat()
     {
         _heartbeatElapsed = 0;
-        foreach (var member in _members)
+        foreach (var member in MembersOf(LeaderHorizon()))
         {
             if (member != NodeId)
             {
@@ -252,7 +323,7 @@ public sealed partial class PaxosReplica
     /// <summary>Accepts may be lost: send each undecided slot again to the acceptors that have not accepted it.</summary>
     private void ResendUnacknowledged()
     {
-        foreach (var member in _members)
+        foreach (var member in MembersOf(LeaderHorizon()))
         {
             if (member == NodeId)
             {
@@ -290,20 +361,32 @@ public sealed partial class PaxosReplica
             }
         }
 
+        // Recovered values not yet proposed again were proposed by an earlier leader, and may be decided too.
+        foreach (var value in _recovered.Values)
+        {
+            inSlots.AddRange(value.Commands);
+        }
+
         if (inSlots.Count > 0)
         {
             _droppedProposals.Add(new DroppedProposals(inSlots, leaderHint, MaybeDecided: true));
         }
 
-        if (_queue.Count > 0)
+        if (_queue.Count > 0 || _queuedConfig is not null)
         {
-            _droppedProposals.Add(new DroppedProposals([.. _queue], leaderHint, MaybeDecided: false));
+            // A membership change still waiting for a slot is given back too (as its encoded configuration).
+            ReadOnlyMemory<byte>[] queued = _queuedConfig is { } config ? [.. _queue, config.Encode()] : [.. _queue];
+            _droppedProposals.Add(new DroppedProposals(queued, leaderHint, MaybeDecided: false));
         }
 
         _queue.Clear();
         _inFlight.Clear();
         _nextSlot = 0;
         _owedFenceSlot = 0;
+        _recoveryEnd = 0;
+        _recovered.Clear();
+        _proposedConfigs.Clear();
+        _queuedConfig = null;
 
         DropReads(leaderHint);
     }

@@ -38,7 +38,7 @@ public sealed partial class PaxosReplica
         _readRound++;
         _roundIndex = _decidedIndex;
         _readAckMask = Bit(NodeId);
-        if (Quorum.IsMajority(_readAckMask, _memberCount))
+        if (IsQuorumOfEach(LeaderHorizon(), _readAckMask))
         {
             CompleteReadRound();
             return;
@@ -94,11 +94,16 @@ public sealed partial class PaxosReplica
 
         var bit = Bit(m.From);
         _recentlyActive |= bit;
-        _peerDecided[_memberIndex[m.From]] = m.DecidedIndex;
+        _lastAckAt[m.From] = _now;
+        _peerDecided[m.From] = m.DecidedIndex;
+        TryHandOver();
         if (_roundReads.Count > 0 && m.ReadRound >= _readRound)
         {
             _readAckMask |= bit;
-            if (Quorum.IsMajority(_readAckMask, _memberCount))
+
+            // A majority of every configuration that governs an undecided slot of this leader: any higher ballot that
+            // decided a new value after the read arrived needed promises from one of them (DESIGN.md).
+            if (IsQuorumOfEach(LeaderHorizon(), _readAckMask))
             {
                 CompleteReadRound();
             }

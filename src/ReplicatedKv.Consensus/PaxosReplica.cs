@@ -29,8 +29,9 @@ namespace ReplicatedKv.Consensus;
 public sealed partial class PaxosReplica
 {
     private readonly ReplicaConfig _config;
+    // The bootstrap members (ReplicaConfig.Members): whom a replica without state probes. Everything else asks the
+    // configuration history (PaxosReplica.Membership.cs).
     private readonly int[] _members;
-    private readonly Dictionary<int, int> _memberIndex;
     private readonly int _memberCount;
     private DeterministicRandom _random;
 
@@ -73,10 +74,9 @@ public sealed partial class PaxosReplica
         _config = config;
         _members = [.. config.Members];
         _memberCount = _members.Length;
-        _memberIndex = new Dictionary<int, int>(_memberCount);
-        for (var i = 0; i < _members.Length; i++)
+        foreach (var member in _members)
         {
-            _memberIndex[_members[i]] = i;
+            BitIndexOf(member);
         }
 
         _random = new DeterministicRandom(config.RandomSeed ^ (0x5DEECE66DUL * (ulong)(uint)config.NodeId));
@@ -101,6 +101,7 @@ public sealed partial class PaxosReplica
         }
 
         _handedOutIndex = state.SnapshotSlot;
+        InitMembership(state);
         _maxSeenRound = _promised.Round;
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         ResetElectionTimer();
@@ -160,7 +161,11 @@ public sealed partial class PaxosReplica
             return StepResult.WrongRecipient;
         }
 
-        if (message.From == NodeId || !_memberIndex.ContainsKey(message.From))
+        // A member this replica does not know may still lead a configuration it has not caught up with, so what
+        // speaks for a leader or answers is let through (it counts only where its sender is a voter); requests that
+        // would make this replica promise, grant or serve come only from known members.
+        if (message.From == NodeId ||
+            (message is PrePrepare or Prepare or RejoinProbe or CatchUpRequest && !IsKnownMember(message.From)))
         {
             return StepResult.UnknownSender;
         }
@@ -306,10 +311,13 @@ public sealed partial class PaxosReplica
             case CatchUp m: HandleCatchUp(m); break;
             case RejoinProbe m: HandleRejoinProbe(m); break;
             case RejoinStatus m: HandleRejoinStatus(m); break;
+            case TimeoutNow m: HandleTimeoutNow(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
 
         TryRegainVote();
+        ScanDecidedConfigs();
+        StepDownIfRemoved();
     }
 
     private bool IsWellFormed(PeerMessage message)
@@ -321,7 +329,7 @@ public sealed partial class PaxosReplica
         }
 
         // Catch-up and join messages carry the sender's promise, which is Ballot.Zero before it promised anything.
-        if (!_memberIndex.ContainsKey(message.Ballot.NodeId) &&
+        if (message.Ballot.NodeId < 1 &&
             !(message is CatchUpRequest or CatchUp or RejoinProbe or RejoinStatus && message.Ballot == Ballot.Zero))
         {
             return false;
@@ -329,7 +337,7 @@ public sealed partial class PaxosReplica
 
         return message switch
         {
-            PrePrepare or Prepare or Accept or Heartbeat or Decide => message.Ballot.NodeId == message.From &&
+            PrePrepare or Prepare or Accept or Heartbeat or Decide or TimeoutNow => message.Ballot.NodeId == message.From &&
                 message is not Prepare { FromSlot: < 1 } && message is not Accept { DecidedIndex: < 0 } && message is not Heartbeat { DecidedIndex: < 0 } &&
                 message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
@@ -434,8 +442,6 @@ public sealed partial class PaxosReplica
         _electionElapsed = 0;
         _randomizedElectionTimeout = _random.Next(_config.ElectionTicks, 2 * _config.ElectionTicks);
     }
-
-    private ulong Bit(int nodeId) => 1UL << _memberIndex[nodeId];
 
     private LogEntry[] TakeDecided()
     {

@@ -18,8 +18,19 @@ public sealed record PrePrepare(int From, int To, Ballot Ballot) : PeerMessage(F
 public sealed record PrePromise(int From, int To, Ballot Ballot, bool Granted, Ballot Promised)
     : PeerMessage(From, To, Ballot);
 
-/// <summary>Phase 1a for every slot from <see cref="FromSlot"/> on (Paxos Made Simple, §3: one prepare for all instances).</summary>
-public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot) : PeerMessage(From, To, Ballot);
+/// <summary>
+/// Phase 1a for every slot from <see cref="FromSlot"/> on (Paxos Made Simple, §3: one prepare for all instances).
+/// <see cref="LeaderTransfer"/>: the candidate was asked by the leader to take over (<see cref="TimeoutNow"/>), so an
+/// acceptor promises although it still hears that leader (Raft thesis §3.10's disregard-the-lease flag).
+/// </summary>
+public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot, bool LeaderTransfer = false) : PeerMessage(From, To, Ballot);
+
+/// <summary>
+/// "Start your ballot now", from the leader of <see cref="PeerMessage.Ballot"/> to the member it hands leadership to,
+/// once that member has every slot the leader proposed. The receiver runs phase 1 at once, without a pre-vote or an
+/// election timeout. One-way; a lost one only means the transfer times out.
+/// </summary>
+public sealed record TimeoutNow(int From, int To, Ballot Ballot) : PeerMessage(From, To, Ballot);
 
 /// <summary>
 /// Phase 1b: the acceptor will accept nothing below <see cref="PeerMessage.Ballot"/> and reports every value it

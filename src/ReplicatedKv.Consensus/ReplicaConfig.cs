@@ -6,7 +6,12 @@ public sealed record ReplicaConfig
     /// <summary>This replica's id; must be one of <see cref="Members"/>.</summary>
     public required int NodeId { get; init; }
 
-    /// <summary>Every voting member, this one included (at most 64).</summary>
+    /// <summary>
+    /// Every voting member of the bootstrap configuration, this one included (at most 64): the configuration of a
+    /// brand-new cluster. Once the log or a snapshot holds a configuration, that one wins (see "Membership changes" in
+    /// DESIGN.md); a node joining an existing cluster lists the members it knows, and learns the real configuration
+    /// from the snapshot or log it catches up from.
+    /// </summary>
     public required IReadOnlyList<int> Members { get; init; }
 
     /// <summary>
@@ -21,6 +26,22 @@ public sealed record ReplicaConfig
 
     /// <summary>Most undecided slots a leader keeps in flight at once.</summary>
     public int Window { get; init; } = 64;
+
+    /// <summary>
+    /// Slots between the slot that decides a configuration and the first slot it governs (<see cref="Configuration.Delay"/>),
+    /// for the bootstrap configuration; every later configuration copies it. It must be the same on every member of a
+    /// cluster for its whole life, so the host should not expose it as a per-node flag. Null: <see cref="Window"/>.
+    /// A leader keeps at most min(Window, delay) slots in flight.
+    /// </summary>
+    public int? ConfigurationDelay { get; init; }
+
+    /// <summary>
+    /// The most slots a non-voting member may lag the leader's decided index and still be promoted to voter, so
+    /// that a promotion never makes a quorum wait for a member still catching up.
+    /// </summary>
+    public long MaxPromotionLag { get; init; } = 1000;
+
+    internal int EffectiveConfigurationDelay => ConfigurationDelay ?? Window;
 
     /// <summary>Most client commands batched into one slot.</summary>
     public int MaxBatchCommands { get; init; } = 1024;
@@ -95,6 +116,16 @@ public sealed record ReplicaConfig
         Positive(MaxEntriesPerMessage, nameof(MaxEntriesPerMessage));
         Positive(MaxQueuedCommands, nameof(MaxQueuedCommands));
         Positive(MaxSlotsAhead, nameof(MaxSlotsAhead));
+        Positive(EffectiveConfigurationDelay, nameof(ConfigurationDelay));
+        if (MaxPromotionLag < 0)
+        {
+            throw new ArgumentException("MaxPromotionLag must not be negative.", nameof(MaxPromotionLag));
+        }
+
+        if (Members.Any(id => id < 1))
+        {
+            throw new ArgumentException("Member ids start at 1.", nameof(Members));
+        }
         if (RejoinQuarantineTicks < 0)
         {
             throw new ArgumentException("RejoinQuarantineTicks must not be negative.", nameof(RejoinQuarantineTicks));
@@ -146,8 +177,13 @@ public sealed record ReplicaConfig
 /// <see cref="PromiseDespiteLiveLeader"/>: a replica grants pre-votes and promises while it hears from a live leader.
 /// <see cref="RefuseShorterLog"/>: Raft's vote rule; an acceptor refuses a prepare from a candidate that knows fewer
 /// decided slots than it does, and sends it nothing to catch up with either.
+/// The membership faults break the one-configuration-per-slot rule (DESIGN.md, "Membership changes"):
+/// <see cref="ConfigurationAtOnce"/>: a decided configuration governs from the very next slot, although the leader has
+/// later slots in flight counted under the old one, and a change may be proposed while another is in flight.
+/// <see cref="NonVoterCounts"/>: a non-voting member's acceptances, promises and acknowledgements count towards quorums.
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false,
-    bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false);
+    bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false,
+    bool ConfigurationAtOnce = false, bool NonVoterCounts = false);
 #endif

@@ -27,6 +27,12 @@ public enum AnswerKind
 
     /// <summary>Refused for load (the leader's queue or the read-index table is full); nothing was applied.</summary>
     Overloaded,
+
+    /// <summary>The membership change was decided and applied here; <see cref="Answer.Reason"/> names the new configuration.</summary>
+    MembershipChanged,
+
+    /// <summary>The membership change was refused or given up before it reached the log; <see cref="Answer.Reason"/> says why.</summary>
+    Refused,
 }
 
 /// <summary>One answer to one caller, named by the number the host gave the request when it submitted it.</summary>

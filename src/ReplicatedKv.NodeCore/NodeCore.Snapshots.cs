@@ -1,3 +1,4 @@
+using ReplicatedKv.Consensus;
 using ReplicatedKv.StateMachine;
 
 namespace ReplicatedKv.NodeCore;
@@ -19,8 +20,10 @@ public sealed partial class NodeCore
     /// <see cref="WantsSnapshot(long)"/> said yes. The host must make the snapshot's record durable before it processes
     /// the next Ready. Writes of this node inside the snapshot's slots were applied elsewhere: their outcome is now
     /// unknown here, and their callers time out (a client with a request id retries and gets the first result).
+    /// <paramref name="membership"/> is the configuration the snapshot carried (<see cref="SnapshotMembership"/> where it was
+    /// taken); null for a snapshot from before membership changes, which keeps the configurations this node knows.
     /// </summary>
-    public void InstallSnapshot(long slot, KeyValueStateMachine restored)
+    public void InstallSnapshot(long slot, KeyValueStateMachine restored, MembershipSnapshot? membership = null)
     {
         ArgumentNullException.ThrowIfNull(restored);
         if (restored.AppliedSlot != slot)
@@ -28,10 +31,18 @@ public sealed partial class NodeCore
             throw new ArgumentException($"snapshot claims slot {slot} but holds state through slot {restored.AppliedSlot}", nameof(restored));
         }
 
-        _replica.InstallSnapshot(slot);
+        _replica.InstallSnapshot(slot, membership);
         _stateMachine = restored;
         ServeAppliedReads();
     }
+
+    /// <summary>
+    /// The configurations a snapshot of the state machine as applied now must carry: take it together with
+    /// <c>StateMachine.CreateSnapshotView()</c>, on the loop, and store it with the snapshot (<see cref="MembershipSnapshot.Encode"/>).
+    /// On restart it comes back in <see cref="PersistentState.Membership"/>; a peer installing the snapshot passes it to
+    /// <see cref="InstallSnapshot"/>.
+    /// </summary>
+    public MembershipSnapshot SnapshotMembership => _replica.MembershipAt(_stateMachine.AppliedSlot);
 
     /// <summary>
     /// A snapshot through <paramref name="slot"/> is durably saved: the log may forget slots up to

@@ -58,7 +58,11 @@ public sealed partial class NodeCore
     /// </summary>
     public void Abandon(long caller)
     {
-        if (_writes.Remove(caller, out var write))
+        if (_pendingChange is { } change && change.Caller == caller)
+        {
+            _pendingChange = null;
+        }
+        else if (_writes.Remove(caller, out var write))
         {
             write.Done = true;
             _forwardedAt.Remove(caller);
@@ -337,6 +341,12 @@ public sealed partial class NodeCore
         for (var i = 0; i < decided.Count; i++)
         {
             var entry = decided[i];
+            if (Configuration.TryFrom(entry.Value, out var configuration))
+            {
+                ApplyConfiguration(entry.Slot, configuration);
+                continue;
+            }
+
             var commands = entry.Value.Commands;
             _unwrapped.Clear();
             for (var c = 0; c < commands.Count; c++)

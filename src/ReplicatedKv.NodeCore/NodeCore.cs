@@ -17,7 +17,7 @@ public sealed partial class NodeCore
     private readonly NodeCoreConfig _config;
     private readonly PaxosReplica _replica;
     private readonly int _selfId;
-    private readonly long[] _lastHeard;
+    private readonly Dictionary<int, long> _lastHeard = [];
     private readonly List<RoutingMessage> _routingOut = [];
     private readonly List<Answer> _answers = [];
     private KeyValueStateMachine _stateMachine;
@@ -33,14 +33,6 @@ public sealed partial class NodeCore
         _replica = new PaxosReplica(config.Replica, state);
         _stateMachine = stateMachine;
         _selfId = config.Replica.NodeId;
-        var maxId = 0;
-        foreach (var id in config.Replica.Members)
-        {
-            maxId = Math.Max(maxId, id);
-        }
-
-        _lastHeard = new long[maxId + 1];
-        Array.Fill(_lastHeard, long.MinValue);
         _nextReadId = (long)config.Incarnation << 24;
     }
 
@@ -68,8 +60,7 @@ public sealed partial class NodeCore
     public long AppliedSlots { get; private set; }
 
     /// <summary>Ticks since a message last came from <paramref name="peer"/>; null if none ever did.</summary>
-    public long? TicksSinceHeard(int peer) =>
-        peer >= 0 && peer < _lastHeard.Length && _lastHeard[peer] != long.MinValue ? _ticks - _lastHeard[peer] : null;
+    public long? TicksSinceHeard(int peer) => _lastHeard.TryGetValue(peer, out var at) ? _ticks - at : null;
 
     /// <summary>
     /// True when this node leads, or follows a leader it heard from within an election timeout. A leader steps
@@ -180,6 +171,7 @@ public sealed partial class NodeCore
         foreach (var dropped in consensus.DroppedProposals)
         {
             OnDroppedProposals(dropped);
+            OnDroppedMembershipChange(dropped);
         }
 
         foreach (var state in consensus.ReadStates)
@@ -202,16 +194,5 @@ public sealed partial class NodeCore
 
     private readonly List<Answer> _answersOut = [];
 
-    private bool IsMember(int id)
-    {
-        foreach (var member in _config.Replica.Members)
-        {
-            if (member == id)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private bool IsMember(int id) => _replica.IsKnownMember(id);
 }

@@ -17,7 +17,8 @@ internal static class Describe
     {
         PrePrepare m => $"{Route(m)} PrePrepare b={m.Ballot}",
         PrePromise m => $"{Route(m)} PrePromise b={m.Ballot} granted={Bool(m.Granted)} promised={m.Promised}",
-        Prepare m => $"{Route(m)} Prepare b={m.Ballot} from={m.FromSlot}",
+        Prepare m => $"{Route(m)} Prepare b={m.Ballot} from={m.FromSlot}{(m.LeaderTransfer ? " transfer" : string.Empty)}",
+        TimeoutNow m => $"{Route(m)} TimeoutNow b={m.Ballot}",
         Promise m => $"{Route(m)} Promise b={m.Ballot} from={m.FromSlot} decided={m.DecidedIndex} entries={Entries(m.Entries)}",
         Accept m => $"{Route(m)} Accept b={m.Ballot} decided={m.DecidedIndex} {Entries(m.Entries)}",
         Accepted m => $"{Route(m)} Accepted b={m.Ballot} slots=[{string.Join(',', m.Slots)}]",
@@ -131,7 +132,8 @@ internal static class Describe
 
     public static string Entry(LogEntry entry) => $"{entry.Slot}@{entry.Ballot}:{(entry.IsEmpty ? "<empty>" : Value(entry.Value))}";
 
-    public static string Value(SlotValue value) => value.IsNoOp ? "noop" : Commands(value.Commands);
+    public static string Value(SlotValue value) =>
+        value.IsNoOp ? "noop" : Configuration.TryFrom(value, out var configuration) ? $"config({configuration})" : Commands(value.Commands);
 
     public static string Commands(IEnumerable<ReadOnlyMemory<byte>> commands) => string.Join(',', commands.Select(Command));
 

@@ -15,7 +15,7 @@ internal sealed partial class InteractionEnv
         command.Expect(1, 1, "election", "heartbeat", "window", "batch", "slots-ahead", "rejoin", "quarantine");
         if (_nodes.Count > 0)
         {
-            throw new InvalidOperationException("add-nodes may be used once per file: the membership is fixed");
+            throw new InvalidOperationException("add-nodes may be used once per file: later nodes join with join-node");
         }
 
         var count = command.PositionalInt(0);

@@ -45,6 +45,10 @@ internal sealed partial class InteractionEnv
             case "send-snapshot": SendSnapshot(command); break;
             case "status": Status(command); break;
             case "log": Log(command); break;
+            case "join-node": JoinNode(command); break;
+            case "change-membership": ChangeMembership(command); break;
+            case "transfer-leader": TransferLeader(command); break;
+            case "membership": Membership(command); break;
             default: throw new FormatException($"unknown command '{command.Name}'");
         }
 

@@ -69,6 +69,9 @@ internal sealed class ScriptedCluster
     public long Read(int node, string key, bool linearizable = true) =>
         Submit(node, caller => Node(node).SubmitRead(caller, key, ReadKind.Get, linearizable));
 
+    public long ChangeMembership(int node, MembershipChange change) =>
+        Submit(node, caller => Node(node).SubmitMembershipChange(caller, change));
+
     public void Abandon(int node, long caller)
     {
         Node(node).Abandon(caller);
@@ -96,7 +99,8 @@ internal sealed class ScriptedCluster
             var message = _inFlight[index];
             _inFlight.RemoveAt(index);
             var (from, to) = Route(message);
-            if (_cuts.Contains((from, to)))
+            // A cut link loses it, and so does a member that is not running (one added only to the configuration).
+            if (_cuts.Contains((from, to)) || !_members.ContainsKey(to))
             {
                 continue;
             }

@@ -65,6 +65,10 @@ internal sealed partial class ClusterSimulator
 
         // Half the seeds keep acceptors close to their decided index, where the storage bound bites.
         var slotsAhead = _random.Chance(0.5) ? window + _random.Next(0, 8) : 1 << 16;
+
+        // With four voters a slot needs two followers: one lagging just past a tiny bound stalls every slot, and the
+        // clients' retries then outrun what the leader decides. Membership runs keep some room.
+        slotsAhead = options.Membership ? Math.Max(slotsAhead, window + 8) : slotsAhead;
         var probeStart = _random.Chance(0.25);
         _stateLossShare = options.StateLoss && _random.Chance(options.StateLossSeeds)
             ? _random.Next(1, 11) / 10.0 * options.MaxStateLossShare
@@ -75,7 +79,8 @@ internal sealed partial class ClusterSimulator
         // older than half the quarantine is dropped, never delivered.
         _maxMessageAge = quarantine / 2;
         var members = Enumerable.Range(1, options.Nodes).ToArray();
-        _nodes = new SimNode[options.Nodes + 1];
+        _nodes = new SimNode[options.Nodes + 1 + (options.Membership ? SpareNodes : 0)];
+        _active.AddRange(members);
         for (var id = 1; id <= options.Nodes; id++)
         {
             var replica = new ReplicaConfig
@@ -91,6 +96,7 @@ internal sealed partial class ClusterSimulator
                 RandomSeed = seed * 1_000_003UL + (ulong)id,
                 RejoinMode = probeStart ? RejoinMode.Probe : RejoinMode.Bootstrap,
                 RejoinQuarantineTicks = quarantine,
+                MaxPromotionLag = 8,
 #if RKV_FAULT_INJECTION
                 Faults = options.Faults,
 #endif
@@ -112,9 +118,11 @@ internal sealed partial class ClusterSimulator
             Start(_nodes[id]);
         }
 
+        InitMembership();
+
         // Most clients send request ids, as KvClient does; some do not, so the no-duplicate rule is exercised too.
         _clients = Enumerable.Range(1, options.Clients + _random.Next(0, 13)).Select(i => new SimClient(i, !_random.Chance(0.25))).ToArray();
-        _blocked = new bool[options.Nodes + 1, options.Nodes + 1];
+        _blocked = new bool[_nodes.Length, _nodes.Length];
     }
 
     /// <summary>Slots some replica applied, by the value every replica must agree on.</summary>
@@ -181,7 +189,8 @@ internal sealed partial class ClusterSimulator
             case < 975: Tick(); break;
             case < 980 when _options.Crashes: CrashOrRestart(); break;
             case < 985 when _options.Partitions: ChangePartitions(); break;
-            case < 995 when _options.Snapshots: Compact(_nodes[_random.Next(1, _nodes.Length)]); break;
+            case < 995 when _options.Snapshots: Compact(_nodes[PickActiveId()]); break;
+            case < 998 when _options.Membership: MembershipStep(); break;
             default: DeliverOne(); break;
         }
     }
@@ -194,19 +203,19 @@ internal sealed partial class ClusterSimulator
         // Liveness needs only a majority of voters: on some seeds up to f replicas stay down for good. A replica
         // that cannot vote yet (probing, learning, or one that would restart so) counts against the same budget:
         // it regains its vote only with a majority of voters up.
-        var f = (_nodes.Length - 2) / 2;
-        var impaired = Enumerable.Range(1, _nodes.Length - 1).Where(id => Impaired(_nodes[id])).ToHashSet();
+        var f = FailureBudget;
+        var impaired = _active.Where(id => Impaired(_nodes[id])).ToHashSet();
         var stayDown = new HashSet<int>();
         for (var i = _random.Next(0, f + 1); i > 0; i--)
         {
-            var pick = _random.Next(1, _nodes.Length);
+            var pick = PickActiveId();
             if (stayDown.Union(impaired).Append(pick).Distinct().Count() <= f)
             {
                 stayDown.Add(pick);
             }
         }
 
-        for (var id = 1; id < _nodes.Length; id++)
+        foreach (var id in _active)
         {
             var node = _nodes[id];
             if (stayDown.Contains(id) && node.IsUp)
@@ -222,6 +231,7 @@ internal sealed partial class ClusterSimulator
         var deadline = _now + _options.HealTicks;
         while (_now < deadline)
         {
+            RetireRemoved();
             Quiesce();
             if (IsSettled())
             {
@@ -236,7 +246,7 @@ internal sealed partial class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _nodes.Skip(1).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Core is { } c ? $"{c.Replica.Role}/{c.Replica.RejoinState}" : "down")}"));
+        var applied = string.Join(", ", _active.Select(id => _nodes[id]).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Core is { } c ? $"{c.Replica.Role}/{c.Replica.RejoinState}{MembershipView(c)}" : "down")}"));
         var pending = string.Join(", ", _clients.Where(c => c.Call is not null).Select(c => $"c{c.Id}@{c.Call!.Node}"));
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing, seed {_seed}: applied {applied}; calls waiting [{pending}]{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
@@ -384,6 +394,12 @@ internal sealed partial class ClusterSimulator
         }
 
         RecordChosen(node.Id, entry.Slot, entry.Value);
+        if (Configuration.TryFrom(entry.Value, out _))
+        {
+            node.Applied.Add(entry.Value);
+            return;
+        }
+
         foreach (var command in entry.Value.Commands)
         {
             var text = Describe(command);
@@ -411,6 +427,7 @@ internal sealed partial class ClusterSimulator
         _chosen[slot] = value;
         _maxChosenSlot = Math.Max(_maxChosenSlot, slot);
         NoteProbesDecided(value);
+        NoteChosenConfiguration(slot, value);
     }
 
     /// <summary>A client either starts a call or, past its attempt's deadline, gives up on that attempt.</summary>
@@ -485,7 +502,7 @@ internal sealed partial class ClusterSimulator
     /// <summary>Sends the call to the leader the client last heard of, or to any node, with a fresh deadline.</summary>
     private void Attempt(SimClient client, SimCall call)
     {
-        var target = _nodes[client.LeaderHint ?? _random.Next(1, _nodes.Length)];
+        var target = _nodes[client.LeaderHint ?? PickActiveId()];
         call.Attempts++;
         call.Node = target.Id;
         call.Caller = ++_nextCaller;
@@ -611,7 +628,9 @@ internal sealed partial class ClusterSimulator
             : envelope.Routing is not null ? node.Core!.Step(envelope.Routing)
             : InstallSnapshot(node, envelope.Snapshot!);
         // Decided values from a member no longer followed or asked are refused by rule: a duplicated or late answer.
-        if (result is not (PaxosReplica.StepResult.Handled or PaxosReplica.StepResult.Unsolicited))
+        // With membership changes, so is a request from a member the receiver does not know (removed, or added later).
+        if (result is not (PaxosReplica.StepResult.Handled or PaxosReplica.StepResult.Unsolicited) &&
+            !(result == PaxosReplica.StepResult.UnknownSender && _options.Membership))
         {
             Fail("transport", $"node {node.Id} refused a well-formed message: {result}");
         }
@@ -637,9 +656,9 @@ internal sealed partial class ClusterSimulator
             RecordChosen(node.Id, slot, snapshot.Values[slot - 1]);
         }
 
-        node.Disk.SaveSnapshot(snapshot.Slot, snapshot.Values);
+        node.Disk.SaveSnapshot(snapshot.Slot, snapshot.Values, snapshot.Membership);
         node.Applied = [.. snapshot.Values];
-        core.InstallSnapshot(snapshot.Slot, EnvelopedCommands.RestoreTable(snapshot.Values));
+        core.InstallSnapshot(snapshot.Slot, EnvelopedCommands.RestoreTable(snapshot.Values), snapshot.Membership);
         return PaxosReplica.StepResult.Handled;
     }
 
@@ -650,13 +669,13 @@ internal sealed partial class ClusterSimulator
             return;
         }
 
-        node.Disk.SaveSnapshot(node.Applied.Count, node.Applied.ToArray());
+        node.Disk.SaveSnapshot(node.Applied.Count, node.Applied.ToArray(), node.Core!.SnapshotMembership);
         node.Core!.SnapshotSaved(node.Disk.SnapshotSlot, keepEntries: 0);
     }
 
     private void CrashOrRestart()
     {
-        var node = _nodes[_random.Next(1, _nodes.Length)];
+        var node = _nodes[PickActiveId()];
         if (!node.IsUp)
         {
             Restart(node);
@@ -687,8 +706,8 @@ internal sealed partial class ClusterSimulator
 
     private bool MayLoseState(SimNode node)
     {
-        var f = (_nodes.Length - 2) / 2;
-        return _nodes.Skip(1).Count(other => other != node && Impaired(other)) < f;
+        var f = FailureBudget;
+        return _active.Select(id => _nodes[id]).Count(other => other != node && Impaired(other)) < f;
     }
 
     /// <summary>
@@ -776,7 +795,8 @@ internal sealed partial class ClusterSimulator
             $"{check} violated at tick {_now}, seed {_seed}: {detail}{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
 
     private static string Describe(SlotValue value) =>
-        value.IsNoOp ? "no-op" : "[" + string.Join(",", value.Commands.Select(Describe)) + "]";
+        value.IsNoOp ? "no-op" : Configuration.TryFrom(value, out var configuration) ? $"configuration {configuration}"
+        : "[" + string.Join(",", value.Commands.Select(Describe)) + "]";
 
     private static string Describe(ReadOnlyMemory<byte> envelope) =>
         EnvelopedCommands.TryDecode(envelope, out var command) ? Describe(command) : "undecodable";
@@ -796,7 +816,7 @@ internal sealed partial class ClusterSimulator
             var disk = simulator._nodes[from].Disk;
             if (disk.SnapshotSlot > 0)
             {
-                simulator.Send(from, to, null, null, new SimSnapshot(disk.SnapshotSlot, disk.SnapshotValues));
+                simulator.Send(from, to, null, null, new SimSnapshot(disk.SnapshotSlot, disk.SnapshotValues, disk.SnapshotMembership));
             }
         }
 
@@ -804,6 +824,11 @@ internal sealed partial class ClusterSimulator
         {
             foreach (var answer in answers)
             {
+                if (simulator.OnMembershipAnswer(answer))
+                {
+                    continue;
+                }
+
                 simulator.OnAnswer(simulator._nodes[node], answer);
             }
         }

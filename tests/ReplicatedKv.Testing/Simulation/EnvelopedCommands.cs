@@ -23,7 +23,9 @@ public static class EnvelopedCommands
         for (var i = 0; i < values.Count; i++)
         {
             commands.Clear();
-            foreach (var envelope in values[i].Commands)
+
+            // A configuration slot applies nothing to the table, as NodeCore applies it.
+            foreach (var envelope in Configuration.TryFrom(values[i], out _) ? [] : values[i].Commands)
             {
                 commands.Add(CommandEnvelope.Unwrap(envelope, out _, out _, out _));
             }

@@ -23,8 +23,11 @@ internal interface ISimDisk : IDiskTwin, IDisposable
     /// <summary>True when the last recovery found durable records lost (the node restarts Rejoining).</summary>
     bool RecoveredFromLoss { get; }
 
-    /// <summary>Makes the log durable, then a snapshot through <paramref name="slot"/>, and drops the log below it.</summary>
-    void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values);
+    /// <summary>The configurations the newest snapshot carries (null when there is none).</summary>
+    MembershipSnapshot? SnapshotMembership { get; }
+
+    /// <summary>Makes the log durable, then a snapshot through <paramref name="slot"/> with its configurations, and drops the log below it.</summary>
+    void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values, MembershipSnapshot? membership);
 
     /// <summary>
     /// A power cut: <paramref name="pending"/> (a Ready the host was persisting, or null) was written, unsynced

@@ -56,6 +56,11 @@ internal sealed class RealStorageDisk : ISimDisk
 
     public IReadOnlyList<SlotValue> SnapshotValues { get; private set; } = [];
 
+    // The real snapshot file holds only the table; the configurations it would carry are kept here, by slot.
+    private readonly Dictionary<long, MembershipSnapshot?> _memberships = [];
+
+    public MembershipSnapshot? SnapshotMembership => _memberships.GetValueOrDefault(SnapshotSlot);
+
     public bool RecoveredFromLoss { get; private set; }
 
     /// <summary>Why the storage refused to open after the last crash, or null.</summary>
@@ -70,8 +75,8 @@ internal sealed class RealStorageDisk : ISimDisk
     /// </summary>
     public PersistentState? DurableState =>
         _storage is null ? null
-        : _persistedSinceOpen ? new PersistentState(_hardState with { DecidedIndex = SnapshotSlot }, SnapshotSlot, [])
-        : _storage.State;
+        : _persistedSinceOpen ? new PersistentState(_hardState with { DecidedIndex = SnapshotSlot }, SnapshotSlot, [], SnapshotMembership)
+        : _storage.State with { Membership = SnapshotMembership };
 
     public void Persist(Ready ready)
     {
@@ -80,8 +85,9 @@ internal sealed class RealStorageDisk : ISimDisk
         _persistedSinceOpen = true;
     }
 
-    public void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values)
+    public void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values, MembershipSnapshot? membership)
     {
+        _memberships[slot] = membership;
         var payload = SnapshotValuesCodec.Encode(values);
         _storage!.SaveSnapshotAsync(slot, (stream, token) => stream.WriteAsync(payload, token).AsTask()).GetAwaiter().GetResult();
         _storage.RecordSnapshot(slot);

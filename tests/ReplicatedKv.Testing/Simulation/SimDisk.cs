@@ -70,7 +70,9 @@ internal sealed class SimDisk : ISimDisk
         _unsynced.Clear();
     }
 
-    public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray());
+    public MembershipSnapshot? SnapshotMembership { get; private set; }
+
+    public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray(), SnapshotMembership);
 
     /// <summary>The model never refuses: it keeps exactly what was synced and a prefix of the rest.</summary>
     public PersistentState? DurableState => ToPersistentState();
@@ -79,11 +81,12 @@ internal sealed class SimDisk : ISimDisk
     public bool RecoveredFromLoss => false;
 
     /// <summary>Saving a snapshot fsyncs the log behind it (the storage layer's snapshot marker does).</summary>
-    public void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values)
+    public void SaveSnapshot(long slot, IReadOnlyList<SlotValue> values, MembershipSnapshot? membership)
     {
         Sync();
         SnapshotSlot = slot;
         SnapshotValues = values;
+        SnapshotMembership = membership;
         TrimBelowSnapshot();
     }
 

@@ -31,6 +31,12 @@ internal sealed record SimulationOptions
     /// <summary>Some crashes lose the node's whole data directory; it restarts empty in Probe or Rejoin mode.</summary>
     public bool StateLoss { get; init; } = true;
 
+    /// <summary>
+    /// Random membership changes mixed with the faults: add a node (it starts empty and catches up as a non-voting
+    /// member), promote it, remove a member (the leader too). Replacing is a removal and an addition in turn.
+    /// </summary>
+    public bool Membership { get; init; }
+
     /// <summary>Share of seeds whose crashes may lose state, and the most of a seed's crashes that do.</summary>
     public double StateLossSeeds { get; init; } = 0.5;
 
@@ -80,5 +86,6 @@ internal sealed record SimulationOptions
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
     public string ReplayCommand(ulong seed) => Shape is { } shape
         ? $"SIM_SEED={seed} SIM_SHAPE={shape} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~LivenessTests.Replay\""
+        : Membership ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~MembershipSimulationTests.Replay\""
         : $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~{(RealStorage ? "RealStorageSimulationTests" : "Simulation.SimulationTests")}.Replay\"";
 }
