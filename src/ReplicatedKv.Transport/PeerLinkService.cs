@@ -53,11 +53,14 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         }
 
         // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
-        if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
+        // Compared as "sent before the oldest time allowed", never as an age: "now - sent" overflows for a sent
+        // time near long.MinValue and would make the oldest batch look fresh.
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (batch.Messages.Count > 0 && batch.SentUnixMs < now - (long)(options.MaxMessageAge / 2).TotalMilliseconds)
         {
             if (Interlocked.Increment(ref _staleBatches) % 100 == 1)
             {
-                StaleBatch(logger, batch.From, time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs, _staleBatches);
+                StaleBatch(logger, batch.From, (long)Math.Min((double)now - batch.SentUnixMs, long.MaxValue), _staleBatches);
             }
 
             return;

@@ -44,61 +44,74 @@ public sealed class PeerDecoderFuzzTests
     [Fact]
     public async Task Mutated_batches_on_a_stream_reach_the_node_only_fresh_within_limits_and_from_the_proven_member()
     {
+        var delivered = 0;
+        await FuzzRun.SeedsAsync("peer-service", 4000, async seed => Interlocked.Add(ref delivered, await StreamMutatedAsync(seed)));
+        delivered.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Seed_7880_a_batch_claiming_to_be_sent_at_the_smallest_time_is_stale_not_fresh()
+    {
+        // Found by the fuzzer: sent_unix_ms = long.MinValue made "now - sent" overflow to a negative age, so the
+        // oldest possible batch passed the staleness check.
+        (await StreamMutatedAsync(7880)).Should().Be(0);
+    }
+
+    /// <summary>Streams up to three mutated batches into the peer service; returns how many batches it delivered.</summary>
+    private static async Task<int> StreamMutatedAsync(int seed)
+    {
         var clock = new ManualClock();
         var now = clock.Now.ToUnixTimeMilliseconds();
         var corpus = PeerBatchCorpus.Encoded(sentUnixMs: now);
         var options = new PeerLinkOptions { MaxEntryPayloadBytes = EntryLimit };
-        var delivered = 0;
-        await FuzzRun.SeedsAsync("peer-service", 4000, async seed =>
+        var mutator = new ByteMutator(seed);
+        var batches = new List<Wire.PeerBatch>();
+        for (var i = 0; i < 1 + mutator.Random.Next(3); i++)
         {
-            var mutator = new ByteMutator(seed);
-            var batches = new List<Wire.PeerBatch>();
-            for (var i = 0; i < 1 + mutator.Random.Next(3); i++)
+            if (TryParse(mutator.Mutate(corpus[mutator.Random.Next(corpus.Count)], corpus)) is { } batch)
             {
-                if (TryParse(mutator.Mutate(corpus[mutator.Random.Next(corpus.Count)], corpus)) is { } batch)
-                {
-                    batches.Add(batch);
-                }
+                batches.Add(batch);
+            }
+        }
+
+        // Half the streams proved member n2 (a certificate or the shared secret), half nothing (no authentication configured).
+        var proven = seed % 2 == 0;
+        var delivered = 0;
+        var inbox = new RecordingInbox();
+        inbox.OnDeliver = (from, batch) =>
+        {
+            // Proven: the member the stream proved, which the batch must name. Unproven (no authentication
+            // configured): another member of this cluster, whom the batch names.
+            batch.ClusterId.Should().Be(PeerBatchCorpus.ClusterId);
+            batch.From.Should().Be(proven ? "n2" : $"n{from}");
+            from.Should().BeOneOf(proven ? [2] : [2, 3]);
+            if (batch.Messages.Count > 0)
+            {
+                batch.SentUnixMs.Should().BeGreaterThanOrEqualTo(now - (long)(options.MaxMessageAge / 2).TotalMilliseconds, "a stale batch is dropped");
             }
 
-            // Half the streams proved member n2 (a certificate or the shared secret), half nothing (no authentication configured).
-            var proven = seed % 2 == 0;
-            var inbox = new RecordingInbox();
-            inbox.OnDeliver = (from, batch) =>
+            foreach (var message in batch.Messages)
             {
-                // Proven: the member the stream proved, which the batch must name. Unproven (no authentication
-                // configured): another member of this cluster, whom the batch names.
-                batch.ClusterId.Should().Be(PeerBatchCorpus.ClusterId);
-                batch.From.Should().Be(proven ? "n2" : $"n{from}");
-                from.Should().BeOneOf(proven ? [2] : [2, 3]);
-                if (batch.Messages.Count > 0)
-                {
-                    batch.SentUnixMs.Should().BeGreaterThanOrEqualTo(now - (long)(options.MaxMessageAge / 2).TotalMilliseconds, "a stale batch is dropped");
-                }
-
-                foreach (var message in batch.Messages)
-                {
-                    EntriesOf(message).Where(e => PeerMessageLimits.EntryPayloadBytes(e) > EntryLimit).Should().BeEmpty("an over-size entry is dropped");
-                }
-
-                Interlocked.Increment(ref delivered);
-            };
-            using var lifetime = new PeerStreamLifetime();
-            var service = new PeerLinkService(ClusterMembers.Parse(PeerBatchCorpus.ClusterId, "n1", PeerBatchCorpus.Peers), inbox, lifetime, options, clock,
-                new InProcessPeerStream.Proven(proven ? PeerAuthentication.Member(2) : PeerAuthentication.Unverified), NullLogger<PeerLinkService>.Instance);
-            try
-            {
-                await service.Stream(new InProcessPeerStream.Reader(batches), new InProcessPeerStream.Context());
+                EntriesOf(message).Where(e => PeerMessageLimits.EntryPayloadBytes(e) > EntryLimit).Should().BeEmpty("an over-size entry is dropped");
             }
-            catch (Grpc.Core.RpcException e)
-            {
-                // A refusal ends the stream with a status and is counted; nothing after it is read.
-                e.StatusCode.Should().BeOneOf(Grpc.Core.StatusCode.PermissionDenied, Grpc.Core.StatusCode.Unauthenticated);
-                inbox.Refusals.Should().NotBeEmpty();
-            }
-        });
 
-        delivered.Should().BeGreaterThan(0);
+            delivered++;
+        };
+        using var lifetime = new PeerStreamLifetime();
+        var service = new PeerLinkService(ClusterMembers.Parse(PeerBatchCorpus.ClusterId, "n1", PeerBatchCorpus.Peers), inbox, lifetime, options, clock,
+            new InProcessPeerStream.Proven(proven ? PeerAuthentication.Member(2) : PeerAuthentication.Unverified), NullLogger<PeerLinkService>.Instance);
+        try
+        {
+            await service.Stream(new InProcessPeerStream.Reader(batches), new InProcessPeerStream.Context());
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            // A refusal ends the stream with a status and is counted; nothing after it is read.
+            e.StatusCode.Should().BeOneOf(Grpc.Core.StatusCode.PermissionDenied, Grpc.Core.StatusCode.Unauthenticated);
+            inbox.Refusals.Should().NotBeEmpty();
+        }
+
+        return delivered;
     }
 
     /// <summary>Parses and decodes one mutated batch as the node does; returns how many consensus messages came out.</summary>
