@@ -16,11 +16,15 @@ namespace ReplicatedKv.Transport.Tests.Fuzzing;
 public sealed class PeerDecoderFuzzTests
 {
     private const long EntryLimit = 64;
+    private const string Peers = "n1=http://127.0.0.1:1,n2=http://127.0.0.1:2,n3=http://127.0.0.1:3";
+
+    /// <summary>Batches from n2 to n1 of the cluster the service under test (n1) belongs to.</summary>
+    private static readonly PeerBatchCorpus Corpus = new("fuzz-cluster", "n2", FromId: 2, ToId: 1);
 
     [Fact]
     public void Mutated_batches_are_protobuf_errors_or_decode_into_well_formed_messages()
     {
-        var corpus = PeerBatchCorpus.Encoded(sentUnixMs: 1);
+        var corpus = Corpus.Encoded(sentUnixMs: 1);
         var decoded = 0;
         FuzzRun.Seeds("peer-decoder", 6000, seed => Interlocked.Add(ref decoded, DecodeMutated(seed, corpus, PeerWireCodec.FromWire)));
         decoded.Should().BeGreaterThan(100, "many mutations leave messages to decode");
@@ -36,7 +40,7 @@ public sealed class PeerDecoderFuzzTests
                     wire.RejoinStatus.FirstSlot, wire.RejoinStatus.LastSlot, wire.RejoinStatus.FenceSlot)
                 : PeerWireCodec.FromWire(from, wire);
 
-        var corpus = PeerBatchCorpus.Encoded(sentUnixMs: 1);
+        var corpus = Corpus.Encoded(sentUnixMs: 1);
         var run = () => FuzzRun.Seeds("broken-peer-decoder", 20_000, seed => DecodeMutated(seed, corpus, Trusting));
         run.Should().Throw<FuzzFailureException>().WithMessage("*not a state this version knows*");
     }
@@ -62,7 +66,7 @@ public sealed class PeerDecoderFuzzTests
     {
         var clock = new ManualClock();
         var now = clock.Now.ToUnixTimeMilliseconds();
-        var corpus = PeerBatchCorpus.Encoded(sentUnixMs: now);
+        var corpus = Corpus.Encoded(sentUnixMs: now);
         var options = new PeerLinkOptions { MaxEntryPayloadBytes = EntryLimit };
         var mutator = new ByteMutator(seed);
         var batches = new List<Wire.PeerBatch>();
@@ -82,7 +86,7 @@ public sealed class PeerDecoderFuzzTests
         {
             // Proven: the member the stream proved, which the batch must name. Unproven (no authentication
             // configured): another member of this cluster, whom the batch names.
-            batch.ClusterId.Should().Be(PeerBatchCorpus.ClusterId);
+            batch.ClusterId.Should().Be(Corpus.ClusterId);
             batch.From.Should().Be(proven ? "n2" : $"n{from}");
             from.Should().BeOneOf(proven ? [2] : [2, 3]);
             if (batch.Messages.Count > 0)
@@ -98,7 +102,7 @@ public sealed class PeerDecoderFuzzTests
             delivered++;
         };
         using var lifetime = new PeerStreamLifetime();
-        var service = new PeerLinkService(ClusterMembers.Parse(PeerBatchCorpus.ClusterId, "n1", PeerBatchCorpus.Peers), inbox, lifetime, options, clock,
+        var service = new PeerLinkService(ClusterMembers.Parse(Corpus.ClusterId, "n1", Peers), inbox, lifetime, options, clock,
             new InProcessPeerStream.Proven(proven ? PeerAuthentication.Member(2) : PeerAuthentication.Unverified), NullLogger<PeerLinkService>.Instance);
         try
         {
