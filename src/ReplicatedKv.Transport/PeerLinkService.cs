@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using ReplicatedKv.Transport.Authentication;
@@ -23,7 +24,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.Closing);
         try
         {
-            while (await requestStream.MoveNext(ended.Token).ConfigureAwait(false))
+            while (await NextBatchAsync(requestStream, context, ended.Token).ConfigureAwait(false))
             {
                 Receive(requestStream.Current, sender, context);
             }
@@ -33,6 +34,35 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         }
 
         return new Wire.StreamClosed();
+    }
+
+    /// <summary>
+    /// Reads the next batch. What cannot be read is the sender's fault, not this node's: bytes that do not parse
+    /// (gRPC's deserializer throws from here, and the protobuf runtime throws more than its own exception for some
+    /// malformed lengths) end the stream with INVALID_ARGUMENT and a warning now and then; a sender that reset its
+    /// stream just ends it. Left to gRPC, each would be an UNKNOWN status and an error with a stack trace.
+    /// </summary>
+    private async Task<bool> NextBatchAsync(IAsyncStreamReader<Wire.PeerBatch> requestStream, ServerCallContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await requestStream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is not InvalidProtocolBufferException && context.CancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+#pragma warning disable CA1031 // Whatever the deserializer throws for a sender's bytes is refused the same way.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            if (Interlocked.Increment(ref _unreadableBatches) % 100 == 1)
+            {
+                Unreadable(logger, context.Peer, e.GetType().Name, e.Message, _unreadableBatches);
+            }
+
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed peer batch: it does not parse as a PeerBatch"));
+        }
     }
 
     private void Receive(Wire.PeerBatch batch, PeerAuthentication sender, ServerCallContext context)
@@ -153,6 +183,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     }
 
     private long _staleBatches;
+    private long _unreadableBatches;
     private long _refusedStreams;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch from {From} sent {AgeMs} ms ago, past max-message-age/2 (clocks apart, or the network stalled); {Count} so far")]
@@ -160,6 +191,9 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {Address} ({Reason}): {Detail}; {Count} refused so far")]
     private static partial void Refused(ILogger logger, string address, string reason, string detail, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a peer batch from {Address} that does not parse ({Error}: {Detail}); {Count} so far")]
+    private static partial void Unreadable(ILogger logger, string address, string error, string detail, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} messages from {From} holding an entry over {Limit} bytes, more than a log record holds")]
     private static partial void OverLimit(ILogger logger, string from, int count, long limit);

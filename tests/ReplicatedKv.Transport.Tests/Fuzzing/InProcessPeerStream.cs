@@ -20,6 +20,14 @@ internal static class InProcessPeerStream
         public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromResult(++_next < batches.Count);
     }
 
+    /// <summary>A stream whose next batch fails to deserialize with <paramref name="error"/>, as gRPC's reader throws it.</summary>
+    public sealed class Unreadable(Exception error) : IAsyncStreamReader<Wire.PeerBatch>
+    {
+        public Wire.PeerBatch Current => throw new InvalidOperationException("nothing was read");
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromException<bool>(error);
+    }
+
     public sealed class Proven(PeerAuthentication authentication) : IPeerAuthenticator
     {
         public bool ProvesSender => authentication.Verified;

@@ -61,6 +61,23 @@ public sealed class PeerDecoderFuzzTests
         (await StreamMutatedAsync(7880)).Should().Be(0);
     }
 
+    [Theory]
+    [InlineData("protobuf")]
+    [InlineData("protobuf runtime bug")]
+    public async Task A_batch_that_does_not_parse_ends_the_stream_as_an_invalid_argument(string kind)
+    {
+        // The second is what Google.Protobuf throws for a nested length near int.MaxValue (protocolbuffers/protobuf#26856),
+        // found by the peer decoder fuzz; gRPC would have answered either as UNKNOWN and logged an error with a stack trace.
+        Exception error = kind == "protobuf" ? ParseError([0x0A, 0x05]) : new ArgumentOutOfRangeException(nameof(kind), "what the protobuf runtime throws");
+        using var lifetime = new PeerStreamLifetime();
+        var service = new PeerLinkService(ClusterMembers.Parse(Corpus.ClusterId, "n1", Peers), new RecordingInbox(), lifetime, new PeerLinkOptions(),
+            new ManualClock(), new InProcessPeerStream.Proven(PeerAuthentication.Member(2)), NullLogger<PeerLinkService>.Instance);
+
+        var stream = () => service.Stream(new InProcessPeerStream.Unreadable(error), new InProcessPeerStream.Context());
+
+        (await stream.Should().ThrowAsync<Grpc.Core.RpcException>()).Which.StatusCode.Should().Be(Grpc.Core.StatusCode.InvalidArgument);
+    }
+
     /// <summary>Streams up to three mutated batches into the peer service; returns how many batches it delivered.</summary>
     private static async Task<int> StreamMutatedAsync(int seed)
     {
@@ -139,6 +156,12 @@ public sealed class PeerDecoderFuzzTests
         }
 
         return count;
+    }
+
+    private static InvalidProtocolBufferException ParseError(byte[] bytes)
+    {
+        var parse = () => Wire.PeerBatch.Parser.ParseFrom(bytes);
+        return parse.Should().Throw<InvalidProtocolBufferException>().Which;
     }
 
     private static Wire.PeerBatch? TryParse(byte[] bytes)
