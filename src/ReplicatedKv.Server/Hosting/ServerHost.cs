@@ -241,6 +241,7 @@ public sealed class ServerHost : IAsyncDisposable
         logging.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
+            .Filter.ByExcluding(Api.MalformedRequestMapping.IsUnparsedRequestError)
             .Enrich.WithProperty("NodeId", settings.NodeId)
             .Enrich.FromLogContext();
         if (settings.LogFormat == "json")
