@@ -39,8 +39,8 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     /// <summary>
     /// Reads the next batch. What cannot be read is the sender's fault, not this node's: bytes that do not parse
     /// (gRPC's deserializer throws from here, and the protobuf runtime throws more than its own exception for some
-    /// malformed lengths) end the stream with INVALID_ARGUMENT and a warning now and then; a sender that reset its
-    /// stream just ends it. Left to gRPC, each would be an UNKNOWN status and an error with a stack trace.
+    /// malformed lengths) end the stream with INVALID_ARGUMENT and a warning now and then; a lost connection just
+    /// ends it. Left to gRPC, each would be an UNKNOWN status and an error with a stack trace.
     /// </summary>
     private async Task<bool> NextBatchAsync(IAsyncStreamReader<Wire.PeerBatch> requestStream, ServerCallContext context, CancellationToken cancellationToken)
     {
@@ -48,8 +48,9 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         {
             return await requestStream.MoveNext(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e) when (e is not InvalidProtocolBufferException && context.CancellationToken.IsCancellationRequested)
+        catch (IOException e) when (e is not InvalidProtocolBufferException)
         {
+            // The connection went (the sender reset its stream, or this node is shutting down): nothing to refuse.
             return false;
         }
 #pragma warning disable CA1031 // Whatever the deserializer throws for a sender's bytes is refused the same way.
