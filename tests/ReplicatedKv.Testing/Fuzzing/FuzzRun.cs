@@ -51,14 +51,16 @@ public static class FuzzRun
 
     private static async Task RunOneAsync(string name, int seed, Func<int, Task> target)
     {
+        // Run off the test's thread, so a decoder spinning synchronously still trips the hang limit.
+        var run = Task.Run(() => target(seed));
+        if (await Task.WhenAny(run, Task.Delay(HangLimit)).ConfigureAwait(false) != run)
+        {
+            throw new FuzzFailureException($"{name}: seed {seed} hung past {HangLimit.TotalSeconds} s; replay with {SeedVariable}={seed}");
+        }
+
         try
         {
-            // Run off the test's thread, so a decoder spinning synchronously still trips the hang limit.
-            await Task.Run(() => target(seed)).WaitAsync(HangLimit).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new FuzzFailureException($"{name}: seed {seed} hung past {HangLimit.TotalSeconds} s; replay with {SeedVariable}={seed}", e);
+            await run.ConfigureAwait(false);
         }
         catch (Exception e) when (e is not FuzzFailureException)
         {
