@@ -110,7 +110,7 @@ public sealed class CombinedPeerAuthenticationTests : IAsyncLifetime, IDisposabl
         {
             // Refused before it read what was sent; the status is the response's.
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             // No TLS or HTTP/2 connection: no gRPC status at all.
             return StatusCode.Unavailable;
@@ -124,6 +124,10 @@ public sealed class CombinedPeerAuthenticationTests : IAsyncLifetime, IDisposabl
         catch (RpcException e)
         {
             return e.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return StatusCode.Unavailable;
         }
     }
 
