@@ -102,3 +102,6 @@ internal sealed class PendingRead(long caller) : PendingCall(caller)
 
     public override void Fail(Exception reason) => Result.TrySetException(reason);
 }
+
+/// <summary>An operator asks this node, if it leads, to hand leadership to <paramref name="Target"/>; the reply is null when started, else why not.</summary>
+internal sealed record LeaderTransferInput(int Target, TaskCompletionSource<string?> Reply) : NodeInput;
