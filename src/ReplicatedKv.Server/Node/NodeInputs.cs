@@ -103,5 +103,8 @@ internal sealed class PendingRead(long caller) : PendingCall(caller)
     public override void Fail(Exception reason) => Result.TrySetException(reason);
 }
 
-/// <summary>An operator asks this node, if it leads, to hand leadership to <paramref name="Target"/>; the reply is null when started, else why not.</summary>
-internal sealed record LeaderTransferInput(int Target, TaskCompletionSource<string?> Reply) : NodeInput;
+/// <summary>
+/// Asks this node, if it leads, to hand leadership to <paramref name="Target"/> (null: the most up-to-date reachable
+/// voter, as before a shutdown). The reply names the target and is null-reasoned when started, else says why not.
+/// </summary>
+internal sealed record LeaderTransferInput(int? Target, TaskCompletionSource<(int Target, string? Reason)> Reply) : NodeInput;
