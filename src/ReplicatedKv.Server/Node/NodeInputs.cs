@@ -26,7 +26,8 @@ internal sealed record StatusInput(bool IncludeStateHash, TaskCompletionSource<S
 
 internal sealed record WantsSnapshotInput(int From, long Slot, TaskCompletionSource<bool> Reply) : NodeInput;
 
-internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, TaskCompletionSource<bool> Reply) : NodeInput;
+/// <summary>A snapshot received from a peer, restored off the loop, with the configurations it carried (null: none, the bootstrap one).</summary>
+internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, Consensus.MembershipSnapshot? Membership, TaskCompletionSource<bool> Reply) : NodeInput;
 
 internal sealed record SnapshotSavedInput(long Slot, Exception? Error) : NodeInput;
 
