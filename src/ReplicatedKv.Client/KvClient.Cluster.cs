@@ -16,27 +16,34 @@ public sealed partial class KvClient
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(toNodeId);
         var leader = await FindLeaderAsync(timeout, cancellationToken).ConfigureAwait(false);
-        var target = _endpoints.FirstOrDefault(e => e.Url == leader);
-        var temporary = target is null ? new Endpoint(leader, 1, _tls, _options.DialTimeout) : null;
+        return await AtEndpointAsync(leader, (cluster, headers) => cluster.TransferLeaderAsync(new TransferLeaderRequest { ToNodeId = toNodeId },
+            headers, deadline: DateTime.UtcNow + (timeout ?? _options.DefaultTimeout), cancellationToken: cancellationToken).ResponseAsync,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one Cluster call at <paramref name="url"/> (a configured endpoint's connection, or a temporary one for a URL
+    /// learnt from the cluster) and turns its failure into the client's exceptions: a TLS mismatch, unavailable, or
+    /// the status with its reason.
+    /// </summary>
+    private async Task<T> AtEndpointAsync<T>(Uri url, Func<Cluster.ClusterClient, Metadata?, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var target = _endpoints.FirstOrDefault(e => e.Url == url);
+        using var temporary = target is null ? new Endpoint(url, 1, _tls, _options.DialTimeout) : null;
         try
         {
-            return await new Cluster.ClusterClient((target ?? temporary!).Channel()).TransferLeaderAsync(new TransferLeaderRequest { ToNodeId = toNodeId },
-                headers: AuthHeaders(), deadline: DateTime.UtcNow + (timeout ?? _options.DefaultTimeout), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await call(new Cluster.ClusterClient((target ?? temporary!).Channel()), AuthHeaders()).ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
-            if (await ClientTls.MismatchAsync(leader, ex, cancellationToken).ConfigureAwait(false) is { } mismatch)
+            if (await ClientTls.MismatchAsync(url, ex, cancellationToken).ConfigureAwait(false) is { } mismatch)
             {
                 throw mismatch;
             }
 
             throw ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
-                ? new ClusterUnavailableException($"{ShortUrl(leader)}: {Reason(ex)}", ex)
-                : new KvException($"{ShortUrl(leader)}: {Reason(ex)}", ex.StatusCode, ex);
-        }
-        finally
-        {
-            temporary?.Dispose();
+                ? new ClusterUnavailableException($"{ShortUrl(url)}: {Reason(ex)}", ex)
+                : new KvException($"{ShortUrl(url)}: {Reason(ex)}", ex.StatusCode, ex);
         }
     }
 }
