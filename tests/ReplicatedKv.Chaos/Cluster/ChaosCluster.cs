@@ -117,6 +117,27 @@ internal sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Time from <paramref name="started"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) until the node answers
+    /// <c>/readyz</c> with 200, polled every 50 ms; null if it is not ready within <paramref name="timeout"/> or stops
+    /// running first.
+    /// </summary>
+    public async Task<TimeSpan?> TimeUntilReadyAsync(ChaosNode node, long started, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        while (node.IsRunning && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            if (node.IsServing && await IsReadyAsync(node, CancellationToken.None).ConfigureAwait(false))
+            {
+                return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
     /// <summary>One node's own view, or null when it does not answer within a second.</summary>
     public async Task<StatusResponse?> StatusAsync(ChaosNode node, bool includeStateHash, CancellationToken cancellationToken)
     {

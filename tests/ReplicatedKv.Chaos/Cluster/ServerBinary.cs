@@ -9,6 +9,14 @@ internal sealed record ServerBinary(string DotnetHost, string ServerDll)
     /// <summary>Throws <see cref="InvalidOperationException"/> saying what to build when the server is missing.</summary>
     public static ServerBinary Locate()
     {
+        // RKV_CHAOS_SERVER_DLL runs another build of the server, e.g. a ReadyToRun publish, to compare them.
+        if (Environment.GetEnvironmentVariable("RKV_CHAOS_SERVER_DLL") is { Length: > 0 } chosen)
+        {
+            return File.Exists(chosen)
+                ? new ServerBinary(FindDotnetHost(), Path.GetFullPath(chosen))
+                : throw new InvalidOperationException($"RKV_CHAOS_SERVER_DLL names '{chosen}', which does not exist");
+        }
+
         // The csproj embeds the server project's output path for the same Configuration.
         var embedded = typeof(ServerBinary).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "RkvServerDll")?.Value;

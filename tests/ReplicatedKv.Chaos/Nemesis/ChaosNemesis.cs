@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ReplicatedKv.Chaos.Cluster;
 
 namespace ReplicatedKv.Chaos.Nemesis;
@@ -14,6 +15,7 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
     private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(30);
     private readonly List<string> _unexpectedExits = [];
     private readonly List<FaultWindow> _windows = [];
+    private readonly List<Task<RestartTime?>> _restarts = [];
 
     public FaultCounts Injected { get; } = new();
 
@@ -59,6 +61,16 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// How long each restart took from process start to ready (<c>/readyz</c> 200), measured beside the run; a node
+    /// not ready within <see cref="ReadyWait"/> is left out (the next fault's readiness wait logs it).
+    /// </summary>
+    public async Task<IReadOnlyList<RestartTime>> RestartTimesAsync()
+    {
+        var times = await Task.WhenAll(_restarts).ConfigureAwait(false);
+        return [.. times.OfType<RestartTime>()];
     }
 
     /// <summary>Flushes every partition rule, thaws paused nodes, restarts dead ones, and waits for a ready cluster.</summary>
@@ -107,6 +119,13 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
                 Injected.Add(FaultCounts.Key(FaultKind.Kill));
                 log.Event($"fault #{plan.Number}: kill -9 {Describe(targets, leader)}");
                 return (() => RestartAsync(plan, targets), plan.Duration);
+
+            case FaultKind.RestartAll:
+                var everyone = cluster.Nodes.Where(n => n.IsRunning).ToList();
+                await Task.WhenAll(everyone.Select(n => n.KillAsync())).ConfigureAwait(false);
+                Injected.Add(FaultCounts.Key(FaultKind.RestartAll));
+                log.Event($"fault #{plan.Number}: kill -9 every node at once: {Describe(everyone, leader)}");
+                return (() => RestartEveryoneAsync(plan, everyone, stop), plan.Duration);
 
             case FaultKind.Pause:
                 foreach (var node in targets)
@@ -212,10 +231,42 @@ internal sealed class ChaosNemesis(ChaosCluster cluster, ScheduleLog log)
         foreach (var node in nodes.Where(n => !n.IsRunning))
         {
             cluster.Start(node);
+            _restarts.Add(TimeRestartAsync(plan, node, Stopwatch.GetTimestamp(), whole: false));
             log.Event($"heal #{plan.Number}: restarted {node.Id} (pid {node.Pid})");
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Restarts every node together and holds the fault until all are ready, so the fault's window (and its write
+    /// stall) runs from the power cut to a writable cluster.
+    /// </summary>
+    private async Task RestartEveryoneAsync(FaultPlan plan, IReadOnlyList<ChaosNode> nodes, CancellationToken stop)
+    {
+        var started = Stopwatch.GetTimestamp();
+        foreach (var node in nodes.Where(n => !n.IsRunning))
+        {
+            cluster.Start(node);
+            _restarts.Add(TimeRestartAsync(plan, node, Stopwatch.GetTimestamp(), whole: true));
+        }
+
+        log.Event($"heal #{plan.Number}: restarted every node: {string.Join(", ", nodes.Select(n => $"{n.Id} (pid {n.Pid})"))}");
+        try
+        {
+            var ready = await cluster.WaitReadyAsync(ReadyWait, stop).ConfigureAwait(false);
+            log.Event($"heal #{plan.Number}: {(ready ? "every node ready" : "NOT every node ready")} {Stopwatch.GetElapsedTime(started).TotalSeconds:0.00} s after the restart");
+        }
+        catch (OperationCanceledException)
+        {
+            // The run's fault time ended first; HealAllAsync waits for readiness.
+        }
+    }
+
+    private async Task<RestartTime?> TimeRestartAsync(FaultPlan plan, ChaosNode node, long started, bool whole)
+    {
+        var elapsed = await cluster.TimeUntilReadyAsync(node, started, ReadyWait).ConfigureAwait(false);
+        return elapsed is { } time ? new RestartTime(FaultCounts.Key(plan.Kind), node.Id, whole, time) : null;
     }
 
     private Task ResumeAsync(FaultPlan plan, IReadOnlyList<ChaosNode> nodes)

@@ -39,6 +39,7 @@ internal sealed class FaultCounts
     public static string Key(FaultKind kind) => kind switch
     {
         FaultKind.FsyncCrash => "fsync-crash",
+        FaultKind.RestartAll => "restart-all",
         _ => kind.ToString().ToLowerInvariant(),
     };
 

@@ -13,6 +13,12 @@ internal enum FaultKind
 
     /// <summary>The wal-crash-mid-batch failpoint: the node SIGKILLs itself inside a log write, before its fsync.</summary>
     FsyncCrash,
+
+    /// <summary>
+    /// SIGKILL of every node at once (a power cut), all restarted together when the fault ends; the fault lasts until
+    /// every node answers ready again, so its write stall is how long the whole cluster took to be writable.
+    /// </summary>
+    RestartAll,
 }
 
 internal enum PartitionShape

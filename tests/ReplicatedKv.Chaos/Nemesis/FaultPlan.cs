@@ -33,6 +33,7 @@ internal sealed record FaultPlan(
         {
             FaultKind.Partition => $"partition {Shape}" + (Shape == PartitionShape.MajorityMinority ? $" minority {Targets}" : ""),
             FaultKind.FsyncCrash => $"fsync-crash after:{FailpointAfter}" + (AtLeader ? " at leader" : ""),
+            FaultKind.RestartAll => "restart-all",
             _ => $"{Kind.ToString().ToLowerInvariant()} {Targets}" + (AtLeader ? " incl. leader" : ""),
         };
         return string.Create(CultureInfo.InvariantCulture, $"#{Number} after {QuietBefore.TotalSeconds:0.0}s quiet: {what} for {Duration.TotalSeconds:0.0}s (pick {Pick})");

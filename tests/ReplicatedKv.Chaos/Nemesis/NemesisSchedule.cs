@@ -26,12 +26,19 @@ internal static class NemesisSchedule
                 Number: plans.Count + 1,
                 QuietBefore: quiet,
                 Kind: kind,
-                AtLeader: random.Next(2) == 0,
+                // Killing every node kills the leader too.
+                AtLeader: random.Next(2) == 0 || kind == FaultKind.RestartAll,
                 Targets: random.Next(1, minority + 1),
                 Shape: shapes[(firstShape + plans.Count(p => p.Kind == FaultKind.Partition)) % shapes.Count],
 
-                // A crash in fsync ends by itself; what is left to choose is how long the node stays down.
-                Duration: kind == FaultKind.FsyncCrash ? fault / 4 : fault,
+                // A crash in fsync ends by itself; what is left to choose is how long the node stays down. A whole
+                // cluster stays down briefly: what the fault measures is the restart, not the outage.
+                Duration: kind switch
+                {
+                    FaultKind.FsyncCrash => fault / 4,
+                    FaultKind.RestartAll => fault / 8,
+                    _ => fault,
+                },
                 FailpointAfter: random.Next(1, 30),
                 Pick: random.Next());
 

@@ -7,7 +7,7 @@ namespace ReplicatedKv.Chaos.Scenarios;
 internal sealed record RunOptions
 {
     public const string Usage =
-        "usage: rkv-chaos run --scenario kill|pause|partition|fsync-crash|mixed|load|lost-disk-unsafe|lost-disk-unsafe-partition\n" +
+        "usage: rkv-chaos run --scenario kill|pause|partition|fsync-crash|mixed|restart|load|lost-disk-unsafe|lost-disk-unsafe-partition\n" +
         "                     [--seconds N] [--nodes 3|5] [--seed S] [--clients C] [--artifacts DIR] [--keep-artifacts]\n" +
         "                     [--netns | --proxy | --loopback]\n" +
         "   network: namespaces as root, else TCP proxies; --netns namespaces or fail, --proxy proxies even as root,\n" +

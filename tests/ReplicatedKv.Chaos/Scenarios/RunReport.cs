@@ -43,6 +43,9 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
     /// <summary>Leader changes while the load scenario's workload ran (no fault injected); null if not measured.</summary>
     public long? LeaderChanges { get; set; }
 
+    /// <summary>Each restart's time from process start to ready (kill and restart-all faults).</summary>
+    public IReadOnlyList<RestartTime> RestartTimes { get; set; } = [];
+
     /// <summary>Anything that kept the run or a check from being made (each fails the run).</summary>
     public List<string> Problems { get; } = [];
 
@@ -71,6 +74,11 @@ internal sealed class RunReport(RunOptions options, string artifactsPath)
         {
             text.Append(CultureInfo.InvariantCulture, $" Write stall per fault kind ({timeout}): {string.Join("; ", WriteStalls.ByKind(WriteGaps))}.");
             text.Append(CultureInfo.InvariantCulture, $" Longest write gap per fault: {string.Join("; ", WriteGaps)}.");
+        }
+
+        if (RestartTime.Describe(RestartTimes) is { } restarts)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {restarts}.");
         }
 
         foreach (var exit in UnexpectedExits)

@@ -10,6 +10,9 @@ internal enum ScenarioKind
     FsyncCrash,
     Mixed,
 
+    /// <summary>Every node killed at once and restarted together, again and again: how long a whole cluster takes to serve.</summary>
+    Restart,
+
     /// <summary>No faults, the workload at full speed: leader changes and write stalls a healthy cluster shows under load.</summary>
     Load,
 
@@ -35,6 +38,7 @@ internal static class ScenarioNames
         ["partition"] = ScenarioKind.Partition,
         ["fsync-crash"] = ScenarioKind.FsyncCrash,
         ["mixed"] = ScenarioKind.Mixed,
+        ["restart"] = ScenarioKind.Restart,
         ["load"] = ScenarioKind.Load,
         ["lost-disk-unsafe"] = ScenarioKind.LostDiskUnsafe,
         ["lost-disk-unsafe-partition"] = ScenarioKind.LostDiskUnsafePartition,
@@ -53,6 +57,7 @@ internal static class ScenarioNames
         ScenarioKind.Pause => [FaultKind.Pause],
         ScenarioKind.Partition => [FaultKind.Partition],
         ScenarioKind.FsyncCrash => [FaultKind.FsyncCrash],
+        ScenarioKind.Restart => [FaultKind.RestartAll],
         ScenarioKind.Mixed => canPartition
             ? [FaultKind.Kill, FaultKind.Pause, FaultKind.Partition, FaultKind.FsyncCrash]
             : [FaultKind.Kill, FaultKind.Pause, FaultKind.FsyncCrash],

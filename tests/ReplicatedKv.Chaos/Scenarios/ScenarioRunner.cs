@@ -97,6 +97,7 @@ internal static class ScenarioRunner
             else
             {
                 await RunFaultsAsync(cluster, options, history, nemesis, schedule, cancellationToken).ConfigureAwait(false);
+                report.RestartTimes = await nemesis.RestartTimesAsync().ConfigureAwait(false);
                 await CheckAsync(cluster, options, history, nemesis, schedule, report, cancellationToken).ConfigureAwait(false);
             }
 
