@@ -44,7 +44,10 @@ internal static class MalformedRequestMapping
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         await next(context).ConfigureAwait(false);
-        if (context.Items.ContainsKey(HandlerStarted) || context.Request.Path.Value?.StartsWith(ClientApiPrefix, StringComparison.Ordinal) != true)
+        // A call the client abandoned (its deadline, a cancel, a reset connection) while its request was still arriving
+        // fails to unframe too; nobody reads its status, and it is no malformed request.
+        if (context.Items.ContainsKey(HandlerStarted) || context.RequestAborted.IsCancellationRequested ||
+            context.Request.Path.Value?.StartsWith(ClientApiPrefix, StringComparison.Ordinal) != true)
         {
             return;
         }
