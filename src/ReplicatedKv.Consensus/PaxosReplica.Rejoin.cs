@@ -205,6 +205,7 @@ public sealed partial class PaxosReplica
         if (m.Waiting && _role == Role.Leader)
         {
             fence = _nextSlot;
+            RecordFencedIncarnation(m.From, m.FromIncarnation, fence);
             _owedFenceSlot = Math.Max(_owedFenceSlot, fence);
             FlushProposals();
         }

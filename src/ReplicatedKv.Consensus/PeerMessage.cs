@@ -6,7 +6,18 @@ namespace ReplicatedKv.Consensus;
 /// <see cref="Ballot"/> is the ballot the message is about (for requests, the sender's; for replies, the
 /// one being answered), except where a type says otherwise.
 /// </summary>
-public abstract record PeerMessage(int From, int To, Ballot Ballot);
+public abstract record PeerMessage(int From, int To, Ballot Ballot)
+{
+    /// <summary>The sender's incarnation (<see cref="HardState.Incarnation"/>); set by the sending replica.</summary>
+    public ulong FromIncarnation { get; init; }
+
+    /// <summary>
+    /// For a reply (PrePromise, Promise, Accepted, Nack, HeartbeatAck, RejoinStatus): the incarnation of the request it
+    /// answers. A replica refuses a reply addressed to another incarnation of itself: it answers a request the
+    /// replica's lost former self sent. 0 otherwise.
+    /// </summary>
+    public ulong ToIncarnation { get; init; }
+}
 
 /// <summary>
 /// "Would you promise <see cref="PeerMessage.Ballot"/>?" Changes nothing at the receiver. A replica that
@@ -23,7 +34,11 @@ public sealed record PrePromise(int From, int To, Ballot Ballot, bool Granted, B
 /// <see cref="LeaderTransfer"/>: the candidate was asked by the leader to take over (<see cref="TimeoutNow"/>), so an
 /// acceptor promises although it still hears that leader (Raft thesis §3.10's disregard-the-lease flag).
 /// </summary>
-public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot, bool LeaderTransfer = false) : PeerMessage(From, To, Ballot);
+public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot, bool LeaderTransfer = false) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>
 /// "Start your ballot now", from the leader of <see cref="PeerMessage.Ballot"/> to the member it hands leadership to,
@@ -45,13 +60,21 @@ public sealed record Promise(int From, int To, Ballot Ballot, long FromSlot, lon
 /// followers learn decisions without a separate message.
 /// </summary>
 public sealed record Accept(int From, int To, Ballot Ballot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
-    : PeerMessage(From, To, Ballot);
+    : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>Phase 2b for <see cref="Slots"/> under the ballot. Leaves only after the entries are durable.</summary>
 public sealed record Accepted(int From, int To, Ballot Ballot, IReadOnlyList<long> Slots) : PeerMessage(From, To, Ballot);
 
 /// <summary>"I promised <see cref="Promised"/>, which is above your <see cref="PeerMessage.Ballot"/>": the sender is deposed.</summary>
-public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : PeerMessage(From, To, Ballot);
+public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>
 /// The leader is alive; carries its decided index, and the read round a read-index check waits on.

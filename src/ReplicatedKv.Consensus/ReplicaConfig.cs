@@ -181,9 +181,11 @@ public sealed record ReplicaConfig
 /// <see cref="ConfigurationAtOnce"/>: a decided configuration governs from the very next slot, although the leader has
 /// later slots in flight counted under the old one, and a change may be proposed while another is in flight.
 /// <see cref="NonVoterCounts"/>: a non-voting member's acceptances, promises and acknowledgements count towards quorums.
+/// <see cref="IgnoreIncarnation"/>: incarnations are carried and learnt but never refuse anything: a candidate counts a
+/// promise from any incarnation, an acceptor promises a stale candidacy, and replies to a lost incarnation are taken.
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false,
     bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false,
-    bool ConfigurationAtOnce = false, bool NonVoterCounts = false);
+    bool ConfigurationAtOnce = false, bool NonVoterCounts = false, bool IgnoreIncarnation = false);
 #endif
