@@ -41,6 +41,8 @@ internal static class Commands
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(HealthCommand.Create(context));
         root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(LeaderCommand.Create(context));
+        root.Subcommands.Add(MemberCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(VersionCommand.Create(context));
         return root;

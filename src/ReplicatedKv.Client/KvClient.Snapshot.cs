@@ -1,4 +1,3 @@
-using Grpc.Core;
 using ReplicatedKv.Protos.V1;
 
 namespace ReplicatedKv.Client;
@@ -17,12 +16,9 @@ public sealed partial class KvClient
     {
         ArgumentNullException.ThrowIfNull(destination);
         var source = endpoint ?? await FindLeaderAsync(timeout, cancellationToken).ConfigureAwait(false);
-        var target = _endpoints.FirstOrDefault(e => e.Url == source);
-        var temporary = target is null ? new Endpoint(source, 1, _tls, _options.DialTimeout) : null;
-        try
+        return await AtEndpointAsync(source, async (cluster, headers) =>
         {
-            using var call = new Cluster.ClusterClient((target ?? temporary!).Channel())
-                .Snapshot(new SnapshotRequest(), headers: AuthHeaders(), cancellationToken: cancellationToken);
+            using var call = cluster.Snapshot(new SnapshotRequest(), headers: headers, cancellationToken: cancellationToken);
             long written = 0;
             using var firstChunk = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             firstChunk.CancelAfter(timeout ?? _options.DefaultTimeout);
@@ -36,22 +32,7 @@ public sealed partial class KvClient
             }
 
             return written;
-        }
-        catch (RpcException ex)
-        {
-            if (await ClientTls.MismatchAsync(source, ex, cancellationToken).ConfigureAwait(false) is { } mismatch)
-            {
-                throw mismatch;
-            }
-
-            throw ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
-                ? new ClusterUnavailableException($"{source}: {ex.Status.Detail}", ex)
-                : new KvException($"{source}: {ex.Status.Detail}", ex.StatusCode, ex);
-        }
-        finally
-        {
-            temporary?.Dispose();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The client URL of the leader: a configured endpoint that says it leads, else the leader URL one of them names.</summary>

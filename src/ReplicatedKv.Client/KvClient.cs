@@ -133,7 +133,10 @@ public sealed partial class KvClient : IAsyncDisposable
     /// <summary>One member's view of the cluster (<c>Cluster.Status</c>), from the given endpoint or the current leader guess.</summary>
     public async Task<StatusResponse> StatusAsync(Uri? endpoint = null, bool includeStateHash = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var target = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint) ?? new Endpoint(endpoint, 1, _tls, _options.DialTimeout);
+        // A member URL learnt from the cluster gets a connection for this call only, closed after it.
+        var configured = endpoint is null ? _endpoints[Volatile.Read(ref _leader)] : _endpoints.FirstOrDefault(e => e.Url == endpoint);
+        using var temporary = configured is null ? new Endpoint(endpoint!, 1, _tls, _options.DialTimeout) : null;
+        var target = configured ?? temporary!;
         var deadline = DateTime.UtcNow + (timeout ?? _options.DefaultTimeout);
         try
         {

@@ -90,8 +90,10 @@ public sealed class Configuration
 
     public Member? Find(int id)
     {
-        foreach (var member in Members)
+        // Indexed, not foreach: the leader asks this for every slot it proposes, and an interface enumerator allocates.
+        for (var i = 0; i < Members.Count; i++)
         {
+            var member = Members[i];
             if (member.Id == id)
             {
                 return member;

@@ -20,6 +20,9 @@ internal sealed class ConfigurationHistory
     /// <summary>The most recently decided configuration (it may not govern any slot yet).</summary>
     public ConfigurationEntry Latest => _entries[^1];
 
+    /// <summary>Changes whenever an entry is added or forgotten, so callers can cache what they derive from the entries.</summary>
+    public int Version { get; private set; }
+
     public IReadOnlyList<ConfigurationEntry> Entries => _entries;
 
     /// <summary>The entry governing <paramref name="slot"/>.</summary>
@@ -64,14 +67,27 @@ internal sealed class ConfigurationHistory
 
         // atOnce exists only for the deliberately broken variant (ReplicaFaults.ConfigurationAtOnce).
         _entries.Add(new ConfigurationEntry(slot, slot + (atOnce ? 1 : configuration.Delay), configuration));
+        Version++;
         return true;
     }
 
     /// <summary>Forgets entries that govern no slot at or after <paramref name="slot"/>.</summary>
     public void ForgetBefore(long slot)
     {
-        var first = EntryFor(slot);
-        _entries.RemoveAll(e => e.Slot < first.Slot);
+        // Entries are in slot order: drop the prefix below the governing one (a loop, not RemoveAll with a closure,
+        // because this runs on every decision).
+        var first = EntryFor(slot).Slot;
+        var drop = 0;
+        while (drop < _entries.Count && _entries[drop].Slot < first)
+        {
+            drop++;
+        }
+
+        if (drop > 0)
+        {
+            _entries.RemoveRange(0, drop);
+            Version++;
+        }
     }
 
     /// <summary>What a snapshot through <paramref name="slot"/> carries: the entries decided by then that govern slots after it.</summary>

@@ -13,6 +13,12 @@ public sealed partial class PaxosReplica
 
     // The leader's configurations proposed in slots not yet decided, by slot; and a change waiting for a slot.
     private readonly SortedDictionary<long, Configuration> _proposedConfigs = [];
+
+    // Bumped on every change to _proposedConfigs; with the history's own version it tells when the leader horizon is stale.
+    private int _proposedConfigsVersion;
+    private (ConfigurationHistory?, int, int, long) _leaderHorizonKey;
+    private List<Configuration> _leaderHorizon = [];
+    private List<int> _leaderHorizonMembers = [];
     private Configuration? _queuedConfig;
 
     // The leader's last tick on which each peer acknowledged it (Accepted or HeartbeatAck): who could run a new configuration.
@@ -195,7 +201,10 @@ public sealed partial class PaxosReplica
 #else
                 _history.Add(slot, configuration);
 #endif
-                _proposedConfigs.Remove(slot);
+                if (_proposedConfigs.Remove(slot))
+                {
+                    _proposedConfigsVersion++;
+                }
                 foreach (var member in configuration.Members)
                 {
                     BitIndexOf(member.Id);
@@ -213,6 +222,28 @@ public sealed partial class PaxosReplica
     /// <summary>The configurations whose quorums must all agree for this leader's work to stand: those governing its undecided slots.</summary>
     private List<Configuration> LeaderHorizon()
     {
+        RefreshLeaderHorizon();
+        return _leaderHorizon;
+    }
+
+    /// <summary>Every member of <see cref="LeaderHorizon"/>, voting or not, in id order, this replica included.</summary>
+    private List<int> LeaderHorizonMembers()
+    {
+        RefreshLeaderHorizon();
+        return _leaderHorizonMembers;
+    }
+
+    // The leader asks for its horizon on every accept, decision and heartbeat, and it changes only when a configuration
+    // is decided, proposed or forgotten, or the decided index passes where one takes effect: rebuilt then, into new
+    // lists, so a caller still walking the old ones is not disturbed (a hot path must not allocate per slot).
+    private void RefreshLeaderHorizon()
+    {
+        var key = (_history, _history.Version, _proposedConfigsVersion, _history.EntryFor(_decidedIndex + 1).Slot);
+        if (key == _leaderHorizonKey)
+        {
+            return;
+        }
+
         var configurations = new List<Configuration>();
         foreach (var entry in _history.From(_decidedIndex + 1))
         {
@@ -220,14 +251,16 @@ public sealed partial class PaxosReplica
         }
 
         configurations.AddRange(_proposedConfigs.Values);
-        return configurations;
+        _leaderHorizon = configurations;
+        _leaderHorizonMembers = MembersOf(configurations);
+        _leaderHorizonKey = key;
     }
 
     /// <summary>The decided configurations governing slots from the next undecided one on: what a candidate must win.</summary>
     private List<Configuration> KnownHorizon() => [.. _history.From(_decidedIndex + 1).Select(e => e.Configuration)];
 
     /// <summary>True when the members in <paramref name="mask"/> include a majority of the voters of every configuration.</summary>
-    private bool IsQuorumOfEach(IEnumerable<Configuration> configurations, ulong mask)
+    private bool IsQuorumOfEach(List<Configuration> configurations, ulong mask)
     {
         foreach (var configuration in configurations)
         {
@@ -245,21 +278,29 @@ public sealed partial class PaxosReplica
         var count = 0;
 #if RKV_FAULT_INJECTION
         foreach (var voter in _config.Faults.NonVoterCounts ? configuration.Members.Select(m => m.Id) : configuration.Voters)
-#else
-        foreach (var voter in configuration.Voters)
-#endif
         {
             if ((mask & Bit(voter)) != 0)
             {
                 count++;
             }
         }
+#else
+        // Indexed, not foreach: an interface enumerator would be allocated for every decided slot.
+        var voters = configuration.Voters;
+        for (var i = 0; i < voters.Count; i++)
+        {
+            if ((mask & Bit(voters[i])) != 0)
+            {
+                count++;
+            }
+        }
+#endif
 
         return count >= configuration.Majority;
     }
 
     /// <summary>Every member of the configurations, voting or not, in id order, once each (this replica included).</summary>
-    private static List<int> MembersOf(IEnumerable<Configuration> configurations)
+    private static List<int> MembersOf(List<Configuration> configurations)
     {
         var ids = new SortedSet<int>();
         foreach (var configuration in configurations)
@@ -302,6 +343,7 @@ public sealed partial class PaxosReplica
         if (Configuration.TryFrom(value, out var configuration))
         {
             _proposedConfigs[slot] = configuration;
+            _proposedConfigsVersion++;
             _owedFenceSlot = Math.Max(_owedFenceSlot, slot + configuration.Delay - 1);
         }
     }

@@ -96,6 +96,7 @@ public sealed partial class PaxosReplica
         _lastAckAt.Clear();
         _recovered.Clear();
         _proposedConfigs.Clear();
+        _proposedConfigsVersion++;
         _queuedConfig = null;
     }
 
@@ -176,7 +177,7 @@ public sealed partial class PaxosReplica
     /// <summary>Sends entries to every member of the configurations its undecided slots answer to, itself included, in messages of bounded size.</summary>
     private void BroadcastAccept(IReadOnlyList<LogEntry> entries)
     {
-        foreach (var member in MembersOf(LeaderHorizon()))
+        foreach (var member in LeaderHorizonMembers())
         {
             SendAccepts(member, entries);
         }
@@ -256,7 +257,7 @@ public sealed partial class PaxosReplica
         }
 
         _announcedDecidedIndex = _decidedIndex;
-        foreach (var member in MembersOf(LeaderHorizon()))
+        foreach (var member in LeaderHorizonMembers())
         {
             if (member != NodeId && !AlreadyToldDecided(member))
             {
@@ -311,7 +312,7 @@ public sealed partial class PaxosReplica
     private void BroadcastHeartbeat()
     {
         _heartbeatElapsed = 0;
-        foreach (var member in MembersOf(LeaderHorizon()))
+        foreach (var member in LeaderHorizonMembers())
         {
             if (member != NodeId)
             {
@@ -323,7 +324,7 @@ public sealed partial class PaxosReplica
     /// <summary>Accepts may be lost: send each undecided slot again to the acceptors that have not accepted it.</summary>
     private void ResendUnacknowledged()
     {
-        foreach (var member in MembersOf(LeaderHorizon()))
+        foreach (var member in LeaderHorizonMembers())
         {
             if (member == NodeId)
             {
@@ -386,6 +387,7 @@ public sealed partial class PaxosReplica
         _recoveryEnd = 0;
         _recovered.Clear();
         _proposedConfigs.Clear();
+        _proposedConfigsVersion++;
         _queuedConfig = null;
 
         DropReads(leaderHint);

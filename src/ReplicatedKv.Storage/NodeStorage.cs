@@ -10,7 +10,7 @@ namespace ReplicatedKv.Storage;
 /// </summary>
 /// <remarks>
 /// Threads: the node loop is the writer (see <see cref="WriteAheadLog"/>): it calls <see cref="Persist"/>,
-/// <see cref="RecordSnapshot"/>, <see cref="SnapshotDue"/> and disposes. <see cref="SaveSnapshotAsync"/> runs off
+/// <see cref="RecordSnapshot"/>, <see cref="SnapshotDue"/> and disposes. <c>SaveSnapshotAsync</c> runs off
 /// the loop, on any one thread at a time, and touches only the snapshot folder and <c>_savedSnapshot</c>.
 /// </remarks>
 public sealed class NodeStorage : IDisposable, IAsyncDisposable
@@ -118,7 +118,7 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
                 loss ??= unheld;
             }
 
-            var state = new PersistentState(hardState, snapshotSlot, entries);
+            var state = new PersistentState(hardState, snapshotSlot, entries, MembershipOf(snapshot));
             return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = loss };
         }
         catch
@@ -171,7 +171,7 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Records in the log that a snapshot through <paramref name="slot"/> is durable on disk (saved by
-    /// <see cref="SaveSnapshotAsync"/>, or received from a peer and completed), with one fsync; then resets
+    /// <c>SaveSnapshotAsync</c>, or received from a peer and completed), with one fsync; then resets
     /// <see cref="SnapshotDue"/>, drops the log segments and the old snapshots it makes unnecessary. Call it only
     /// after the snapshot file is durable. Throws <see cref="StorageUnavailableException"/> when the marker cannot
     /// be written (call again), or the <see cref="IOException"/> of a failed compaction. Writer thread only.
@@ -194,10 +194,36 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     /// and returns once it is durable under its final name. Runs on any thread, off the node loop: it does not touch
     /// the log. The loop then calls <see cref="RecordSnapshot"/> with the same slot.
     /// </summary>
-    public async Task SaveSnapshotAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
+    public Task SaveSnapshotAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default) =>
+        SaveSnapshotAsync(slot, null, writePayload, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SaveSnapshotAsync(long, Func{Stream, CancellationToken, Task}, CancellationToken)"/>, storing
+    /// <paramref name="membership"/> (the configurations the snapshot carries) in the file; it comes back in
+    /// <see cref="PersistentState.Membership"/> on restart and travels with the file to peers. Null stores none.
+    /// </summary>
+    public async Task SaveSnapshotAsync(long slot, MembershipSnapshot? membership, Func<Stream, CancellationToken, Task> writePayload,
+        CancellationToken cancellationToken = default)
     {
-        await Snapshots.SaveAsync(slot, writePayload, cancellationToken).ConfigureAwait(false);
+        await Snapshots.SaveAsync(slot, membership?.Encode() ?? ReadOnlyMemory<byte>.Empty, writePayload, cancellationToken).ConfigureAwait(false);
         InterlockedMax(ref _savedSnapshot, slot);
+    }
+
+    /// <summary>
+    /// The configurations <paramref name="snapshot"/> carries; null if it has none (a snapshot from before membership
+    /// changes: the bootstrap configuration). Throws <see cref="WalCorruptionException"/> for bytes that pass the
+    /// file's checksum but do not decode: written by a newer, incompatible version.
+    /// </summary>
+    public static MembershipSnapshot? MembershipOf(SnapshotReader? snapshot)
+    {
+        if (snapshot?.Membership is not { } bytes)
+        {
+            return null;
+        }
+
+        return MembershipSnapshot.TryDecode(bytes, out var membership)
+            ? membership
+            : throw new WalCorruptionException($"snapshot {snapshot.Path} holds a membership section this version cannot read");
     }
 
     public void Dispose() => Log.Dispose();

@@ -9,6 +9,9 @@ public sealed class SnapshotReader(long slot, string path, long payloadOffset, l
 
     public long PayloadLength { get; } = payloadLength;
 
+    /// <summary>The encoded configurations stored with the snapshot (Consensus.MembershipSnapshot); null if it has none.</summary>
+    public byte[]? Membership { get; init; }
+
     /// <summary>A stream over exactly the payload (what the state machine wrote).</summary>
     public Stream OpenPayload()
     {

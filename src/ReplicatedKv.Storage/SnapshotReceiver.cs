@@ -30,7 +30,7 @@ public sealed class SnapshotReceiver : IAsyncDisposable
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
         FileSync.DataSync(_file.SafeFileHandle);
         await _file.DisposeAsync().ConfigureAwait(false);
-        if (!SnapshotStore.Verify(_temporary, out var payloadLength) || SlotOf(_temporary) != Slot)
+        if (!SnapshotStore.Verify(_temporary, out var layout) || SlotOf(_temporary) != Slot)
         {
             File.Delete(_temporary);
             _completed = true;
@@ -39,7 +39,7 @@ public sealed class SnapshotReceiver : IAsyncDisposable
 
         _store.Publish(_temporary, Slot);
         _completed = true;
-        return new SnapshotReader(Slot, _store.PathOf(Slot), SnapshotStore.HeaderSize, payloadLength);
+        return layout.ReaderFor(Slot, _store.PathOf(Slot));
     }
 
     public async ValueTask DisposeAsync()

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace ReplicatedKv.Storage;
 
 /// <summary>
-/// Snapshot files <c>snapshot-{slot}.snap</c>: <c>[8-byte magic][u32 version][i64 slot][payload][u32 CRC-32C of all before]</c>.
+/// Snapshot files <c>snapshot-{slot}.snap</c>: <c>[8-byte magic][u32 version][i64 slot][u32 membership length][membership]
+/// [payload][u32 CRC-32C of all before]</c>. The membership section (version 2) holds the encoded configurations the
+/// snapshot carries (Consensus.MembershipSnapshot), opaque here; version 1 files have none and are still read.
 /// A snapshot is written to a temporary file, fsynced, renamed into place and the directory fsynced, so a
 /// crash leaves either the whole snapshot or none; a half-written one is never mistaken for a snapshot.
 /// The same bytes travel to peers in chunks and are installed through the same atomic rename.
@@ -12,7 +14,11 @@ namespace ReplicatedKv.Storage;
 public sealed partial class SnapshotStore
 {
     internal const int HeaderSize = 20;
-    private const uint FormatVersion = 1;
+    private const uint FormatVersion = 2;
+    private const uint FormatWithoutMembership = 1;
+
+    /// <summary>Largest membership section accepted: a few configurations of at most 64 members with their URLs.</summary>
+    private const int MaxMembershipBytes = 1 << 20;
     private static ReadOnlySpan<byte> Magic => "RKVSNAP1"u8;
 
     private readonly string _directory;
@@ -56,13 +62,18 @@ public sealed partial class SnapshotStore
     /// Writes a snapshot of the state through <paramref name="slot"/>: <paramref name="writePayload"/> streams the
     /// state machine into the file. Returns once the file is durable under its final name.
     /// </summary>
-    public async Task SaveAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
+    public Task SaveAsync(long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default) =>
+        SaveAsync(slot, ReadOnlyMemory<byte>.Empty, writePayload, cancellationToken);
+
+    /// <summary>As <see cref="SaveAsync(long, Func{Stream, CancellationToken, Task}, CancellationToken)"/>, with the membership bytes stored beside the state.</summary>
+    public async Task SaveAsync(long slot, ReadOnlyMemory<byte> membership, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writePayload);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(membership.Length, MaxMembershipBytes);
         var temporary = PathOf(slot) + ".save.tmp";
         try
         {
-            await WriteFileAsync(temporary, slot, writePayload, cancellationToken).ConfigureAwait(false);
+            await WriteFileAsync(temporary, slot, membership, writePayload, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -73,7 +84,8 @@ public sealed partial class SnapshotStore
         Publish(temporary, slot);
     }
 
-    private static async Task WriteFileAsync(string temporary, long slot, Func<Stream, CancellationToken, Task> writePayload, CancellationToken cancellationToken)
+    private static async Task WriteFileAsync(string temporary, long slot, ReadOnlyMemory<byte> membership, Func<Stream, CancellationToken, Task> writePayload,
+        CancellationToken cancellationToken)
     {
         var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await using (file.ConfigureAwait(false))
@@ -84,6 +96,10 @@ public sealed partial class SnapshotStore
             BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), FormatVersion);
             BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(12), slot);
             await crc.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+            var membershipLength = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(membershipLength, (uint)membership.Length);
+            await crc.WriteAsync(membershipLength, cancellationToken).ConfigureAwait(false);
+            await crc.WriteAsync(membership, cancellationToken).ConfigureAwait(false);
             await writePayload(crc, cancellationToken).ConfigureAwait(false);
             var trailer = new byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc.Crc);
@@ -102,9 +118,9 @@ public sealed partial class SnapshotStore
         foreach (var slot in List())
         {
             var path = PathOf(slot);
-            if (Verify(path, out var payloadLength))
+            if (Verify(path, out var layout))
             {
-                return new SnapshotReader(slot, path, HeaderSize, payloadLength);
+                return layout.ReaderFor(slot, path);
             }
 
             LogDamagedSnapshot(_logger, path);
@@ -162,10 +178,10 @@ public sealed partial class SnapshotStore
         FileSync.SyncDirectory(_directory);
     }
 
-    /// <summary>Checks magic, version and the whole-file checksum.</summary>
-    internal static bool Verify(string path, out long payloadLength)
+    /// <summary>Checks magic, version, the membership section's bounds and the whole-file checksum.</summary>
+    internal static bool Verify(string path, out SnapshotLayout layout)
     {
-        payloadLength = 0;
+        layout = default;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var length = stream.Length;
         if (length < HeaderSize + 4)
@@ -175,14 +191,38 @@ public sealed partial class SnapshotStore
 
         var header = new byte[HeaderSize];
         stream.ReadExactly(header);
-        if (!header.AsSpan(0, 8).SequenceEqual(Magic) || BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8)) != FormatVersion)
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8));
+        if (!header.AsSpan(0, 8).SequenceEqual(Magic) || (version != FormatVersion && version != FormatWithoutMembership))
         {
             return false;
         }
 
         var crc = Crc32C.Append(~0u, header);
+        byte[]? membership = null;
+        var payloadOffset = (long)HeaderSize;
+        if (version == FormatVersion)
+        {
+            var lengthBytes = new byte[4];
+            if (length < HeaderSize + 4 + 4)
+            {
+                return false;
+            }
+
+            stream.ReadExactly(lengthBytes);
+            var membershipLength = BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
+            if (membershipLength > MaxMembershipBytes || membershipLength > length - HeaderSize - 4 - 4)
+            {
+                return false;
+            }
+
+            membership = new byte[membershipLength];
+            stream.ReadExactly(membership);
+            crc = Crc32C.Append(Crc32C.Append(crc, lengthBytes), membership);
+            payloadOffset += 4 + membershipLength;
+        }
+
         var buffer = new byte[1 << 16];
-        var remaining = length - HeaderSize - 4;
+        var remaining = length - payloadOffset - 4;
         while (remaining > 0)
         {
             var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
@@ -197,7 +237,7 @@ public sealed partial class SnapshotStore
 
         Span<byte> trailer = stackalloc byte[4];
         stream.ReadExactly(trailer);
-        payloadLength = length - HeaderSize - 4;
+        layout = new SnapshotLayout(payloadOffset, length - payloadOffset - 4, membership is { Length: > 0 } ? membership : null);
         return BinaryPrimitives.ReadUInt32LittleEndian(trailer) == ~crc;
     }
 
@@ -206,4 +246,10 @@ public sealed partial class SnapshotStore
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Snapshot {Path} is damaged; falling back to an older one")]
     private static partial void LogDamagedSnapshot(ILogger logger, string path);
+}
+
+/// <summary>Where a verified snapshot file's payload lies, and the membership bytes it carries (null: none, a version 1 file).</summary>
+internal readonly record struct SnapshotLayout(long PayloadOffset, long PayloadLength, byte[]? Membership)
+{
+    public SnapshotReader ReaderFor(long slot, string path) => new(slot, path, PayloadOffset, PayloadLength) { Membership = Membership };
 }

@@ -126,8 +126,10 @@ public static class WalFormat
         var offset = 24;
         for (var i = 0; i < count; i++)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(payload[offset..]);
-            if (length < 0 || offset + 4 + length > payload.Length)
+            // A long command before it can leave too few bytes for the next one's length; and "offset + 4 + length"
+            // overflows for a length near int.MaxValue, so what is left is compared instead.
+            var length = offset + 4 <= payload.Length ? BinaryPrimitives.ReadInt32LittleEndian(payload[offset..]) : -1;
+            if (length < 0 || length > payload.Length - offset - 4)
             {
                 throw new InvalidDataException($"entry for slot {slot} has a command overrunning the record");
             }

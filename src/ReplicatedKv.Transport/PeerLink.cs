@@ -79,20 +79,29 @@ public sealed partial class PeerLink : IAsyncDisposable
     /// <summary>Streams a snapshot to the peer; completes when the peer has it durably, or throws.</summary>
     public async Task SendSnapshotAsync(long slot, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken)
     {
-        using var call = _client.InstallSnapshot(_authenticator.HeadersFor(_peer), cancellationToken: cancellationToken);
-        await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        try
         {
-            await call.RequestStream.WriteAsync(new Wire.SnapshotChunk
+            using var call = _client.InstallSnapshot(_authenticator.HeadersFor(_peer), cancellationToken: cancellationToken);
+            await foreach (var chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                ClusterId = _members.ClusterId,
-                From = _members.SelfName,
-                Slot = slot,
-                Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(chunk),
-            }, cancellationToken).ConfigureAwait(false);
-        }
+                await call.RequestStream.WriteAsync(new Wire.SnapshotChunk
+                {
+                    ClusterId = _members.ClusterId,
+                    From = _members.SelfName,
+                    Slot = slot,
+                    Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(chunk),
+                }, cancellationToken).ConfigureAwait(false);
+            }
 
-        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        await call.ResponseAsync.ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // A member that went away under a pooled connection shows as a broken pipe rather than a gRPC status:
+            // to the caller it is the same thing, the member is unavailable.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"snapshot to {PeerName} failed: {ex.Message}", ex));
+        }
     }
 
     private async Task PumpAsync()

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using ReplicatedKv.Transport.Authentication;
@@ -23,7 +24,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.Closing);
         try
         {
-            while (await requestStream.MoveNext(ended.Token).ConfigureAwait(false))
+            while (await NextBatchAsync(requestStream, context, ended.Token).ConfigureAwait(false))
             {
                 Receive(requestStream.Current, sender, context);
             }
@@ -33,6 +34,36 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         }
 
         return new Wire.StreamClosed();
+    }
+
+    /// <summary>
+    /// Reads the next batch. What cannot be read is the sender's fault, not this node's: bytes that do not parse
+    /// (gRPC's deserializer throws from here, and the protobuf runtime throws more than its own exception for some
+    /// malformed lengths) end the stream with INVALID_ARGUMENT and a warning now and then; a lost connection just
+    /// ends it. Left to gRPC, each would be an UNKNOWN status and an error with a stack trace.
+    /// </summary>
+    private async Task<bool> NextBatchAsync(IAsyncStreamReader<Wire.PeerBatch> requestStream, ServerCallContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await requestStream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e) when (e is not InvalidProtocolBufferException)
+        {
+            // The connection went (the sender reset its stream, or this node is shutting down): nothing to refuse.
+            return false;
+        }
+#pragma warning disable CA1031 // Whatever the deserializer throws for a sender's bytes is refused the same way.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            if (Interlocked.Increment(ref _unreadableBatches) % 100 == 1)
+            {
+                Unreadable(logger, context.Peer, e.GetType().Name, e.Message, _unreadableBatches);
+            }
+
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "malformed peer batch: it does not parse as a PeerBatch"));
+        }
     }
 
     private void Receive(Wire.PeerBatch batch, PeerAuthentication sender, ServerCallContext context)
@@ -53,11 +84,14 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         }
 
         // The stream-opening batch is empty and carries no time. Anything older than the bound is treated as lost.
-        if (batch.Messages.Count > 0 && time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs > (long)(options.MaxMessageAge / 2).TotalMilliseconds)
+        // Compared as "sent before the oldest time allowed", never as an age: "now - sent" overflows for a sent
+        // time near long.MinValue and would make the oldest batch look fresh.
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (batch.Messages.Count > 0 && batch.SentUnixMs < now - (long)(options.MaxMessageAge / 2).TotalMilliseconds)
         {
             if (Interlocked.Increment(ref _staleBatches) % 100 == 1)
             {
-                StaleBatch(logger, batch.Messages.Count, batch.From, time.GetUtcNow().ToUnixTimeMilliseconds() - batch.SentUnixMs,
+                StaleBatch(logger, batch.Messages.Count, batch.From, (long)Math.Min((double)now - batch.SentUnixMs, long.MaxValue),
                     (long)(options.MaxMessageAge / 2).TotalMilliseconds, _staleBatches);
             }
 
@@ -151,6 +185,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     }
 
     private long _staleBatches;
+    private long _unreadableBatches;
     private long _refusedStreams;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped a batch of {Messages} messages from {From} sent {AgeMs} ms ago, past max-message-age/2 ({LimitMs} ms): clocks apart, or the network or a process stalled; {Count} batches dropped so far")]
@@ -158,6 +193,9 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused peer messages from {Address} ({Reason}): {Detail}; {Count} refused so far")]
     private static partial void Refused(ILogger logger, string address, string reason, string detail, long count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a peer batch from {Address} that does not parse ({Error}: {Detail}); {Count} so far")]
+    private static partial void Unreadable(ILogger logger, string address, string error, string detail, long count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} messages from {From} holding an entry over {Limit} bytes, more than a log record holds")]
     private static partial void OverLimit(ILogger logger, string from, int count, long limit);

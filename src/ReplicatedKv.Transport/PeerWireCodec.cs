@@ -25,7 +25,10 @@ public static class PeerWireCodec
                 wire.PrePromise = new Wire.PrePromise { Ballot = ballot, Granted = m.Granted, Promised = ToWire(m.Promised) };
                 break;
             case Prepare m:
-                wire.Prepare = new Wire.Prepare { Ballot = ballot, FromSlot = m.FromSlot };
+                wire.Prepare = new Wire.Prepare { Ballot = ballot, FromSlot = m.FromSlot, LeaderTransfer = m.LeaderTransfer };
+                break;
+            case TimeoutNow:
+                wire.TimeoutNow = new Wire.TimeoutNow { Ballot = ballot };
                 break;
             case Promise m:
                 wire.Promise = new Wire.Promise { Ballot = ballot, FromSlot = m.FromSlot, DecidedIndex = m.DecidedIndex };
@@ -89,7 +92,8 @@ public static class PeerWireCodec
         {
             Wire.PeerMessage.BodyOneofCase.PrePrepare => new PrePrepare(from, to, FromWire(wire.PrePrepare.Ballot)),
             Wire.PeerMessage.BodyOneofCase.PrePromise => new PrePromise(from, to, FromWire(wire.PrePromise.Ballot), wire.PrePromise.Granted, FromWire(wire.PrePromise.Promised)),
-            Wire.PeerMessage.BodyOneofCase.Prepare => new Prepare(from, to, FromWire(wire.Prepare.Ballot), wire.Prepare.FromSlot),
+            Wire.PeerMessage.BodyOneofCase.Prepare => new Prepare(from, to, FromWire(wire.Prepare.Ballot), wire.Prepare.FromSlot, wire.Prepare.LeaderTransfer),
+            Wire.PeerMessage.BodyOneofCase.TimeoutNow => new TimeoutNow(from, to, FromWire(wire.TimeoutNow.Ballot)),
             Wire.PeerMessage.BodyOneofCase.Promise => new Promise(from, to, FromWire(wire.Promise.Ballot), wire.Promise.FromSlot, wire.Promise.DecidedIndex, FromWire(wire.Promise.Entries)),
             Wire.PeerMessage.BodyOneofCase.Accept => new Accept(from, to, FromWire(wire.Accept.Ballot), wire.Accept.DecidedIndex, FromWire(wire.Accept.Entries)),
             Wire.PeerMessage.BodyOneofCase.Accepted => new Accepted(from, to, FromWire(wire.Accepted.Ballot), wire.Accepted.Slots.ToArray()),

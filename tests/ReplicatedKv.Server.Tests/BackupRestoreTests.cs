@@ -32,16 +32,21 @@ public sealed class BackupRestoreTests : IDisposable
 
             // Only creates keys, so the table at revision R is exactly the keys created at or before R.
             using var stop = new CancellationTokenSource();
+            var written = 0;
             var churn = Task.Run(async () =>
             {
                 for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
                     await cluster.Client(i % 3).SetAsync($"churn/{i:D5}", "written during the backup " + i);
+                    Interlocked.Increment(ref written);
                 }
             });
-            await Task.Delay(200);
+
+            // Writes before, during and after the save: counted, not timed.
+            await WrittenAsync(churn, () => Volatile.Read(ref written) >= 20);
             backup = await SaveAsync(cluster, "under-load.rkvsnap");
-            await Task.Delay(200);
+            var afterSave = Volatile.Read(ref written);
+            await WrittenAsync(churn, () => Volatile.Read(ref written) >= afterSave + 20);
             await stop.CancelAsync();
             await churn;
             original = await ListAllAsync(cluster);
@@ -300,5 +305,18 @@ public sealed class BackupRestoreTests : IDisposable
         using var stderr = new StringWriter();
         var code = await RestoreCommand.RunAsync(args, new Dictionary<string, string?>(), stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static async Task WrittenAsync(Task writer, Func<bool> enough)
+    {
+        while (!enough())
+        {
+            if (writer.IsCompleted)
+            {
+                await writer; // a writer that failed fails the test here instead of leaving it waiting
+            }
+
+            await Task.Delay(10);
+        }
     }
 }

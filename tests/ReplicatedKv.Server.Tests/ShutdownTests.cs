@@ -41,4 +41,23 @@ public sealed class ShutdownTests
         await cluster.StopNodeAsync(leader);
         (await cluster.Client((leader + 1) % 3).GetAsync("inflight-19")).Should().Be("v");
     }
+
+    [Fact]
+    public async Task A_stopping_leader_hands_leadership_to_a_follower_before_it_exits()
+    {
+        // A long election timeout: without a hand-over, nobody else could lead yet when the old leader's stop returns.
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { ElectionTicks = 100 });
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        await cluster.Client(leader).SetAsync(new SetRequest { Key = "before-stop", Value = ByteString.CopyFromUtf8("v") }, TestCluster.Deadline());
+
+        await cluster.Host(leader).StopAsync();
+
+        var others = Enumerable.Range(0, 3).Where(n => n != leader).ToArray();
+        var statuses = await Task.WhenAll(others.Select(n => cluster.StatusAsync(n)));
+        statuses.Should().ContainSingle(s => s.Role == NodeRole.Leader, "the old leader handed over before its stop returned");
+        var successor = others[Array.FindIndex(statuses, s => s.Role == NodeRole.Leader)];
+        await cluster.StopNodeAsync(leader);
+        await cluster.Client(successor).SetAsync(new SetRequest { Key = "after-stop", Value = ByteString.CopyFromUtf8("w") }, TestCluster.Deadline());
+        (await cluster.Client(successor).GetAsync("before-stop")).Should().Be("v");
+    }
 }

@@ -67,4 +67,37 @@ internal sealed class ClusterService(KvNode node, TimeProvider time) : Cluster.C
         await BackupFile.WriteAsync(view, node.Members.ClusterId, node.Members.SelfName, time.GetUtcNow(), chunks, context.CancellationToken).ConfigureAwait(false);
         await chunks.FlushAsync(context.CancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Hands leadership to another voter; answers once this node sees it lead (see cluster.proto for the codes).</summary>
+    public override async Task<TransferLeaderResponse> TransferLeader(TransferLeaderRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.ToNodeId))
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "to_node_id is required: the member to lead next"));
+        }
+
+        if (node.RefusalFor(needsLog: true) is { } refusal)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, refusal));
+        }
+
+        LeaderTransferOutcome outcome;
+        try
+        {
+            outcome = await node.TransferLeadershipAsync(request.ToNodeId, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the node is shutting down"));
+        }
+
+        if (!outcome.Succeeded)
+        {
+            var code = outcome.Started ? StatusCode.Aborted : StatusCode.FailedPrecondition;
+            throw new RpcException(new Grpc.Core.Status(code, outcome.Reason!));
+        }
+
+        var view = node.View;
+        return new TransferLeaderResponse { LeaderId = view.LeaderName ?? "", LeaderClientUrl = view.LeaderClientUrl ?? "" };
+    }
 }

@@ -111,6 +111,10 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddSingleton(node.Members);
         builder.Services.AddSingleton(node.PeerAuthenticator);
         builder.Services.AddSingleton<IPeerInbox>(node);
+
+        // One instance for every peer stream (gRPC would make one per call): its counters of refused, stale and
+        // malformed batches, which log only every 100th, must count across streams, or a flood logs every one.
+        builder.Services.AddSingleton<PeerLinkService>();
         builder.Services.AddHostedService<NodeHostedService>();
 
         var app = builder.Build();
@@ -242,6 +246,7 @@ public sealed class ServerHost : IAsyncDisposable
         logging.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
+            .Filter.ByExcluding(Api.MalformedRequestMapping.IsUnparsedRequestError)
             .Enrich.WithProperty("NodeId", settings.NodeId)
             .Enrich.FromLogContext()
             .Filter.ByExcluding(AbortedCallLogFilter.IsClientAbort);

@@ -83,6 +83,9 @@ public sealed partial class KvNode
                 case BackupViewInput b:
                     b.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
                     break;
+                case LeaderTransferInput t:
+                    t.Reply.TrySetException(new ObjectDisposedException(nameof(KvNode), reason.Message));
+                    break;
                 default:
                     DeclineSnapshot(input);
                     break;
@@ -187,6 +190,9 @@ public sealed partial class KvNode
                 break;
             case BackupViewInput b:
                 ReplyBackupView(b);
+                break;
+            case LeaderTransferInput t:
+                StartLeaderTransfer(t);
                 break;
             default:
                 throw new InvalidOperationException($"unknown node input {input.GetType().Name}");

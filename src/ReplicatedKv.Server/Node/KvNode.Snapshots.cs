@@ -20,13 +20,15 @@ public sealed partial class KvNode
 
         // The view is a copy of the table's entries taken here, on the loop; writing it out happens elsewhere.
         var view = _core.StateMachine.CreateSnapshotView();
+        // The configurations in force at the view's slot: the log that decided them goes once the snapshot is recorded.
+        var membership = _core.SnapshotMembership;
         _snapshotting = true;
         _snapshotTask = Task.Run(async () =>
         {
             Exception? error = null;
             try
             {
-                await _storage.SaveSnapshotAsync(view.AppliedSlot, view.WriteAsync, _stop.Token).ConfigureAwait(false);
+                await _storage.SaveSnapshotAsync(view.AppliedSlot, membership, view.WriteAsync, _stop.Token).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Any failure must reach the loop, or no snapshot would ever be taken again.
             catch (Exception ex)
@@ -117,6 +119,16 @@ public sealed partial class KvNode
             }
         }
 
+        Consensus.MembershipSnapshot? membership;
+        try
+        {
+            membership = Storage.NodeStorage.MembershipOf(snapshot);
+        }
+        catch (Storage.WalCorruptionException ex)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss, $"snapshot through slot {slot}: {ex.Message}"));
+        }
+
         // Restored here, off the loop; the loop only swaps the table in if the snapshot is still wanted.
         KeyValueStateMachine restored;
         try
@@ -139,7 +151,7 @@ public sealed partial class KvNode
         }
 
         var installed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inputs.Writer.TryWrite(new InstallSnapshotInput(slot, restored, installed));
+        _inputs.Writer.TryWrite(new InstallSnapshotInput(slot, restored, membership, installed));
         if (!await installed.Task.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"snapshot through slot {slot} was overtaken while it arrived"));
@@ -154,7 +166,7 @@ public sealed partial class KvNode
             return;
         }
 
-        _core.InstallSnapshot(input.Slot, input.Restored);
+        _core.InstallSnapshot(input.Slot, input.Restored, input.Membership);
 
         // The core already continues from the snapshot: like a Ready, its record must be durable before anything else.
         RetryStorage(() => _storage.RecordSnapshot(input.Slot));

@@ -59,6 +59,14 @@ public sealed partial class KvNode
             StorageRefused = _storageRefusal is not null,
         };
 
+        var governing = _core.GoverningConfiguration;
+        var latest = _core.LatestConfiguration;
+        status.ConfigurationSlot = governing.Slot;
+        status.ConfigurationEffectiveSlot = governing.EffectiveSlot;
+        status.MemberRole = RoleIn(governing.Configuration, _members.SelfId);
+        status.PendingConfigurationSlot = latest.Slot > governing.Slot ? latest.Slot : 0;
+        status.PeerUrl = _members.PeerUrlOf(_members.SelfId).ToString().TrimEnd('/');
+
         var decidedByPeer = replica.PeerDecidedIndexes;
         var isLeader = replica.Role == Role.Leader;
         foreach (var id in _members.Ids)
@@ -79,9 +87,13 @@ public sealed partial class KvNode
                 Lag = peerDecided >= 0 ? Math.Max(0, replica.DecidedIndex - peerDecided) : -1,
                 LastHeardMs = _core.TicksSinceHeard(id) is long ticks ? (long)(ticks * _settings.TickInterval.TotalMilliseconds) : -1,
                 Version = _members.VersionOf(id) ?? "",
+                MemberRole = RoleIn(governing.Configuration, id),
             });
         }
 
         return status;
     }
+
+    private static MemberRole RoleIn(Configuration configuration, int id) =>
+        configuration.IsVoter(id) ? MemberRole.Voter : configuration.Contains(id) ? MemberRole.Learner : MemberRole.None;
 }

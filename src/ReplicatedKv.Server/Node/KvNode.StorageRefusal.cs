@@ -137,6 +137,10 @@ public sealed partial class KvNode
             case WantsSnapshotInput or InstallSnapshotInput:
                 DeclineSnapshot(input);
                 break;
+            case LeaderTransferInput t:
+                // The core may not move while a Ready waits for the disk; a leader that cannot write cannot hand over cleanly.
+                t.Reply.TrySetResult((0, "storage is refusing writes on this node: fix the disk first"));
+                break;
             default:
                 _deferredWhileRefused.Add(input);
                 break;

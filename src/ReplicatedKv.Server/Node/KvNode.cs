@@ -157,6 +157,14 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Write-ahead log lost records it had made durable: {Path} at offset {Offset} ({Reason}); kept what is intact before it, set the rest aside as *.lost, and rejoining as a learner: no vote until fenced, the lost slots come from the peers")]
     private static partial void LogRejoiningAfterLoss(ILogger logger, string path, long offset, string reason);
 
+    /// <summary>
+    /// Slots between the slot that decides a configuration and the first slot it governs. Every member must use the
+    /// same value for the cluster's whole life (a disagreement would let two configurations govern one slot), so it
+    /// is a constant, not a flag; the core would otherwise take --window, which may differ per node. 64 is the
+    /// default window: a leader keeps at most min(window, 64) slots in flight.
+    /// </summary>
+    internal const int ConfigurationDelay = 64;
+
     private static ReplicaConfig ReplicaConfigFor(ServerSettings settings, ClusterMembers members)
     {
         var config = new ReplicaConfig
@@ -166,6 +174,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             ElectionTicks = settings.ElectionTicks,
             HeartbeatTicks = settings.HeartbeatTicks,
             Window = settings.Window,
+            ConfigurationDelay = ConfigurationDelay,
             MaxBatchCommands = settings.MaxBatchCommands,
             MaxBatchBytes = settings.MaxBatchBytes,
 

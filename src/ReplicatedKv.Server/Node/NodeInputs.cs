@@ -26,7 +26,8 @@ internal sealed record StatusInput(bool IncludeStateHash, TaskCompletionSource<S
 
 internal sealed record WantsSnapshotInput(int From, long Slot, TaskCompletionSource<bool> Reply) : NodeInput;
 
-internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, TaskCompletionSource<bool> Reply) : NodeInput;
+/// <summary>A snapshot received from a peer, restored off the loop, with the configurations it carried (null: none, the bootstrap one).</summary>
+internal sealed record InstallSnapshotInput(long Slot, KeyValueStateMachine Restored, Consensus.MembershipSnapshot? Membership, TaskCompletionSource<bool> Reply) : NodeInput;
 
 internal sealed record SnapshotSavedInput(long Slot, Exception? Error) : NodeInput;
 
@@ -102,3 +103,9 @@ internal sealed class PendingRead(long caller) : PendingCall(caller)
 
     public override void Fail(Exception reason) => Result.TrySetException(reason);
 }
+
+/// <summary>
+/// Asks this node, if it leads, to hand leadership to <paramref name="Target"/> (null: the most up-to-date reachable
+/// voter, as before a shutdown). The reply names the target and is null-reasoned when started, else says why not.
+/// </summary>
+internal sealed record LeaderTransferInput(int? Target, TaskCompletionSource<(int Target, string? Reason)> Reply) : NodeInput;

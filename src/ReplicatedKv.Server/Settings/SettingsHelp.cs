@@ -25,7 +25,7 @@ internal static class SettingsHelp
         ["min-threads"] = ("8 per core, at least 64", "the thread pool's minimum, raised at start so a burst of clients does not starve Kestrel"),
         ["election-ticks"] = ("10", "election timeout, in ticks"),
         ["heartbeat-ticks"] = ("2", "heartbeat interval, in ticks"),
-        ["window"] = ("64", "slots in flight"),
+        ["window"] = ("64", "slots in flight (at most 64, the fixed configuration delay)"),
         ["max-batch-commands"] = ("1024", "client commands per slot"),
         ["max-batch-bytes"] = ("4 MiB", "bytes per slot (at most 64 MiB)"),
         ["max-key-bytes"] = ("1024", "longest key"),

@@ -16,6 +16,15 @@ public static class PeerStreamProbe
         {
             await call.RequestStream.WriteAsync(batch);
             await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // A server that refuses at the headers may end the call before the batch is written; the write then
+            // fails with whatever the client saw first (often Cancelled). The call's own status below is the answer.
+        }
+
+        try
+        {
             await call.ResponseAsync;
             return null;
         }

@@ -4,13 +4,14 @@ using Grpc.Core;
 namespace ReplicatedKv.Server.Hosting.Tls;
 
 /// <summary>
-/// With --client-cert-auth or --auth-token-file, a KeyValue or Cluster call must carry a client certificate from the
+/// With --client-cert-auth or --auth-token-file, a KeyValue, Cluster or gRPC reflection call must carry a client certificate from the
 /// trusted CA (checked during the TLS handshake) or a valid <c>authorization: Bearer</c> token; otherwise it is
 /// answered UNAUTHENTICATED. grpc.health.v1 stays open so probes need no credentials.
 /// </summary>
 internal sealed class ClientAuthentication(ServerSecurity security)
 {
-    private static readonly string[] ProtectedPrefixes = ["/replicatedkv.v1.KeyValue/", "/replicatedkv.v1.Cluster/"];
+    // Reflection too (v1 and v1alpha): it describes the whole API, which is no business of whoever cannot call it.
+    private static readonly string[] ProtectedPrefixes = ["/replicatedkv.v1.KeyValue/", "/replicatedkv.v1.Cluster/", "/grpc.reflection."];
 
     private readonly string _refusal = security switch
     {

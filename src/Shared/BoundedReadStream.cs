@@ -1,6 +1,9 @@
-namespace ReplicatedKv.Storage;
+namespace ReplicatedKv;
 
-/// <summary>Reads at most <c>length</c> bytes of an inner stream, then reports its end; owns the inner stream.</summary>
+/// <summary>
+/// Reads at most <c>length</c> bytes of an inner stream, then reports its end; owns the inner stream. Compiled into
+/// each project that reads a length-delimited payload out of a file (snapshots, backups).
+/// </summary>
 internal sealed class BoundedReadStream(Stream inner, long length) : Stream
 {
     private readonly long _length = length;
