@@ -255,6 +255,7 @@ public sealed partial class PaxosReplica
         TransitionTo(Role.Leader);
         _leaderId = NodeId;
         InitLeaderState();
+        ForgetChallenges();
         _nextSlot = start;
         _recoveryEnd = last;
         for (var slot = start; slot <= last; slot++)

@@ -30,8 +30,10 @@ public sealed partial class PaxosReplica
         _incarnations = state.Incarnations ?? IncarnationTable.Empty;
 #if RKV_FAULT_INJECTION
         _ignoresIncarnations = _config.Faults.IgnoreIncarnation;
+        _fencesWithoutChallenge = _config.Faults.FenceWithoutChallenge;
 #else
         _ignoresIncarnations = false;
+        _fencesWithoutChallenge = false;
 #endif
     }
 

@@ -365,9 +365,10 @@ public sealed partial class PaxosReplica
                 message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
-            RejoinProbe p => p.Round >= 1,
+            RejoinProbe p => p.Round >= 1 && p.Challenge >= 0 && (p.Challenge == 0 || p.Waiting),
             RejoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
-                s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From),
+                s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From) &&
+                s.Challenge >= 0 && (s.Challenge == 0 || (s.Ballot.NodeId == s.From && s.FenceSlot == 0)),
             _ => true,
         };
     }

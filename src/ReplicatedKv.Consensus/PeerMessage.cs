@@ -105,10 +105,18 @@ public sealed record CatchUp(int From, int To, Ballot Ballot, long DecidedIndex,
 /// "What state do you hold?", from a replica that started without trustworthy state (a probing replica or a
 /// learner). Ballot: the sender's promise (Ballot.Zero when it has none). <see cref="Round"/> is echoed in the
 /// answer, so the sender can tell answers to probes sent after its quarantine from older ones.
-/// <see cref="Waiting"/>: the sender is a learner past its quarantine asking the leader for a fence; a leader
-/// answers with a <see cref="RejoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands).
+/// <see cref="Waiting"/>: the sender is a learner past its quarantine (if it has one) asking the leader for a fence; a
+/// leader answers with a <see cref="RejoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands),
+/// or, to a learner with an incarnation, first with a <see cref="RejoinStatus.Challenge"/> it must answer.
 /// </summary>
-public sealed record RejoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot);
+public sealed record RejoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>
+    /// On a waiting probe: 0 for a request; otherwise the number of the leader's challenge
+    /// (<see cref="RejoinStatus.Challenge"/>) this learner answers, sent at once by the incarnation that received it.
+    /// </summary>
+    public long Challenge { get; init; }
+}
 
 /// <summary>
 /// The answer to <see cref="RejoinProbe"/>: the sender's state. Ballot: the sender's promise (a leader's is its
@@ -122,6 +130,12 @@ public sealed record RejoinStatus(
     int From, int To, Ballot Ballot, long Round, RejoinState State, long DecidedIndex, long FirstSlot, long LastSlot, long FenceSlot)
     : PeerMessage(From, To, Ballot)
 {
+    /// <summary>
+    /// 0 except from the leader of Ballot answering a waiting probe of a learner with an incarnation: before it records
+    /// the incarnation and gives it a fence, the leader asks it to answer with this number (DESIGN.md, "Ordering fences").
+    /// </summary>
+    public long Challenge { get; init; }
+
     /// <summary>True when the sender reports no state at all: no promise, nothing decided or held, no snapshot, not a learner.</summary>
     public bool IsEmpty => Ballot == Ballot.Zero && DecidedIndex == 0 && FirstSlot == 1 && LastSlot == 0 && State != RejoinState.Learner;
 }
