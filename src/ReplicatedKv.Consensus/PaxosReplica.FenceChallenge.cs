@@ -13,6 +13,10 @@ public sealed partial class PaxosReplica
     private readonly Dictionary<int, (long Number, ulong Incarnation)> _challenges = [];
     private long _lastChallenge;
 
+    // A learner's answers to challenges, by probe round: one per challenge it answers, at most MaxChallengeAnswersKept.
+    private readonly HashSet<long> _challengeAnswerRounds = [];
+    private const int MaxChallengeAnswersKept = 64;
+
     // The last fence slot this leadership gave after a challenge: the next is above it even while a full window keeps
     // the next slot where it is, so one leadership's fence stamps strictly increase (DESIGN.md, (M), case b = bL).
     private long _lastChallengedFence;
@@ -74,13 +78,33 @@ public sealed partial class PaxosReplica
         return (fence, 0);
     }
 
-    /// <summary>A learner answers the challenge of the leader it follows at once, from its current incarnation.</summary>
+    /// <summary>
+    /// A learner answers the challenge of the leader it follows at once, from its current incarnation (the challenge is
+    /// a reply, so one addressed to another incarnation never gets here). It remembers the rounds of its answers: a
+    /// fence that answers one of them counts without the quarantine.
+    /// </summary>
     private void AnswerChallenge(RejoinStatus m)
     {
         if (_phase == RejoinPhase.LearnerDurable && m.Challenge > 0 && m.Ballot == _promised && m.Ballot.NodeId == m.From &&
-            _fenceBallot != _promised)
+            _fenceBallot != _promised && _incarnation != 0)
         {
-            Send(new RejoinProbe(NodeId, m.From, _promised, NextProbeRound(), Waiting: true) { Challenge = m.Challenge });
+            var round = NextProbeRound();
+            if (_challengeAnswerRounds.Count >= MaxChallengeAnswersKept)
+            {
+                // A fence still in flight for a forgotten answer is ignored; the learner asks again on its next tick.
+                _challengeAnswerRounds.Clear();
+            }
+
+            _challengeAnswerRounds.Add(round);
+            Send(new RejoinProbe(NodeId, m.From, _promised, round, Waiting: true) { Challenge = m.Challenge });
         }
     }
+
+    /// <summary>
+    /// True for a fence that answers this incarnation's answer to a challenge: the leader recorded it (I1), which is
+    /// what makes the fence safe without a timing bound. A fence answering a plain request (a leader that does not
+    /// challenge: another version, or a wire that dropped the incarnation) counts only after the quarantine.
+    /// </summary>
+    private bool AnswersChallenge(RejoinStatus m) => _incarnation != 0 && m.FenceSlot > 0 && _challengeAnswerRounds.Contains(m.Round);
+
 }

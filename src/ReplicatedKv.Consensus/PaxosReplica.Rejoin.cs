@@ -49,14 +49,13 @@ public sealed partial class PaxosReplica
     /// <summary>Voter, learner (rejoining after losing its state) or probing (asking whether the cluster exists).</summary>
     public RejoinState RejoinState => _phase.ToRejoinState();
 
-    private bool QuarantineOver => _rejoinElapsed >= QuarantineTicks;
-
     /// <summary>
-    /// The quarantine is left only where assumption (A) still carries the argument (DESIGN.md, "What is left of the
-    /// age rule"): a probing replica, and a replica without an incarnation (a host that draws none). A learner with an
-    /// incarnation regains its vote through a challenged fence, which needs no timing bound.
+    /// The quarantine is over. It counts only where assumption (A) still carries the argument (DESIGN.md, "What is left
+    /// of the age rule"): probe answers, and a fence that answers a plain request (a replica without an incarnation, or
+    /// a leader that does not challenge). A fence that answers this incarnation's answer to a challenge needs no
+    /// timing bound and counts at once (<see cref="AnswersChallenge"/>).
     /// </summary>
-    private int QuarantineTicks => _phase.IsUndecidedProbe() || _incarnation == 0 ? _config.RejoinQuarantineTicks : 0;
+    private bool QuarantineOver => _rejoinElapsed >= _config.RejoinQuarantineTicks;
 
     /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.RejoinMode"/>.</summary>
     private void InitRejoin(PersistentState state)
@@ -141,7 +140,7 @@ public sealed partial class PaxosReplica
     /// </summary>
     private void TickRejoin()
     {
-        var quarantineEnds = _rejoinElapsed == QuarantineTicks - 1;
+        var quarantineEnds = _rejoinElapsed == _config.RejoinQuarantineTicks - 1;
         _rejoinElapsed++;
         _probeElapsed++;
         if (RejoinState == RejoinState.Probing)
@@ -186,7 +185,8 @@ public sealed partial class PaxosReplica
     /// </summary>
     private void RequestFence()
     {
-        if (_phase != RejoinPhase.LearnerDurable || !QuarantineOver || _fenceBallot == _promised ||
+        // With an incarnation it asks at once: the leader challenges it, and that fence needs no quarantine.
+        if (_phase != RejoinPhase.LearnerDurable || (!QuarantineOver && _incarnation == 0) || _fenceBallot == _promised ||
             _leaderId is not int leader || leader != _promised.NodeId)
         {
             return;
@@ -248,14 +248,14 @@ public sealed partial class PaxosReplica
             _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
         }
 #endif
-        else if (RejoinState == RejoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
+        else if (RejoinState == RejoinState.Learner && (counted || AnswersChallenge(m)) && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
             _fenceBallot = m.Ballot;
             _fenceSlot = m.FenceSlot;
             _fenceDecidedByLeader = false;
         }
-        else if (RejoinState == RejoinState.Learner && counted)
+        else if (RejoinState == RejoinState.Learner)
         {
             AnswerChallenge(m);
         }

@@ -83,7 +83,8 @@ public sealed record ReplicaConfig
     /// DESIGN.md). The transport must make that true, for example by dropping messages older than half of this.
     /// It applies only where that assumption is still used (DESIGN.md, "What is left of the age rule"): to a probing
     /// replica, and to a replica whose <see cref="HardState.Incarnation"/> is 0. A rejoining learner with an
-    /// incarnation ignores it: its challenged fence needs no timing bound.
+    /// incarnation does not wait for it: the fence its leader gives after a challenge needs no timing bound (only an
+    /// unchallenged fence, from a leader that does not challenge, still waits for it).
     /// </summary>
     public int RejoinQuarantineTicks { get; init; } = 20;
 

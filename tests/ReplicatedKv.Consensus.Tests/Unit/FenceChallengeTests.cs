@@ -192,6 +192,39 @@ public sealed class FenceChallengeTests
             .Which.Should().BeEquivalentTo(new { To = 1, Waiting = true, Challenge = 7L, FromIncarnation = NewNode3, Ballot = Leading });
     }
 
+    /// <summary>
+    /// Without a timing bound only the challenged fence is safe: a fence that answers a plain request (a leader of
+    /// another version, or a wire that dropped the incarnation, gives one) waits for the quarantine as before.
+    /// </summary>
+    [Fact]
+    public void Before_its_quarantine_a_learner_takes_only_a_fence_that_answers_its_answer_to_a_challenge()
+    {
+        var learner = new PaxosReplica(new ReplicaConfig { NodeId = 3, Members = Three, RejoinMode = RejoinMode.Rejoin, RejoinQuarantineTicks = 50 },
+            PersistentState.Empty with { HardState = new HardState(Ballot.Zero, 0, Incarnation: NewNode3) });
+        Drain(learner);
+        learner.Step(new Heartbeat(1, 3, Leading, 0, 0));
+        var request = learner.GetReady().Messages.OfType<RejoinProbe>().Single();
+        learner.Advance();
+
+        // An unchallenged fence for the request: not counted, the quarantine is not over.
+        var fence = new RejoinStatus(1, 3, Leading, request.Round, RejoinState.Voter, 0, 1, 1, FenceSlot: 1) { ToIncarnation = NewNode3 };
+        learner.Step(fence);
+        learner.Step(new Accept(1, 3, Leading, 1, [new LogEntry(1, Leading, SlotValue.NoOp)]));
+        Drain(learner);
+        learner.DecidedIndex.Should().Be(1);
+        learner.IsVoter.Should().BeFalse("a fence without a challenge rests on assumption (A), so on the quarantine");
+
+        // The challenged one counts at once.
+        learner.Step(new RejoinStatus(1, 3, Leading, request.Round, RejoinState.Voter, 1, 1, 1, 0) { Challenge = 9, ToIncarnation = NewNode3 });
+        var answer = learner.GetReady().Messages.OfType<RejoinProbe>().Single();
+        learner.Advance();
+        answer.Challenge.Should().Be(9);
+        learner.Step(fence with { Round = answer.Round, FenceSlot = 2 });
+        learner.Step(new Accept(1, 3, Leading, 2, [new LogEntry(2, Leading, SlotValue.NoOp)]));
+        Drain(learner);
+        learner.IsVoter.Should().BeTrue("the leader recorded this incarnation before it gave the fence");
+    }
+
     [Fact]
     public void A_probing_replica_keeps_its_quarantine_even_with_an_incarnation()
     {

@@ -13,7 +13,7 @@ namespace ReplicatedKv.NodeCore.Tests.Simulation;
 /// several election timeouts (10 ticks each); lost disks restart as learners with a fresh incarnation. Every seed must
 /// keep agreement and a linearizable history, and once the faults end (messages still in flight keep arriving late) the
 /// cluster must elect a leader, bring every member back to voting and finish every call. SIM_AGE_FREE_SEEDS (seeds per
-/// cluster size) and SIM_STEPS scale a run up; SIM_SEED with SIM_NODES replays one seed.
+/// cluster size) and SIM_STEPS scale a run up; SIM_SEED with SIM_NODES (and SIM_MEMBERSHIP=1) replays one seed.
 /// </summary>
 public sealed class AgeFreeSimulationTests(ITestOutputHelper output)
 {
@@ -23,14 +23,19 @@ public sealed class AgeFreeSimulationTests(ITestOutputHelper output)
     private static readonly int SeedsPerSize = EnvironmentKnobs.Int("SIM_AGE_FREE_SEEDS", 100);
     private static readonly int Steps = EnvironmentKnobs.Int("SIM_STEPS", 10_000);
 
-    private static SimulationOptions Options(int nodes) =>
-        new() { Nodes = nodes, Steps = Steps, AgeFreeMaxDelay = MaxDelay, StateLossSeeds = 1.0 };
+    private static SimulationOptions Options(int nodes, bool membership = false) =>
+        new() { Nodes = nodes, Steps = Steps, AgeFreeMaxDelay = MaxDelay, StateLossSeeds = 1.0, Membership = membership };
 
     [Fact]
     public void Three_replica_clusters_stay_safe_and_regain_a_leader_after_long_delays() => RunSeeds(nodes: 3);
 
     [Fact]
     public void Five_replica_clusters_stay_safe_and_regain_a_leader_after_long_delays() => RunSeeds(nodes: 5, seeds: Math.Max(1, SeedsPerSize / 3));
+
+    /// <summary>With membership changes mixed in (DESIGN.md: the b &gt; bL case of (M) is argued for a fixed membership).</summary>
+    [Fact]
+    public void Clusters_changing_membership_stay_safe_and_regain_a_leader_after_long_delays() =>
+        RunSeeds(nodes: 3, seeds: Math.Max(1, SeedsPerSize / 3), membership: true);
 
     /// <summary>
     /// The seed that showed the fence-ordering flaw (DESIGN.md, "Ordering fences"): a fence request of a lost incarnation,
@@ -52,7 +57,7 @@ public sealed class AgeFreeSimulationTests(ITestOutputHelper output)
     public void Replay()
     {
         var seed = ulong.TryParse(Environment.GetEnvironmentVariable("SIM_SEED"), out var s) ? s : 1;
-        var simulator = new ClusterSimulator(Options(EnvironmentKnobs.Int("SIM_NODES", 3)), seed);
+        var simulator = new ClusterSimulator(Options(EnvironmentKnobs.Int("SIM_NODES", 3), EnvironmentKnobs.Int("SIM_MEMBERSHIP", 0) == 1), seed);
         simulator.Run();
         output.WriteLine($"seed {seed}: {simulator.Chosen.Count} slots, {simulator.CompletedCalls} calls answered, {simulator.Elections} elections, " +
                          $"{simulator.StateLosses} state losses, {simulator.VotesGained} votes gained");
@@ -76,10 +81,10 @@ public sealed class AgeFreeSimulationTests(ITestOutputHelper output)
     }
 #endif
 
-    private void RunSeeds(int nodes, int? seeds = null)
+    private void RunSeeds(int nodes, int? seeds = null, bool membership = false)
     {
         var count = seeds ?? SeedsPerSize;
-        var options = Options(nodes);
+        var options = Options(nodes, membership);
         var failures = new ConcurrentBag<string>();
         long slots = 0, calls = 0, losses = 0, votesGained = 0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>

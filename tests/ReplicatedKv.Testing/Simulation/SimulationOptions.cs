@@ -95,7 +95,7 @@ internal sealed record SimulationOptions
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
     public string ReplayCommand(ulong seed) => AgeFreeMaxDelay > 0
-        ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~AgeFreeSimulationTests.Replay\""
+        ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps}{(Membership ? " SIM_MEMBERSHIP=1" : "")} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~AgeFreeSimulationTests.Replay\""
         : Shape is { } shape
         ? $"SIM_SEED={seed} SIM_SHAPE={shape} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~LivenessTests.Replay\""
         : Membership ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~MembershipSimulationTests.Replay\""
