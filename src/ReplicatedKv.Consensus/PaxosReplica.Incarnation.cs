@@ -51,16 +51,32 @@ public sealed partial class PaxosReplica
     private bool AnswersAnotherIncarnation(PeerMessage message) =>
         IsReply(message) && message.ToIncarnation != _incarnation && !_ignoresIncarnations;
 
+    private static IReadOnlyList<IncarnationRecord> CarriedIncarnations(PeerMessage message) => message switch
+    {
+        Prepare m => m.Incarnations,
+        Accept m => m.Incarnations,
+        Nack m => m.Incarnations,
+        _ => [],
+    };
+
+    /// <summary>False when a carried record is one no replica may hold (a member below 1, the original stamp, id 0).</summary>
+    private static bool CarriesValidIncarnations(PeerMessage message)
+    {
+        foreach (var record in CarriedIncarnations(message))
+        {
+            if (record.Member < 1 || record.Stamp == IncarnationStamp.Original || record.Id == 0 ||
+                record.Stamp.FenceSlot < 0 || record.Stamp.ProbeGeneration < 0 || record.Stamp.FenceBallot.Round < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private void MergeCarriedIncarnations(PeerMessage message)
     {
-        var carried = message switch
-        {
-            Prepare m => m.Incarnations,
-            Accept m => m.Incarnations,
-            Nack m => m.Incarnations,
-            _ => [],
-        };
-
+        var carried = CarriedIncarnations(message);
         if (carried.Count > 0)
         {
             LearnIncarnations(carried);

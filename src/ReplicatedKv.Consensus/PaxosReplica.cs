@@ -358,6 +358,12 @@ public sealed partial class PaxosReplica
             return false;
         }
 
+        // Carried incarnation records are merged before dispatch: one a replica may not hold would throw there.
+        if (!CarriesValidIncarnations(message))
+        {
+            return false;
+        }
+
         return message switch
         {
             PrePrepare or Prepare or Accept or Heartbeat or Decide or TimeoutNow => message.Ballot.NodeId == message.From &&

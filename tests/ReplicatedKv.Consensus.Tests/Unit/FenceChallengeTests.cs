@@ -242,6 +242,30 @@ public sealed class FenceChallengeTests
     }
 
     [Fact]
+    public void Messages_carrying_a_record_no_replica_may_hold_are_refused_before_anything_is_merged()
+    {
+        var acceptor = new PaxosReplica(new ReplicaConfig { NodeId = 2, Members = Three });
+        var good = new IncarnationRecord(3, IncarnationStamp.Fence(Leading, 2), NewNode3);
+        IncarnationRecord[] bad =
+        [
+            good with { Id = 0 },
+            good with { Stamp = IncarnationStamp.Original },
+            good with { Member = 0 },
+            good with { Stamp = new IncarnationStamp(Leading, -1, 0) },
+        ];
+        foreach (var record in bad)
+        {
+            acceptor.Step(new Prepare(1, 2, Leading, 1) { Incarnations = [record] }).Should().Be(PaxosReplica.StepResult.Malformed, $"{record}");
+            acceptor.Step(new Accept(1, 2, Leading, 0, []) { Incarnations = [record] }).Should().Be(PaxosReplica.StepResult.Malformed, $"{record}");
+            acceptor.Step(new Nack(1, 2, new Ballot(1, 2), Leading) { Incarnations = [record] }).Should().Be(PaxosReplica.StepResult.Malformed, $"{record}");
+        }
+
+        acceptor.Incarnations.Records.Should().BeEmpty();
+        acceptor.Step(new Prepare(1, 2, Leading, 1) { Incarnations = [good] }).Should().Be(PaxosReplica.StepResult.Handled);
+        acceptor.Incarnations.For(3).Should().Be(good);
+    }
+
+    [Fact]
     public void Malformed_challenges_are_refused()
     {
         var leader = Leader();
