@@ -18,4 +18,9 @@ namespace ReplicatedKv.Consensus;
 /// a voter's on restart: a crash then must not send the replica back to probing, where a peer that already
 /// saw its campaign could make it a learner and leave the new cluster short of a quorum of voters.
 /// </param>
-public readonly record struct HardState(Ballot Promised, long DecidedIndex, bool Rejoining = false, bool Bootstrapped = false);
+/// <param name="Incarnation">
+/// This life of the replica's data directory (DESIGN.md, "Incarnations"): a random non-zero id the host draws when it
+/// finds the directory empty, kept across restarts with state. 0, the default, is the original incarnation of a
+/// record written before incarnations existed.
+/// </param>
+public readonly record struct HardState(Ballot Promised, long DecidedIndex, bool Rejoining = false, bool Bootstrapped = false, ulong Incarnation = 0);

@@ -11,6 +11,13 @@ public sealed partial class PaxosReplica
             return;
         }
 
+        if (RefusesStaleCandidacy(m))
+        {
+            // The candidate has not heard of a member's newer incarnation: it could count that member's lost former self.
+            Send(new Nack(NodeId, m.From, m.Ballot, _promised) { Incarnations = _incarnations.Records });
+            return;
+        }
+
         if (m.Ballot > _promised && m.From != NodeId && !m.LeaderTransfer && HeardFromLeaderRecently())
         {
             // Refusing is always safe, and silence does not depose the live leader.

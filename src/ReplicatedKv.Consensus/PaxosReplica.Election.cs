@@ -127,6 +127,7 @@ public sealed partial class PaxosReplica
         TransitionTo(Role.Candidate);
         _ballot = NextBallot();
         _promises.Clear();
+        _candidacyIncarnations = _incarnations;
         _candidacyFromSlot = _decidedIndex + 1;
         ResetElectionTimer();
 
@@ -151,13 +152,13 @@ public sealed partial class PaxosReplica
 
         foreach (var member in fresh)
         {
-            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot, _candidacyIsTransfer));
+            Send(new Prepare(NodeId, member, _ballot, _candidacyFromSlot, _candidacyIsTransfer) { Incarnations = _candidacyIncarnations.Records });
         }
     }
 
     private void HandlePromise(Promise m)
     {
-        if (_role != Role.Candidate || m.Ballot != _ballot || m.FromSlot != _candidacyFromSlot)
+        if (_role != Role.Candidate || m.Ballot != _ballot || m.FromSlot != _candidacyFromSlot || !CountsForCandidacy(m))
         {
             return;
         }
@@ -254,6 +255,7 @@ public sealed partial class PaxosReplica
         TransitionTo(Role.Leader);
         _leaderId = NodeId;
         InitLeaderState();
+        ForgetChallenges();
         _nextSlot = start;
         _recoveryEnd = last;
         for (var slot = start; slot <= last; slot++)

@@ -195,7 +195,7 @@ public sealed partial class PaxosReplica
                 chunk[i] = entries[offset + i];
             }
 
-            Send(new Accept(NodeId, member, _ballot, _decidedIndex, chunk));
+            Send(new Accept(NodeId, member, _ballot, _decidedIndex, chunk) { Incarnations = _incarnations.Records });
         }
     }
 

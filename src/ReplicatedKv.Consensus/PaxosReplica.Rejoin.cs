@@ -4,9 +4,10 @@ namespace ReplicatedKv.Consensus;
 
 // Starting without trustworthy state: probing, the learner, and the rule for regaining the vote (the fence).
 // A replica that may have lost its disk must not vote until it has seen one complete Paxos instance started
-// after its restart plus a quarantine (Paxos Made Live §5.1). The rule, its timing assumption (A) and the proof
-// that it is safe are in DESIGN.md beside this file ("Rejoining after a lost disk"); RejoinTests scripts the
-// counterexamples for the alternatives.
+// after its restart (Paxos Made Live §5.1). The rule and the proof that it is safe are in DESIGN.md beside this file
+// ("Rejoining after a lost disk"; without message age for a learner with an incarnation, "Incarnations": its fence
+// is challenged, PaxosReplica.FenceChallenge.cs, and it has no quarantine). RejoinTests scripts the counterexamples
+// for the alternatives.
 public sealed partial class PaxosReplica
 {
     // The whole rejoin state: HardState's Rejoining and Bootstrapped flags, RejoinState, and whether the Rejoining
@@ -48,6 +49,12 @@ public sealed partial class PaxosReplica
     /// <summary>Voter, learner (rejoining after losing its state) or probing (asking whether the cluster exists).</summary>
     public RejoinState RejoinState => _phase.ToRejoinState();
 
+    /// <summary>
+    /// The quarantine is over. It counts only where assumption (A) still carries the argument (DESIGN.md, "What is left
+    /// of the age rule"): probe answers, and a fence that answers a plain request (a replica without an incarnation, or
+    /// a leader that does not challenge). A fence that answers this incarnation's answer to a challenge needs no
+    /// timing bound and counts at once (<see cref="AnswersChallenge"/>).
+    /// </summary>
     private bool QuarantineOver => _rejoinElapsed >= _config.RejoinQuarantineTicks;
 
     /// <summary>Decides how to start: the persisted flag wins; an empty state asks <see cref="ReplicaConfig.RejoinMode"/>.</summary>
@@ -172,10 +179,14 @@ public sealed partial class PaxosReplica
         }
     }
 
-    /// <summary>Asks the leader this learner follows for a fence, until it has one for the leader's ballot.</summary>
+    /// <summary>
+    /// Asks the leader this learner follows for a fence, until it has one for the leader's ballot. A learner with an
+    /// incarnation is answered with a challenge first (<see cref="AnswerChallenge"/>).
+    /// </summary>
     private void RequestFence()
     {
-        if (_phase != RejoinPhase.LearnerDurable || !QuarantineOver || _fenceBallot == _promised ||
+        // With an incarnation it asks at once: the leader challenges it, and that fence needs no quarantine.
+        if (_phase != RejoinPhase.LearnerDurable || (!QuarantineOver && _incarnation == 0) || _fenceBallot == _promised ||
             _leaderId is not int leader || leader != _promised.NodeId)
         {
             return;
@@ -197,19 +208,23 @@ public sealed partial class PaxosReplica
 
     /// <summary>
     /// Anyone answers with its state. The leader answers a waiting learner with a fence: the next slot it will
-    /// propose, which it now owes, so it proposes a no-op there if no command comes first.
+    /// propose, which it now owes, so it proposes a no-op there if no command comes first. A learner with an
+    /// incarnation gets a challenge first, and the fence only for its answer (<see cref="AnswerFenceRequest"/>).
     /// </summary>
     private void HandleRejoinProbe(RejoinProbe m)
     {
-        long fence = 0;
+        long fence = 0, challenge = 0;
         if (m.Waiting && _role == Role.Leader)
         {
-            fence = _nextSlot;
-            _owedFenceSlot = Math.Max(_owedFenceSlot, fence);
-            FlushProposals();
+            (fence, challenge) = AnswerFenceRequest(m);
+            if (fence > 0)
+            {
+                _owedFenceSlot = Math.Max(_owedFenceSlot, fence);
+                FlushProposals();
+            }
         }
 
-        Send(new RejoinStatus(NodeId, m.From, _promised, m.Round, RejoinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence));
+        Send(new RejoinStatus(NodeId, m.From, _promised, m.Round, RejoinState, _decidedIndex, _log.FirstSlot, _log.LastSlot, fence) { Challenge = challenge });
     }
 
     private void HandleRejoinStatus(RejoinStatus m)
@@ -233,12 +248,16 @@ public sealed partial class PaxosReplica
             _answeredPromise = m.Ballot > _answeredPromise ? m.Ballot : _answeredPromise;
         }
 #endif
-        else if (RejoinState == RejoinState.Learner && counted && m.FenceSlot > 0 && m.Ballot == _promised &&
+        else if (RejoinState == RejoinState.Learner && (counted || AnswersChallenge(m)) && m.FenceSlot > 0 && m.Ballot == _promised &&
                  m.Ballot.NodeId == m.From && _fenceBallot != _promised)
         {
             _fenceBallot = m.Ballot;
             _fenceSlot = m.FenceSlot;
             _fenceDecidedByLeader = false;
+        }
+        else if (RejoinState == RejoinState.Learner)
+        {
+            AnswerChallenge(m);
         }
     }
 

@@ -106,6 +106,7 @@ public sealed partial class PaxosReplica
         _reportedHardState = state.HardState with { DecidedIndex = _decidedIndex };
         ResetElectionTimer();
         InitLeaderState();
+        InitIncarnation(state);
         InitRejoin(state);
         _reportedSoftState = SoftState;
     }
@@ -185,6 +186,13 @@ public sealed partial class PaxosReplica
             return StepResult.Unsolicited;
         }
 
+        // A reply to a request of another incarnation of this replica answers its lost former self (DESIGN.md, "Incarnations").
+        if (AnswersAnotherIncarnation(message))
+        {
+            return StepResult.Unsolicited;
+        }
+
+        MergeCarriedIncarnations(message);
         Dispatch(message);
         return StepResult.Handled;
     }
@@ -208,7 +216,7 @@ public sealed partial class PaxosReplica
         !_readyOutstanding &&
         (_unpersisted.Count > 0 || _messages.Count > 0 || _messagesAfterPersist.Count > 0 ||
          _selfAfterPersist.Count > 0 || _readStates.Count > 0 || _droppedProposals.Count > 0 ||
-         _droppedReads.Count > 0 || _snapshotRequests.Count > 0 || _mustSync ||
+         _droppedReads.Count > 0 || _snapshotRequests.Count > 0 || _mustSync || _incarnationsUnpersisted ||
          _handedOutIndex < _decidedIndex || DecidedUnannounced || CurrentHardState != _reportedHardState ||
          SoftState != _reportedSoftState);
 
@@ -232,6 +240,7 @@ public sealed partial class PaxosReplica
         }
 
         NoteReadyForRejoin(ready);
+        TakeIncarnationsForReady(ready);
 
         ready.Entries = Drain(_unpersisted);
         ready.MustSync = _mustSync || ready.Entries.Count > 0;
@@ -295,6 +304,24 @@ public sealed partial class PaxosReplica
             return;
         }
 
+        var answering = _answering;
+        _answering = message;
+        try
+        {
+            DispatchByType(message);
+        }
+        finally
+        {
+            _answering = answering;
+        }
+
+        TryRegainVote();
+        ScanDecidedConfigs();
+        StepDownIfRemoved();
+    }
+
+    private void DispatchByType(PeerMessage message)
+    {
         switch (message)
         {
             case PrePrepare m: HandlePrePrepare(m); break;
@@ -314,10 +341,6 @@ public sealed partial class PaxosReplica
             case TimeoutNow m: HandleTimeoutNow(m); break;
             default: throw new InvariantViolationException($"unknown message type {message.GetType().Name}");
         }
-
-        TryRegainVote();
-        ScanDecidedConfigs();
-        StepDownIfRemoved();
     }
 
     private bool IsWellFormed(PeerMessage message)
@@ -335,6 +358,12 @@ public sealed partial class PaxosReplica
             return false;
         }
 
+        // Carried incarnation records are merged before dispatch: one a replica may not hold would throw there.
+        if (!CarriesValidIncarnations(message))
+        {
+            return false;
+        }
+
         return message switch
         {
             PrePrepare or Prepare or Accept or Heartbeat or Decide or TimeoutNow => message.Ballot.NodeId == message.From &&
@@ -342,9 +371,10 @@ public sealed partial class PaxosReplica
                 message is not Decide { DecidedIndex: < 0 },
             PrePromise or Promise or Accepted or HeartbeatAck or Nack => message.Ballot.NodeId == NodeId,
             CatchUpRequest r => r.FromSlot >= 1,
-            RejoinProbe p => p.Round >= 1,
+            RejoinProbe p => p.Round >= 1 && p.Challenge >= 0 && (p.Challenge == 0 || p.Waiting),
             RejoinStatus s => s.Round >= 1 && Enum.IsDefined(s.State) && s.FirstSlot >= 1 && s.LastSlot >= s.FirstSlot - 1 &&
-                s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From),
+                s.DecidedIndex >= s.FirstSlot - 1 && s.FenceSlot >= 0 && (s.FenceSlot == 0 || s.Ballot.NodeId == s.From) &&
+                s.Challenge >= 0 && (s.Challenge == 0 || (s.Ballot.NodeId == s.From && s.FenceSlot == 0)),
             _ => true,
         };
     }
@@ -357,7 +387,7 @@ public sealed partial class PaxosReplica
         _ => message.Ballot.Round,
     };
 
-    private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped());
+    private HardState CurrentHardState => new(_promised, _decidedIndex, _phase.Rejoining(), _phase.Bootstrapped(), _incarnation);
 
     /// <summary>
     /// Whether a message may leave only once this Ready's writes are durable: exactly those that vouch for durable
@@ -374,6 +404,7 @@ public sealed partial class PaxosReplica
 
     private void Send(PeerMessage message)
     {
+        message = StampIncarnation(message);
         var afterPersist = NeedsPersist(message);
         if (message.To == NodeId)
         {

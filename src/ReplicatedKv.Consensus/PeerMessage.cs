@@ -6,7 +6,18 @@ namespace ReplicatedKv.Consensus;
 /// <see cref="Ballot"/> is the ballot the message is about (for requests, the sender's; for replies, the
 /// one being answered), except where a type says otherwise.
 /// </summary>
-public abstract record PeerMessage(int From, int To, Ballot Ballot);
+public abstract record PeerMessage(int From, int To, Ballot Ballot)
+{
+    /// <summary>The sender's incarnation (<see cref="HardState.Incarnation"/>); set by the sending replica.</summary>
+    public ulong FromIncarnation { get; init; }
+
+    /// <summary>
+    /// For a reply (PrePromise, Promise, Accepted, Nack, HeartbeatAck, RejoinStatus): the incarnation of the request it
+    /// answers. A replica refuses a reply addressed to another incarnation of itself: it answers a request the
+    /// replica's lost former self sent. 0 otherwise.
+    /// </summary>
+    public ulong ToIncarnation { get; init; }
+}
 
 /// <summary>
 /// "Would you promise <see cref="PeerMessage.Ballot"/>?" Changes nothing at the receiver. A replica that
@@ -23,7 +34,11 @@ public sealed record PrePromise(int From, int To, Ballot Ballot, bool Granted, B
 /// <see cref="LeaderTransfer"/>: the candidate was asked by the leader to take over (<see cref="TimeoutNow"/>), so an
 /// acceptor promises although it still hears that leader (Raft thesis §3.10's disregard-the-lease flag).
 /// </summary>
-public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot, bool LeaderTransfer = false) : PeerMessage(From, To, Ballot);
+public sealed record Prepare(int From, int To, Ballot Ballot, long FromSlot, bool LeaderTransfer = false) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>
 /// "Start your ballot now", from the leader of <see cref="PeerMessage.Ballot"/> to the member it hands leadership to,
@@ -45,13 +60,21 @@ public sealed record Promise(int From, int To, Ballot Ballot, long FromSlot, lon
 /// followers learn decisions without a separate message.
 /// </summary>
 public sealed record Accept(int From, int To, Ballot Ballot, long DecidedIndex, IReadOnlyList<LogEntry> Entries)
-    : PeerMessage(From, To, Ballot);
+    : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>Phase 2b for <see cref="Slots"/> under the ballot. Leaves only after the entries are durable.</summary>
 public sealed record Accepted(int From, int To, Ballot Ballot, IReadOnlyList<long> Slots) : PeerMessage(From, To, Ballot);
 
 /// <summary>"I promised <see cref="Promised"/>, which is above your <see cref="PeerMessage.Ballot"/>": the sender is deposed.</summary>
-public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : PeerMessage(From, To, Ballot);
+public sealed record Nack(int From, int To, Ballot Ballot, Ballot Promised) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>The sender's incarnation records (DESIGN.md, "Incarnations"); the receiver merges them.</summary>
+    public IReadOnlyList<IncarnationRecord> Incarnations { get; init; } = [];
+}
 
 /// <summary>
 /// The leader is alive; carries its decided index, and the read round a read-index check waits on.
@@ -82,10 +105,18 @@ public sealed record CatchUp(int From, int To, Ballot Ballot, long DecidedIndex,
 /// "What state do you hold?", from a replica that started without trustworthy state (a probing replica or a
 /// learner). Ballot: the sender's promise (Ballot.Zero when it has none). <see cref="Round"/> is echoed in the
 /// answer, so the sender can tell answers to probes sent after its quarantine from older ones.
-/// <see cref="Waiting"/>: the sender is a learner past its quarantine asking the leader for a fence; a leader
-/// answers with a <see cref="RejoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands).
+/// <see cref="Waiting"/>: the sender is a learner past its quarantine (if it has one) asking the leader for a fence; a
+/// leader answers with a <see cref="RejoinStatus.FenceSlot"/> and proposes that slot (a no-op if it has no commands),
+/// or, to a learner with an incarnation, first with a <see cref="RejoinStatus.Challenge"/> it must answer.
 /// </summary>
-public sealed record RejoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot);
+public sealed record RejoinProbe(int From, int To, Ballot Ballot, long Round, bool Waiting) : PeerMessage(From, To, Ballot)
+{
+    /// <summary>
+    /// On a waiting probe: 0 for a request; otherwise the number of the leader's challenge
+    /// (<see cref="RejoinStatus.Challenge"/>) this learner answers, sent at once by the incarnation that received it.
+    /// </summary>
+    public long Challenge { get; init; }
+}
 
 /// <summary>
 /// The answer to <see cref="RejoinProbe"/>: the sender's state. Ballot: the sender's promise (a leader's is its
@@ -99,6 +130,12 @@ public sealed record RejoinStatus(
     int From, int To, Ballot Ballot, long Round, RejoinState State, long DecidedIndex, long FirstSlot, long LastSlot, long FenceSlot)
     : PeerMessage(From, To, Ballot)
 {
+    /// <summary>
+    /// 0 except from the leader of Ballot answering a waiting probe of a learner with an incarnation: before it records
+    /// the incarnation and gives it a fence, the leader asks it to answer with this number (DESIGN.md, "Ordering fences").
+    /// </summary>
+    public long Challenge { get; init; }
+
     /// <summary>True when the sender reports no state at all: no promise, nothing decided or held, no snapshot, not a learner.</summary>
     public bool IsEmpty => Ballot == Ballot.Zero && DecidedIndex == 0 && FirstSlot == 1 && LastSlot == 0 && State != RejoinState.Learner;
 }

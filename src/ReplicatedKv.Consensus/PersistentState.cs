@@ -8,7 +8,10 @@ namespace ReplicatedKv.Consensus;
 /// null without a snapshot, or for one written before membership changes, means the bootstrap configuration.
 /// The configurations decided after the snapshot are read from the entries: nothing else about membership is persisted.
 /// </summary>
-public sealed record PersistentState(HardState HardState, long SnapshotSlot, IReadOnlyList<LogEntry> Entries, MembershipSnapshot? Membership = null)
+/// <see cref="Incarnations"/> is the last table a Ready handed out (<see cref="Ready.Incarnations"/>); null means no records.
+public sealed record PersistentState(
+    HardState HardState, long SnapshotSlot, IReadOnlyList<LogEntry> Entries, MembershipSnapshot? Membership = null,
+    IncarnationTable? Incarnations = null)
 {
     /// <summary>A node that has never run.</summary>
     public static PersistentState Empty { get; } = new(default, 0, Array.Empty<LogEntry>());

@@ -23,6 +23,12 @@ public sealed class Ready
     public HardState? HardState { get; internal set; }
 
     /// <summary>Accepted entries to append to the log, in order; a later entry for a slot supersedes an earlier one.</summary>
+    /// <summary>
+    /// The whole incarnation table (DESIGN.md, "Incarnations") when it changed, else null. Write it with the HardState
+    /// (MustSync is set): a Promise or Accepted in this Ready may rely on it.
+    /// </summary>
+    public IncarnationTable? Incarnations { get; internal set; }
+
     public IReadOnlyList<LogEntry> Entries { get; internal set; } = Array.Empty<LogEntry>();
 
     /// <summary>True when the writes must reach stable storage before <see cref="MessagesAfterPersist"/> leave.</summary>

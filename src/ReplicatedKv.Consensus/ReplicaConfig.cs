@@ -77,11 +77,14 @@ public sealed record ReplicaConfig
     public RejoinMode RejoinMode { get; init; } = RejoinMode.Bootstrap;
 
     /// <summary>
-    /// Ticks a replica that starts without trustworthy state waits before any answer counts towards its vote
-    /// (probe results, the rejoin fence). It must be at least twice the longest a message can take between
-    /// being sent and being delivered: the rejoin rule assumes every message sent before the restart, and
-    /// every reply to one, has been delivered or lost by then (see DESIGN.md). The transport must
-    /// make that true, for example by dropping messages older than half of this.
+    /// Ticks a replica that starts without trustworthy state waits before any answer counts towards its vote. It must
+    /// be at least twice the longest a message can take between being sent and being delivered: the rule it serves
+    /// assumes every message sent before the restart, and every reply to one, has been delivered or lost by then (see
+    /// DESIGN.md). The transport must make that true, for example by dropping messages older than half of this.
+    /// It applies only where that assumption is still used (DESIGN.md, "What is left of the age rule"): to a probing
+    /// replica, and to a replica whose <see cref="HardState.Incarnation"/> is 0. A rejoining learner with an
+    /// incarnation does not wait for it: the fence its leader gives after a challenge needs no timing bound (only an
+    /// unchallenged fence, from a leader that does not challenge, still waits for it).
     /// </summary>
     public int RejoinQuarantineTicks { get; init; } = 20;
 
@@ -181,9 +184,14 @@ public sealed record ReplicaConfig
 /// <see cref="ConfigurationAtOnce"/>: a decided configuration governs from the very next slot, although the leader has
 /// later slots in flight counted under the old one, and a change may be proposed while another is in flight.
 /// <see cref="NonVoterCounts"/>: a non-voting member's acceptances, promises and acknowledgements count towards quorums.
+/// <see cref="IgnoreIncarnation"/>: incarnations are carried and learnt but never refuse anything: a candidate counts a
+/// promise from any incarnation, an acceptor promises a stale candidacy, and replies to a lost incarnation are taken.
+/// <see cref="FenceWithoutChallenge"/>: the leader records a learner's incarnation and gives it a fence slot on its
+/// request, without the challenge that proves the incarnation is alive: a late request of a lost incarnation gets a fence
+/// (and a record) above the one of the incarnation that replaced it.
 /// </summary>
 internal readonly record struct ReplicaFaults(
     bool AcceptBelowPromise, bool SkipRecoveredValues, bool VoteAfterStateLoss = false, bool TrustProbeAnswers = false,
     bool NoPreVote = false, bool PromiseDespiteLiveLeader = false, bool RefuseShorterLog = false,
-    bool ConfigurationAtOnce = false, bool NonVoterCounts = false);
+    bool ConfigurationAtOnce = false, bool NonVoterCounts = false, bool IgnoreIncarnation = false, bool FenceWithoutChallenge = false);
 #endif

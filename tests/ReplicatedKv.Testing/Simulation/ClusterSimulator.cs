@@ -19,6 +19,9 @@ namespace ReplicatedKv.Testing.Simulation;
 internal sealed partial class ClusterSimulator
 {
     private readonly SimulationOptions _options;
+
+    // Without message age, this share of the messages sent while the faults last is delayed up to AgeFreeMaxDelay.
+    private const double AgeFreeLongDelayShare = 0.2;
     private readonly ulong _seed;
     private readonly SimRandom _random;
     private readonly SimNode[] _nodes;
@@ -69,15 +72,16 @@ internal sealed partial class ClusterSimulator
         // With four voters a slot needs two followers: one lagging just past a tiny bound stalls every slot, and the
         // clients' retries then outrun what the leader decides. Membership runs keep some room.
         slotsAhead = options.Membership ? Math.Max(slotsAhead, window + 8) : slotsAhead;
-        var probeStart = _random.Chance(0.25);
+        var ageFree = options.AgeFreeMaxDelay > 0;
+        var probeStart = _random.Chance(0.25) && !ageFree;
         _stateLossShare = options.StateLoss && _random.Chance(options.StateLossSeeds)
             ? _random.Next(1, 11) / 10.0 * options.MaxStateLossShare
             : 0;
-        const int quarantine = 20;
+        var quarantine = ageFree ? 0 : 20;
 
         // The transport keeps the promise the rejoin rule rests on (DESIGN.md, assumption A): a message
-        // older than half the quarantine is dropped, never delivered.
-        _maxMessageAge = quarantine / 2;
+        // older than half the quarantine is dropped, never delivered. Without age, incarnations do that job.
+        _maxMessageAge = ageFree ? int.MaxValue : quarantine / 2;
         var members = Enumerable.Range(1, options.Nodes).ToArray();
         _nodes = new SimNode[options.Nodes + 1 + (options.Membership ? SpareNodes : 0)];
         _active.AddRange(members);
@@ -246,11 +250,15 @@ internal sealed partial class ClusterSimulator
             Tick();
         }
 
-        var applied = string.Join(", ", _active.Select(id => _nodes[id]).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Core is { } c ? $"{c.Replica.Role}/{c.Replica.RejoinState}{MembershipView(c)}" : "down")}"));
+        var applied = string.Join(", ", _active.Select(id => _nodes[id]).Select(n => $"{n.Id}:{n.Applied.Count}/{(n.Core is { } c ? $"{c.Replica.Role}/{c.Replica.RejoinState}{MembershipView(c)}{IncarnationView(c.Replica)}" : "down")}"));
         var pending = string.Join(", ", _clients.Where(c => c.Call is not null).Select(c => $"c{c.Id}@{c.Call!.Node}"));
         throw new SimulationFailure("liveness",
             $"no progress within {_options.HealTicks} ticks after healing, seed {_seed}: applied {applied}; calls waiting [{pending}]{Environment.NewLine}  replay: {_options.ReplayCommand(_seed)}");
     }
+
+    /// <summary>The node's incarnation and the records it holds, when either is set (a lost disk happened).</summary>
+    private static string IncarnationView(PaxosReplica replica) =>
+        replica.Incarnation == 0 && replica.Incarnations.Records.Count == 0 ? "" : $" incarnation {replica.Incarnation:x} records {replica.Incarnations} promised {replica.Promised}";
 
     /// <summary>Runs every node's loop and delivers every due message until nothing is left to do this tick.</summary>
     private void Quiesce()
@@ -597,7 +605,8 @@ internal sealed partial class ClusterSimulator
         var copies = routing is null && _random.Chance(_duplicateRate) ? 2 : 1;
         for (var i = 0; i < copies; i++)
         {
-            _network.Enqueue(new SimEnvelope(from, to, message, routing, snapshot, _now), (_now + _random.Next(0, _maxDelay + 1), _random.NextUInt64()));
+            var maxDelay = _options.AgeFreeMaxDelay > 0 && !_healing && _random.Chance(AgeFreeLongDelayShare) ? _options.AgeFreeMaxDelay : _maxDelay;
+            _network.Enqueue(new SimEnvelope(from, to, message, routing, snapshot, _now), (_now + _random.Next(0, maxDelay + 1), _random.NextUInt64()));
         }
     }
 
@@ -700,7 +709,11 @@ internal sealed partial class ClusterSimulator
         Crash(node);
         node.Disk.Dispose();
         node.Disk = NewDisk(node.Id);
-        node.Config = node.Config with { Replica = node.Config.Replica with { RejoinMode = _random.Chance(0.5) ? RejoinMode.Probe : RejoinMode.Rejoin } };
+
+        // Distinct for every loss, as a random id would be, without drawing from the seed's random stream.
+        node.DataIncarnation = ((ulong)(uint)node.Id << 32) | (uint)(StateLosses + 1);
+        var probe = _random.Chance(0.5) && _options.AgeFreeMaxDelay == 0;
+        node.Config = node.Config with { Replica = node.Config.Replica with { RejoinMode = probe ? RejoinMode.Probe : RejoinMode.Rejoin } };
         StateLosses++;
     }
 
@@ -741,6 +754,12 @@ internal sealed partial class ClusterSimulator
         {
             // The storage refused to start: the node is down for good, like a host whose operator must step in.
             return;
+        }
+
+        if (durable.HardState.Incarnation == 0 && node.DataIncarnation != 0)
+        {
+            // The host reads the directory's incarnation before the core starts (the storage need not hold it yet).
+            durable = durable with { HardState = durable.HardState with { Incarnation = node.DataIncarnation } };
         }
 
         node.Core = new NodeCore.NodeCore(node.Config, durable, EnvelopedCommands.RestoreTable(node.Disk.SnapshotValues));

@@ -20,7 +20,10 @@ internal sealed class SimDisk : ISimDisk
     /// Writes the host made but did not fsync, in order. A Ready without MustSync may skip the fsync; its
     /// writes reach the disk only with a later fsync, and a crash keeps just a prefix of them.
     /// </summary>
-    private readonly List<(LogEntry? Entry, HardState? HardState)> _unsynced = [];
+    private readonly List<(LogEntry? Entry, HardState? HardState, IncarnationTable? Incarnations)> _unsynced = [];
+
+    /// <summary>The last incarnation table a durable Ready carried (null: none yet).</summary>
+    public IncarnationTable? Incarnations { get; private set; }
 
     /// <summary>Handles a Ready's writes as the host does: written in order, fsynced only when MustSync.</summary>
     public void Persist(Ready ready)
@@ -37,12 +40,17 @@ internal sealed class SimDisk : ISimDisk
     {
         foreach (var entry in ready.Entries)
         {
-            _unsynced.Add((entry, null));
+            _unsynced.Add((entry, null, null));
+        }
+
+        if (ready.Incarnations is { } incarnations)
+        {
+            _unsynced.Add((null, null, incarnations));
         }
 
         if (ready.HardState is { } hardState)
         {
-            _unsynced.Add((null, hardState));
+            _unsynced.Add((null, hardState, null));
         }
     }
 
@@ -56,10 +64,14 @@ internal sealed class SimDisk : ISimDisk
     {
         for (var i = 0; i < count; i++)
         {
-            var (entry, hardState) = _unsynced[i];
+            var (entry, hardState, incarnations) = _unsynced[i];
             if (entry is { } e)
             {
                 Entries.Add(e);
+            }
+            else if (incarnations is not null)
+            {
+                Incarnations = incarnations;
             }
             else
             {
@@ -72,7 +84,7 @@ internal sealed class SimDisk : ISimDisk
 
     public MembershipSnapshot? SnapshotMembership { get; private set; }
 
-    public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray(), SnapshotMembership);
+    public PersistentState ToPersistentState() => new(HardState, SnapshotSlot, Entries.ToArray(), SnapshotMembership, Incarnations);
 
     /// <summary>The model never refuses: it keeps exactly what was synced and a prefix of the rest.</summary>
     public PersistentState? DurableState => ToPersistentState();

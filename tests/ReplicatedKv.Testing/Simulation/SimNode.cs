@@ -15,6 +15,12 @@ internal sealed class SimNode(int id, NodeCoreConfig config, ISimDisk disk)
 
     public ReadyProcessor? Processor { get; set; }
 
+    /// <summary>
+    /// The id a host draws when it finds the data directory empty (HardState.Incarnation), as if kept in a file beside
+    /// the data: 0 for the original directory, a new value after every loss.
+    /// </summary>
+    public ulong DataIncarnation { get; set; }
+
     /// <summary>Replaced by an empty one when a crash loses the whole data directory.</summary>
     public ISimDisk Disk { get; set; } = disk;
 

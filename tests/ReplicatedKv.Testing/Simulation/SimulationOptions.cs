@@ -37,6 +37,16 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool Membership { get; init; }
 
+    /// <summary>
+    /// When above 0, the rejoin rule runs without message age (DESIGN.md, "Incarnations"): no quarantine, no message
+    /// dropped for its age, and while the faults last a fifth of the messages are delayed up to this many ticks (make it
+    /// several election timeouts or more; the healing phase goes back to the seed's short delays, while the long-delayed
+    /// messages still in flight keep arriving). The probe path keeps its quarantine and assumption (A) (DESIGN.md, "What
+    /// is left of the age rule"), so clusters start in Bootstrap mode and a lost disk restarts in Rejoin mode only.
+    /// 0 keeps assumption (A): a quarantine of 20 ticks and messages older than 10 dropped.
+    /// </summary>
+    public int AgeFreeMaxDelay { get; init; }
+
     /// <summary>Share of seeds whose crashes may lose state, and the most of a seed's crashes that do.</summary>
     public double StateLossSeeds { get; init; } = 0.5;
 
@@ -84,7 +94,9 @@ internal sealed record SimulationOptions
 #endif
 
     /// <summary>The command line that replays exactly one seed of this configuration.</summary>
-    public string ReplayCommand(ulong seed) => Shape is { } shape
+    public string ReplayCommand(ulong seed) => AgeFreeMaxDelay > 0
+        ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps}{(Membership ? " SIM_MEMBERSHIP=1" : "")} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~AgeFreeSimulationTests.Replay\""
+        : Shape is { } shape
         ? $"SIM_SEED={seed} SIM_SHAPE={shape} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~LivenessTests.Replay\""
         : Membership ? $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~MembershipSimulationTests.Replay\""
         : $"SIM_SEED={seed} SIM_NODES={Nodes} SIM_STEPS={Steps} dotnet test tests/ReplicatedKv.NodeCore.Tests --filter \"FullyQualifiedName~{(RealStorage ? "RealStorageSimulationTests" : "Simulation.SimulationTests")}.Replay\"";
