@@ -1,5 +1,6 @@
 using Grpc.Core;
 using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Server.Hosting;
 
 namespace ReplicatedKv.Server.Tests;
 
@@ -155,6 +156,29 @@ public sealed class MembershipChangeTests
         concurrent.Status.Detail.Should().Contain("pending");
 
         await cluster.Client(leader).SetAsync("still-writable", "yes");
+    }
+
+    [Fact]
+    public async Task A_data_directory_from_before_the_member_file_still_starts_and_one_from_another_cluster_refuses()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await cluster.Client(leader).SetAsync("k", "v");
+        var node = (leader + 1) % 3;
+        await cluster.StopNodeAsync(node);
+        var memberFile = Path.Combine(cluster.Settings[node].DataDir, "members");
+        File.Exists(memberFile).Should().BeTrue("a node records who it is at its first start");
+
+        // As an older data directory has it: no member file; --peers describes the cluster, as it always did.
+        File.Delete(memberFile);
+        await cluster.StartNodeAsync(node);
+        (await cluster.Client(node).GetAsync("k")).Should().Be("v");
+        (await cluster.StatusAsync(node)).MemberRole.Should().Be(MemberRole.Voter);
+        File.Exists(memberFile).Should().BeTrue("the member file is written for the next start");
+
+        await cluster.StopNodeAsync(node);
+        var start = async () => await ServerHost.StartAsync(cluster.Settings[node] with { ClusterId = "another-cluster" });
+        (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("belongs to cluster");
     }
 
     private static Task<MemberChangeResponse> AddAsync(TestCluster cluster, int leader, int node, bool learner) =>

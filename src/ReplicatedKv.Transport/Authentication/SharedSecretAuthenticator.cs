@@ -54,8 +54,11 @@ public sealed class SharedSecretAuthenticator : IPeerAuthenticator
     public PeerAuthentication AuthenticateJoiner(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return Authenticate(context.RequestHeaders, mustBeMember: false);
+        return AuthenticateJoiner(context.RequestHeaders);
     }
+
+    /// <summary>The checks of <see cref="AuthenticateJoiner(ServerCallContext)"/> on a Join call's request headers.</summary>
+    public PeerAuthentication AuthenticateJoiner(Metadata headers) => Authenticate(headers, mustBeMember: false);
 
     /// <summary>
     /// The checks of <see cref="Authenticate(ServerCallContext)"/>; without <paramref name="mustBeMember"/> (a Join)
