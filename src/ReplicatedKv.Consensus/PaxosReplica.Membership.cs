@@ -356,8 +356,34 @@ public sealed partial class PaxosReplica
             // Tell the remaining members what it decided first: they must learn that the new configuration governs,
             // or their next candidate would still need the old configuration's quorum, this node included.
             AnnounceDecided();
+
+            // And hand over at once, as a transfer would: the voter known to have decided the most campaigns now
+            // instead of after an election timeout. Liveness only: its candidacy runs phase 1 like any other.
+            var successor = MostUpToDateVoter();
+            var ballot = _ballot;
             StepDown(null);
+            if (successor is int target)
+            {
+                Send(new TimeoutNow(NodeId, target, ballot));
+            }
         }
+    }
+
+    /// <summary>The governing configuration's voter (not this node) that reported the highest decided index; null if none reported.</summary>
+    private int? MostUpToDateVoter()
+    {
+        int? best = null;
+        var bestDecided = -1L;
+        foreach (var voter in GoverningConfiguration.Configuration.Voters)
+        {
+            if (voter != NodeId && _peerDecided.TryGetValue(voter, out var decided) && decided > bestDecided)
+            {
+                best = voter;
+                bestDecided = decided;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The leader's proposal bookkeeping, for a simulator's failure report.</summary>
