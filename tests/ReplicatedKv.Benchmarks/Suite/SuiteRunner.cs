@@ -187,7 +187,8 @@ internal static class SuiteRunner
         try
         {
             var calls = channels.Select(c => target.Connect(c, keys)).ToArray();
-            var measure = await ClosedLoop.RunAsync(calls, clients, workload, keys.Count, options.WarmUp, options.Duration).ConfigureAwait(false);
+            var cpuPids = target.Pids.Append(Environment.ProcessId).ToArray();
+            var measure = await ClosedLoop.RunAsync(calls, clients, workload, keys.Count, options.WarmUp, options.Duration, cpuPids).ConfigureAwait(false);
             return SuiteRow.From(target, workload, clients, count, via, measure);
         }
         finally
@@ -204,8 +205,12 @@ internal static class SuiteRunner
         var first = row.FirstError is { } e ? $" (first: {e})" : "";
         var rss = string.Join("/", row.RssMb.Select(m => m?.ToString("F0", CultureInfo.InvariantCulture) ?? "?"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{done}/{total}] {row.LabelWithVia} {row.Workload} {row.Clients} clients / {row.Connections} conns: {row.OpsPerSecond:F0} ops/s, p50 {row.P50Ms:F2} ms, p99 {row.P99Ms:F2} ms, errors {row.Errors}{first}, RSS MiB {rss}");
+            $"[{done}/{total}] {row.LabelWithVia} {row.Workload} {row.Clients} clients / {row.Connections} conns: {row.OpsPerSecond:F0} ops/s, p50 {row.P50Ms:F2} ms, p99 {row.P99Ms:F2} ms, errors {row.Errors}{first}, RSS MiB {rss}, CPU ms/1k ops {Cpu(row)}");
     }
+
+    private static string Cpu(SuiteRow row) =>
+        string.Join("/", row.CpuMsPer1kOps.Select(m => m?.ToString("F0", CultureInfo.InvariantCulture) ?? "?")) +
+        string.Create(CultureInfo.InvariantCulture, $" (total {row.CpuMsPer1kOpsTotal:F0}, client {row.ClientCpuMsPer1kOps:F0})");
 
     /// <summary>Smoke runs (<c>--quick</c>) are named quick-*, which .gitignore leaves out; real runs suite-*.</summary>
     private static void Write(SuiteReport report, string prefix)
