@@ -125,6 +125,7 @@ public sealed partial class KvNode
 
                 _inputs.Writer.TryWrite(TickInput.Instance);
                 WatchForStall();
+                ExpireWaits();
             }
 
             _tickerDone.TrySetResult();

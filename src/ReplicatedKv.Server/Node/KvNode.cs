@@ -212,28 +212,35 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _tickerThread.Start();
     }
 
-    /// <summary>Admits a client write; the task completes with the state machine's result once applied here.</summary>
-    internal PendingWrite? TryAdmitWrite(in KvCommand command)
+    /// <summary>
+    /// Admits a client write; the task completes with the state machine's result once applied here, or fails with a
+    /// <see cref="TimeoutException"/> when <paramref name="budget"/> ran out first (an <see cref="OperationCanceledException"/>
+    /// when <paramref name="ended"/> fired). The caller ends its wait with <see cref="EndWait"/>.
+    /// </summary>
+    internal PendingWrite? TryAdmitWrite(in KvCommand command, TimeSpan budget, CancellationToken ended)
     {
         if (!TryAdmit())
         {
             return null;
         }
 
-        var write = new PendingWrite(Interlocked.Increment(ref _nextCaller));
+        var write = new PendingWrite(Interlocked.Increment(ref _nextCaller), WatchFor(budget, ended));
         Enqueue(write, new ClientWriteInput(write, command));
         return write;
     }
 
-    /// <summary>Admits a client read; linearizable reads complete once a quorum confirmed the leader's index and it is applied here.</summary>
-    internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable)
+    /// <summary>
+    /// Admits a client read; linearizable reads complete once a quorum confirmed the leader's index and it is applied
+    /// here. Its wait ends as a write's does (<see cref="TryAdmitWrite"/>).
+    /// </summary>
+    internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable, TimeSpan budget, CancellationToken ended)
     {
         if (!TryAdmit())
         {
             return null;
         }
 
-        var read = new PendingRead(Interlocked.Increment(ref _nextCaller));
+        var read = new PendingRead(Interlocked.Increment(ref _nextCaller), WatchFor(budget, ended));
         Enqueue(read, new ClientReadInput(read, key, kind, linearizable));
         return read;
     }
@@ -248,11 +255,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         }
     }
 
+    /// <summary>The caller stopped waiting for <paramref name="call"/> (answered, refused or gone): its wait's hold on the admission place is done.</summary>
+    internal void EndWait(PendingCall call) => Release(call);
+
     private void Enqueue(PendingCall call, NodeInput input)
     {
         _calls[call.Caller] = call;
-        call.Completion.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, call), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (!_inputs.Writer.TryWrite(input))
         {
             Abandon(call, new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
@@ -283,12 +291,6 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         }
 
         return true;
-    }
-
-    private static void ReleaseAdmission(object? state)
-    {
-        var (node, request) = ((KvNode, PendingCall))state!;
-        node.Release(request);
     }
 
     /// <summary>One of a request's two holds on its admission place is done (see <see cref="PendingCall"/>).</summary>
