@@ -51,6 +51,12 @@ internal sealed record SuiteRow
     /// <summary>The load generator's own CPU per 1,000 operations (it shares the machine with the store).</summary>
     public double? ClientCpuMsPer1kOps { get; init; }
 
+    /// <summary>ReplicatedKv: the leader's commands per log slot over the measured window (batching into slots).</summary>
+    public double? CommandsPerSlot { get; init; }
+
+    /// <summary>ReplicatedKv: the leader's commands per fdatasync of its log over the measured window.</summary>
+    public double? CommandsPerSync { get; init; }
+
     /// <summary>This row's ops/s over the ceiling's (same workload and clients); null for the ceiling itself or when absent.</summary>
     public double? OpsVsCeiling { get; set; }
 
