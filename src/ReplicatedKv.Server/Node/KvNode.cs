@@ -32,7 +32,9 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private readonly ReadyProcessor _processor;
     private readonly NodeMetrics _metrics;
     private readonly IPeerTransport _transport;
-    private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only one is the loop's wake-up (WaitForInput), which a writer can run itself
+    // instead of queueing it to the thread pool first (a thread hop on every request that finds the loop idle).
+    private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly uint _incarnation = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
@@ -344,5 +346,6 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
         await _storage.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+        _inputArrived.Dispose();
     }
 }
