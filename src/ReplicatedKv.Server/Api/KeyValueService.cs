@@ -67,61 +67,64 @@ internal sealed class KeyValueService(KvNode node, ServerSettings settings, Time
         MalformedRequestMapping.MarkStarted(context);
         var query = ListRequests.ToQuery(request, settings);
         var linearizable = RequestLimits.IsLinearizable(request.Consistency);
-        var result = await AwaitReadAsync(() => node.TryAdmitList(query, linearizable), linearizable, context).ConfigureAwait(false);
+        var result = await AwaitReadAsync(budget => node.TryAdmitList(query, linearizable, budget, context.CancellationToken), linearizable, context).ConfigureAwait(false);
         return ListRequests.ToResponse(result.Page!);
     }
 
     private async Task<CommandResult> WriteAsync(KvCommand command, ServerCallContext context)
     {
         RefuseIfUnavailable(needsLog: true, context);
-        var write = node.TryAdmitWrite(command) ?? throw Overloaded(context);
+        var write = node.TryAdmitWrite(command, WaitBudget(context), context.CancellationToken) ?? throw Overloaded(context);
         return await AnswerAsync(write, write.Result.Task, context,
             () => $"write not confirmed within the deadline ({LeaderText()}); it may or may not be applied: retry with the same request_id").ConfigureAwait(false);
     }
 
     private Task<ReadResult> ReadAsync(string key, ReadKind kind, bool linearizable, ServerCallContext context) =>
-        AwaitReadAsync(() => node.TryAdmitRead(key, kind, linearizable), linearizable, context);
+        AwaitReadAsync(budget => node.TryAdmitRead(key, kind, linearizable, budget, context.CancellationToken), linearizable, context);
 
     /// <summary>
-    /// Refuses at once what this node cannot serve now, then admits the read (<paramref name="admit"/> returns null
-    /// when the node is at its limit), waits for it and maps its failures.
+    /// Refuses at once what this node cannot serve now, then admits the read with its wait budget (<paramref name="admit"/>
+    /// returns null when the node is at its limit), waits for it and maps its failures.
     /// </summary>
-    private async Task<ReadResult> AwaitReadAsync(Func<PendingRead?> admit, bool linearizable, ServerCallContext context)
+    private async Task<ReadResult> AwaitReadAsync(Func<TimeSpan, PendingRead?> admit, bool linearizable, ServerCallContext context)
     {
         RefuseIfUnavailable(needsLog: linearizable, context);
-        var read = admit() ?? throw Overloaded(context);
+        var read = admit(WaitBudget(context)) ?? throw Overloaded(context);
         return await AnswerAsync(read, read.Result.Task, context, () => $"read not confirmed by a quorum within the deadline ({LeaderText()})").ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Waits for the node's answer within the budget, then answers once: the result, or a refusal with its reason,
-    /// with the leader hint staged in the headers either way. A call its deadline or client ended first gets nothing
-    /// more: gRPC has already answered it, and the request is abandoned.
+    /// Waits for the node's answer, then answers once: the result, or a refusal with its reason, with the leader hint
+    /// staged in the headers either way. The node ends the wait at the budget it was admitted with (a
+    /// <see cref="TimeoutException"/>) or when the call ends (deadline or client): that call gets nothing more, as
+    /// gRPC has already answered it. Either way the node has abandoned the request.
     /// </summary>
     private async Task<T> AnswerAsync<T>(PendingCall call, Task<T> answer, ServerCallContext context, Func<string> timedOut)
     {
         RpcException refusal;
         try
         {
-            var result = await answer.WaitAsync(WaitBudget(context), time, context.CancellationToken).ConfigureAwait(false);
+            var result = await answer.ConfigureAwait(false);
             LeaderHeaders.Stage(node.View, context);
             return result;
         }
         catch (TimeoutException)
         {
             refusal = new RpcException(new Status(StatusCode.Unavailable, timedOut()));
-            node.Abandon(call, refusal);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            // The deadline passed or the client went away: gRPC already ended the call, so this status goes nowhere;
-            // it is an RpcException so that gRPC does not log the call as a failed handler.
-            node.Abandon(call, new OperationCanceledException());
+            // gRPC already ended the call, so this status goes nowhere; it is an RpcException so that gRPC does not
+            // log the call as a failed handler.
             throw new RpcException(new Status(StatusCode.Cancelled, "the call ended (deadline or client) before the node answered"));
         }
         catch (Exception ex) when (ex is OverloadedException or NodeUnavailableException or ObjectDisposedException or InvalidOperationException)
         {
             refusal = Translate(ex);
+        }
+        finally
+        {
+            node.EndWait(call);
         }
 
         LeaderHeaders.Stage(node.View, context);

@@ -57,11 +57,29 @@ public sealed partial class KvNode
         }
     }
 
+    // The loop sleeps on this when its queue is empty. No spinning (spinCount 0): on a machine where every core is
+    // shared, a loop spinning for its next input takes the CPU the thread that would queue it needs.
+    private readonly ManualResetEventSlim _inputArrived = new(false, spinCount: 0);
+    private Action? _signalInputArrived;
+
     /// <summary>Blocks the loop thread until an input is queued; false once the queue is closed.</summary>
-    private static bool WaitForInput(System.Threading.Channels.ChannelReader<NodeInput> reader, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The writer that queues the input wakes the loop itself (the queue allows synchronous continuations), rather
+    /// than a Task's blocking wait, which spins first and is woken through a thread-pool work item.
+    /// </remarks>
+    private bool WaitForInput(System.Threading.Channels.ChannelReader<NodeInput> reader, CancellationToken cancellationToken)
     {
         var wait = reader.WaitToReadAsync(cancellationToken);
-        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+        if (wait.IsCompleted)
+        {
+            return wait.GetAwaiter().GetResult();
+        }
+
+        _inputArrived.Reset();
+        var awaiter = wait.ConfigureAwait(false).GetAwaiter();
+        awaiter.UnsafeOnCompleted(_signalInputArrived ??= _inputArrived.Set);
+        _inputArrived.Wait(CancellationToken.None);
+        return awaiter.GetResult();
     }
 
     /// <summary>Answers whatever was still queued when the loop ended, so no caller waits for a loop that is gone.</summary>
@@ -127,6 +145,7 @@ public sealed partial class KvNode
 
                 _inputs.Writer.TryWrite(TickInput.Instance);
                 WatchForStall();
+                ExpireWaits();
             }
 
             _tickerDone.TrySetResult();

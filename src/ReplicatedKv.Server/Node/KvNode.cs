@@ -32,7 +32,9 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     private readonly ReadyProcessor _processor;
     private readonly NodeMetrics _metrics;
     private readonly IPeerTransport _transport;
-    private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only one is the loop's wake-up (WaitForInput), which a writer can run itself
+    // instead of queueing it to the thread pool first (a thread hop on every request that finds the loop idle).
+    private readonly Channel<NodeInput> _inputs = Channel.CreateUnbounded<NodeInput>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly uint _incarnation = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
@@ -216,28 +218,35 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         StartRemovalWatch(_peerTls);
     }
 
-    /// <summary>Admits a client write; the task completes with the state machine's result once applied here.</summary>
-    internal PendingWrite? TryAdmitWrite(in KvCommand command)
+    /// <summary>
+    /// Admits a client write; the task completes with the state machine's result once applied here, or fails with a
+    /// <see cref="TimeoutException"/> when <paramref name="budget"/> ran out first (an <see cref="OperationCanceledException"/>
+    /// when <paramref name="ended"/> fired). The caller ends its wait with <see cref="EndWait"/>.
+    /// </summary>
+    internal PendingWrite? TryAdmitWrite(in KvCommand command, TimeSpan budget, CancellationToken ended)
     {
         if (!TryAdmit())
         {
             return null;
         }
 
-        var write = new PendingWrite(Interlocked.Increment(ref _nextCaller));
+        var write = new PendingWrite(Interlocked.Increment(ref _nextCaller), WatchFor(budget, ended));
         Enqueue(write, new ClientWriteInput(write, command));
         return write;
     }
 
-    /// <summary>Admits a client read; linearizable reads complete once a quorum confirmed the leader's index and it is applied here.</summary>
-    internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable)
+    /// <summary>
+    /// Admits a client read; linearizable reads complete once a quorum confirmed the leader's index and it is applied
+    /// here. Its wait ends as a write's does (<see cref="TryAdmitWrite"/>).
+    /// </summary>
+    internal PendingRead? TryAdmitRead(string key, ReadKind kind, bool linearizable, TimeSpan budget, CancellationToken ended)
     {
         if (!TryAdmit())
         {
             return null;
         }
 
-        var read = new PendingRead(Interlocked.Increment(ref _nextCaller));
+        var read = new PendingRead(Interlocked.Increment(ref _nextCaller), WatchFor(budget, ended));
         Enqueue(read, new ClientReadInput(read, key, kind, linearizable));
         return read;
     }
@@ -252,11 +261,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         }
     }
 
+    /// <summary>The caller stopped waiting for <paramref name="call"/> (answered, refused or gone): its wait's hold on the admission place is done.</summary>
+    internal void EndWait(PendingCall call) => Release(call);
+
     private void Enqueue(PendingCall call, NodeInput input)
     {
         _calls[call.Caller] = call;
-        call.Completion.ContinueWith(static (_, state) => ReleaseAdmission(state), (this, call), CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (!_inputs.Writer.TryWrite(input))
         {
             Abandon(call, new ObjectDisposedException(nameof(KvNode), "the node is shutting down"));
@@ -287,12 +297,6 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         }
 
         return true;
-    }
-
-    private static void ReleaseAdmission(object? state)
-    {
-        var (node, request) = ((KvNode, PendingCall))state!;
-        node.Release(request);
     }
 
     /// <summary>One of a request's two holds on its admission place is done (see <see cref="PendingCall"/>).</summary>
@@ -347,5 +351,6 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
         await _storage.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+        _inputArrived.Dispose();
     }
 }

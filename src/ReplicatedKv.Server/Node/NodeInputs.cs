@@ -42,11 +42,18 @@ internal sealed record BackupViewInput(TaskCompletionSource<StateSnapshotView> R
 /// place frees only when both are done, so callers that time out while the loop is stalled (a full disk) cannot
 /// pile unbounded work into the queue.
 /// </summary>
-internal abstract class PendingCall(long caller)
+/// <remarks>
+/// Its deadline and its call's end are watched by the node's ticker (<see cref="CallWatch"/>), not by a timer and a
+/// cancellation registration per call: one sweep per tick over the waiting calls costs less than a timer per call.
+/// </remarks>
+internal abstract class PendingCall(long caller, CallWatch watch)
 {
     private int _holds = 2;
 
     public long Caller { get; } = caller;
+
+    /// <summary>When the caller stops waiting and whether its call already ended.</summary>
+    public CallWatch Watch { get; } = watch;
 
     /// <summary>True for the second of the two releases: the request no longer counts against the limit.</summary>
     public bool Release() => Interlocked.Decrement(ref _holds) == 0;
@@ -61,7 +68,7 @@ internal abstract class PendingCall(long caller)
 }
 
 /// <summary>A client write waiting for its slot to be applied on this node.</summary>
-internal sealed class PendingWrite(long caller) : PendingCall(caller)
+internal sealed class PendingWrite(long caller, CallWatch watch) : PendingCall(caller, watch)
 {
     public TaskCompletionSource<CommandResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -83,7 +90,7 @@ internal sealed class PendingWrite(long caller) : PendingCall(caller)
 }
 
 /// <summary>A client read; linearizable ones wait for a read index and for the applied slot to reach it.</summary>
-internal sealed class PendingRead(long caller) : PendingCall(caller)
+internal sealed class PendingRead(long caller, CallWatch watch) : PendingCall(caller, watch)
 {
     public TaskCompletionSource<ReadResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -103,6 +110,12 @@ internal sealed class PendingRead(long caller) : PendingCall(caller)
 
     public override void Fail(Exception reason) => Result.TrySetException(reason);
 }
+
+/// <summary>
+/// How long a caller waits: until <paramref name="ExpiresAt"/> (a <see cref="TimeProvider"/> timestamp of the node's
+/// clock), or until <paramref name="Ended"/> says its call ended (deadline or client gone), whichever comes first.
+/// </summary>
+internal readonly record struct CallWatch(long ExpiresAt, CancellationToken Ended);
 
 /// <summary>
 /// Asks this node, if it leads, to hand leadership to <paramref name="Target"/> (null: the most up-to-date reachable

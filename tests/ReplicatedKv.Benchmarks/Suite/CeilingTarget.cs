@@ -23,6 +23,9 @@ internal sealed class CeilingTarget(Process process, string url) : LoadTarget
         var start = new ProcessStartInfo(server.DotnetHost) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         // rkv-server is an ASP.NET Core app and so runs with the server GC: the ceiling must too, or it measures a different runtime.
         start.Environment["DOTNET_gcServer"] = "1";
+
+        // rkv-server's runtimeconfig turns the thread pool's idle spinning off (ReplicatedKv.Server.csproj); so does the ceiling's.
+        start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         start.ArgumentList.Add(typeof(CeilingTarget).Assembly.Location);
         start.ArgumentList.Add("ceiling-host");
         start.ArgumentList.Add("--port");

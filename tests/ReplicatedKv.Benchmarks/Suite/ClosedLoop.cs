@@ -5,7 +5,9 @@ using HdrHistogram;
 namespace ReplicatedKv.Benchmarks.Suite;
 
 /// <summary>What one row measured: operations in the measured window, their latency, and the errors.</summary>
-internal sealed record LoadMeasure(long Operations, double Seconds, LongHistogram Latency, long Errors, string? FirstError)
+/// <remarks><paramref name="CpuBefore"/> and <paramref name="CpuAfter"/>: CPU milliseconds of each measured process at the window's edges.</remarks>
+internal sealed record LoadMeasure(long Operations, double Seconds, LongHistogram Latency, long Errors, string? FirstError,
+    double?[] CpuBefore, double?[] CpuAfter)
 {
     public double OpsPerSecond => Operations / Seconds;
 
@@ -34,8 +36,10 @@ internal static class ClosedLoop
             MaxReceiveMessageSize = 16 << 20,
         })).ToArray();
 
+    /// <summary>Runs <paramref name="clients"/> closed-loop clients for warm-up then the measured window.</summary>
+    /// <remarks>The processes in <paramref name="cpuPids"/> have their CPU time sampled when the measured window opens and when it closes.</remarks>
     public static async Task<LoadMeasure> RunAsync(IReadOnlyList<KvCalls> connections, int clients, Workload workload, int keyCount,
-        TimeSpan warmUp, TimeSpan duration)
+        TimeSpan warmUp, TimeSpan duration, IReadOnlyList<int> cpuPids)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
         var measureFrom = Stopwatch.GetTimestamp() + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
@@ -43,6 +47,7 @@ internal static class ClosedLoop
         var total = NewHistogram();
         long errors = 0;
         string? firstError = null;
+        var cpu = SampleCpuAsync(cpuPids, warmUp, duration);
 
         var tasks = Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
@@ -90,7 +95,16 @@ internal static class ClosedLoop
             }
         })).ToArray();
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new LoadMeasure(total.TotalCount, duration.TotalSeconds, total, errors, firstError);
+        var (before, after) = await cpu.ConfigureAwait(false);
+        return new LoadMeasure(total.TotalCount, duration.TotalSeconds, total, errors, firstError, before, after);
+    }
+
+    private static async Task<(double?[] Before, double?[] After)> SampleCpuAsync(IReadOnlyList<int> pids, TimeSpan warmUp, TimeSpan duration)
+    {
+        await Task.Delay(warmUp).ConfigureAwait(false);
+        var before = CpuTime.Sample(pids);
+        await Task.Delay(duration).ConfigureAwait(false);
+        return (before, CpuTime.Sample(pids));
     }
 
     /// <summary>Writes every key once (the value every row uses), so that gets find what they ask for.</summary>

@@ -26,6 +26,9 @@ internal sealed class ReplicatedKvCluster(IReadOnlyList<NodeProcess> nodes, IRea
 
     public IReadOnlyList<NodeLayout> Layout => layout;
 
+    /// <summary>Each member's admin URL (health and /metrics).</summary>
+    public IReadOnlyList<string> AdminUrls => layout.Select(n => n.AdminUrl).ToArray();
+
     public static async Task<ReplicatedKvCluster> StartAsync(int members, string root, ServerLocation server, ConsoleOutput console)
     {
         var layout = NodeLayout.Plan(members, FreePorts.BaseFor(members), root);

@@ -42,6 +42,21 @@ internal sealed record SuiteRow
     /// <summary>Each member's resident memory at the end of the row (null: not readable).</summary>
     public required IReadOnlyList<double?> RssMb { get; init; }
 
+    /// <summary>Each member's CPU milliseconds (user + system) per 1,000 operations answered in the measured window.</summary>
+    public IReadOnlyList<double?> CpuMsPer1kOps { get; init; } = [];
+
+    /// <summary>The members' CPU milliseconds per 1,000 operations, added up: what one operation costs the whole store.</summary>
+    public double? CpuMsPer1kOpsTotal { get; init; }
+
+    /// <summary>The load generator's own CPU per 1,000 operations (it shares the machine with the store).</summary>
+    public double? ClientCpuMsPer1kOps { get; init; }
+
+    /// <summary>ReplicatedKv: the leader's commands per log slot over the measured window (batching into slots).</summary>
+    public double? CommandsPerSlot { get; init; }
+
+    /// <summary>ReplicatedKv: the leader's commands per fdatasync of its log over the measured window.</summary>
+    public double? CommandsPerSync { get; init; }
+
     /// <summary>This row's ops/s over the ceiling's (same workload and clients); null for the ceiling itself or when absent.</summary>
     public double? OpsVsCeiling { get; set; }
 
@@ -55,8 +70,13 @@ internal sealed record SuiteRow
 
     public string LabelWithVia => Via.Length == 0 ? Label : $"{Label} via {Via}";
 
-    public static SuiteRow From(LoadTarget target, Workload workload, int clients, int connections, string via, LoadMeasure measure) => new()
+    public static SuiteRow From(LoadTarget target, Workload workload, int clients, int connections, string via, LoadMeasure measure)
     {
+        // The last sampled process is the load generator itself; the others are the members, in order.
+        var cpu = CpuTime.PerThousandOps(measure.CpuBefore, measure.CpuAfter, measure.Operations);
+        var members = cpu[..^1];
+        return new SuiteRow
+        {
         Via = via,
         Store = target.Store,
         Members = target.Members,
@@ -74,7 +94,11 @@ internal sealed record SuiteRow
         Errors = measure.Errors,
         FirstError = measure.FirstError,
         RssMb = target.Pids.Select(pid => ResidentMemory.Megabytes(pid) is { } mb ? Math.Round(mb, 1) : (double?)null).ToArray(),
-    };
+        CpuMsPer1kOps = members,
+        CpuMsPer1kOpsTotal = members.All(m => m is not null) ? Math.Round(members.Sum(m => m!.Value), 1) : null,
+        ClientCpuMsPer1kOps = cpu[^1],
+        };
+    }
 
     /// <summary>Fills the ratio columns of every ReplicatedKv row from the ceiling and etcd rows beside it.</summary>
     public static void FillRatios(IReadOnlyList<SuiteRow> rows)

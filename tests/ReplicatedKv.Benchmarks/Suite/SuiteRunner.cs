@@ -187,8 +187,11 @@ internal static class SuiteRunner
         try
         {
             var calls = channels.Select(c => target.Connect(c, keys)).ToArray();
-            var measure = await ClosedLoop.RunAsync(calls, clients, workload, keys.Count, options.WarmUp, options.Duration).ConfigureAwait(false);
-            return SuiteRow.From(target, workload, clients, count, via, measure);
+            var cpuPids = target.Pids.Append(Environment.ProcessId).ToArray();
+            var batching = target is ReplicatedKvCluster rkv ? ProbeBatchingAsync(rkv, options) : null;
+            var measure = await ClosedLoop.RunAsync(calls, clients, workload, keys.Count, options.WarmUp, options.Duration, cpuPids).ConfigureAwait(false);
+            var (perSlot, perSync) = batching is null ? (null, null) : await batching.ConfigureAwait(false);
+            return SuiteRow.From(target, workload, clients, count, via, measure) with { CommandsPerSlot = perSlot, CommandsPerSync = perSync };
         }
         finally
         {
@@ -199,13 +202,30 @@ internal static class SuiteRunner
         }
     }
 
+    /// <summary>The leader's commands per slot and per fdatasync over the row's measured window.</summary>
+    private static async Task<(double?, double?)> ProbeBatchingAsync(ReplicatedKvCluster cluster, SuiteOptions options)
+    {
+        await Task.Delay(options.WarmUp).ConfigureAwait(false);
+        var before = await BatchingProbe.LeaderCountersAsync(cluster.AdminUrls).ConfigureAwait(false);
+        await Task.Delay(options.Duration).ConfigureAwait(false);
+        var after = await BatchingProbe.LeaderCountersAsync(cluster.AdminUrls).ConfigureAwait(false);
+        return BatchingProbe.Between(before, after);
+    }
+
     private static string Progress(int done, int total, SuiteRow row)
     {
         var first = row.FirstError is { } e ? $" (first: {e})" : "";
         var rss = string.Join("/", row.RssMb.Select(m => m?.ToString("F0", CultureInfo.InvariantCulture) ?? "?"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{done}/{total}] {row.LabelWithVia} {row.Workload} {row.Clients} clients / {row.Connections} conns: {row.OpsPerSecond:F0} ops/s, p50 {row.P50Ms:F2} ms, p99 {row.P99Ms:F2} ms, errors {row.Errors}{first}, RSS MiB {rss}");
+            $"[{done}/{total}] {row.LabelWithVia} {row.Workload} {row.Clients} clients / {row.Connections} conns: {row.OpsPerSecond:F0} ops/s, p50 {row.P50Ms:F2} ms, p99 {row.P99Ms:F2} ms, errors {row.Errors}{first}, RSS MiB {rss}, CPU ms/1k ops {Cpu(row)}{Batching(row)}");
     }
+
+    private static string Batching(SuiteRow row) => row.CommandsPerSlot is null && row.CommandsPerSync is null ? "" :
+        string.Create(CultureInfo.InvariantCulture, $", leader: {row.CommandsPerSlot:F1} commands/slot, {row.CommandsPerSync:F1} commands/fdatasync");
+
+    private static string Cpu(SuiteRow row) =>
+        string.Join("/", row.CpuMsPer1kOps.Select(m => m?.ToString("F0", CultureInfo.InvariantCulture) ?? "?")) +
+        string.Create(CultureInfo.InvariantCulture, $" (total {row.CpuMsPer1kOpsTotal:F0}, client {row.ClientCpuMsPer1kOps:F0})");
 
     /// <summary>Smoke runs (<c>--quick</c>) are named quick-*, which .gitignore leaves out; real runs suite-*.</summary>
     private static void Write(SuiteReport report, string prefix)
