@@ -290,7 +290,8 @@ internal sealed record MemberChangeOutcome(MemberChangeResponse? Response, Grpc.
 internal sealed record MembershipChangeInput(PendingMembershipChange Call, MemberChangeRequest Request) : NodeInput;
 
 /// <summary>A membership change waiting for the core's answer. Completed on the loop, so the configuration it reports is that moment's.</summary>
-internal sealed class PendingMembershipChange(long caller) : PendingCall(caller)
+/// <remarks>Its wait has no budget of its own: the RPC handler bounds it by the call's deadline.</remarks>
+internal sealed class PendingMembershipChange(long caller) : PendingCall(caller, new CallWatch(long.MaxValue, CancellationToken.None))
 {
     public TaskCompletionSource<MemberChangeOutcome> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
