@@ -32,7 +32,7 @@ public sealed partial class KvClient
             }
 
             return written;
-        }, cancellationToken).ConfigureAwait(false);
+        }, changesState: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The client URL of the leader: a configured endpoint that says it leads, else the leader URL one of them names.</summary>
