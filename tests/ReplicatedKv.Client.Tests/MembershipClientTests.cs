@@ -1,5 +1,6 @@
 using Grpc.Core;
 using ReplicatedKv.Protos.V1;
+using ReplicatedKv.Testing.Clusters;
 
 namespace ReplicatedKv.Client.Tests;
 
@@ -10,20 +11,20 @@ namespace ReplicatedKv.Client.Tests;
 /// </summary>
 public sealed class MembershipClientTests
 {
-    private static KvClient ClientOf(params FakeClusterNode[] nodes) => new(new KvClientOptions
+    private static KvClient ClientOf(params ScriptedClusterNode[] nodes) => new(new KvClientOptions
     {
         Endpoints = nodes.Select(n => n.Url).ToArray(),
         DefaultTimeout = TimeSpan.FromSeconds(10),
     });
 
-    private static StatusResponse Follower(FakeClusterNode leader) =>
+    private static StatusResponse Follower(ScriptedClusterNode leader) =>
         new() { NodeId = "follower", Role = NodeRole.Follower, LeaderId = "n2", LeaderClientUrl = leader.Url.ToString() };
 
     [Fact]
     public async Task Add_member_sends_the_request_to_the_leader_and_returns_the_new_configuration()
     {
-        await using var leader = await FakeClusterNode.StartAsync();
-        var configuration = FakeClusterNode.Configuration(7, ("n1", MemberRole.Voter), ("n4", MemberRole.Learner));
+        await using var leader = await ScriptedClusterNode.StartAsync();
+        var configuration = ScriptedClusterNode.Configuration(7, ("n1", MemberRole.Voter), ("n4", MemberRole.Learner));
         leader.Change = (_, _) => Task.FromResult(configuration);
         await using var client = ClientOf(leader);
 
@@ -39,12 +40,12 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task A_node_that_no_longer_leads_and_names_the_leader_in_its_headers_is_followed_there()
     {
-        await using var stale = await FakeClusterNode.StartAsync();
-        await using var leader = await FakeClusterNode.StartAsync();
+        await using var stale = await ScriptedClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
         // The stale node still says it leads when asked for its status, then refuses the change and names n2.
         stale.NamedLeader = leader.Url;
-        stale.Change = FakeClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader (n2): send the change to the leader");
-        leader.Change = (_, _) => Task.FromResult(FakeClusterNode.Configuration(9, ("n1", MemberRole.Voter)));
+        stale.Change = ScriptedClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader (n2): send the change to the leader");
+        leader.Change = (_, _) => Task.FromResult(ScriptedClusterNode.Configuration(9, ("n1", MemberRole.Voter)));
         await using var client = ClientOf(stale);
 
         var answer = await client.RemoveMemberAsync("n3");
@@ -57,8 +58,8 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task Without_a_header_a_fresh_look_at_the_endpoints_finds_the_new_leader()
     {
-        await using var stale = await FakeClusterNode.StartAsync();
-        await using var leader = await FakeClusterNode.StartAsync();
+        await using var stale = await ScriptedClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
         var refused = false;
         stale.Status = () => Volatile.Read(ref refused) ? Follower(leader) : new StatusResponse { NodeId = "n1", Role = NodeRole.Leader };
         stale.Change = (_, _) =>
@@ -66,7 +67,7 @@ public sealed class MembershipClientTests
             Volatile.Write(ref refused, true);
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "this node is not the leader"));
         };
-        leader.Change = (_, _) => Task.FromResult(FakeClusterNode.Configuration(4, ("n1", MemberRole.Voter), ("n4", MemberRole.Voter)));
+        leader.Change = (_, _) => Task.FromResult(ScriptedClusterNode.Configuration(4, ("n1", MemberRole.Voter), ("n4", MemberRole.Voter)));
         await using var client = ClientOf(stale);
 
         var answer = await client.PromoteMemberAsync("n4");
@@ -78,8 +79,8 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task A_refusal_from_the_node_that_still_leads_is_a_member_change_refused_with_its_reason_and_is_not_retried()
     {
-        await using var leader = await FakeClusterNode.StartAsync();
-        leader.Change = FakeClusterNode.Refuse(StatusCode.FailedPrecondition, "another membership change is pending (slot 12)");
+        await using var leader = await ScriptedClusterNode.StartAsync();
+        leader.Change = ScriptedClusterNode.Refuse(StatusCode.FailedPrecondition, "another membership change is pending (slot 12)");
         await using var client = ClientOf(leader);
 
         var add = () => client.AddMemberAsync("n5", new Uri("http://n5:7101"), new Uri("http://n5:7001"));
@@ -91,11 +92,11 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task Two_nodes_naming_each_other_end_in_the_refusal_after_a_few_hops_instead_of_bouncing_forever()
     {
-        await using var a = await FakeClusterNode.StartAsync();
-        await using var b = await FakeClusterNode.StartAsync();
+        await using var a = await ScriptedClusterNode.StartAsync();
+        await using var b = await ScriptedClusterNode.StartAsync();
         a.NamedLeader = b.Url;
         b.NamedLeader = a.Url;
-        a.Change = b.Change = FakeClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader");
+        a.Change = b.Change = ScriptedClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader");
         await using var client = ClientOf(a);
 
         var remove = () => client.RemoveMemberAsync("n2");
@@ -107,20 +108,20 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task An_unknown_member_is_member_not_found_and_an_existing_one_member_exists()
     {
-        await using var leader = await FakeClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
         await using var client = ClientOf(leader);
 
-        leader.Change = FakeClusterNode.Refuse(StatusCode.NotFound, "'n9' is not a member (n1, n2, n3)");
+        leader.Change = ScriptedClusterNode.Refuse(StatusCode.NotFound, "'n9' is not a member (n1, n2, n3)");
         var promote = () => client.PromoteMemberAsync("n9");
         var missing = (await promote.Should().ThrowAsync<MemberNotFoundException>()).Which;
         missing.NodeId.Should().Be("n9");
         missing.Message.Should().Contain("'n9' is not a member");
 
-        leader.Change = FakeClusterNode.Refuse(StatusCode.AlreadyExists, "'n2' is a member already");
+        leader.Change = ScriptedClusterNode.Refuse(StatusCode.AlreadyExists, "'n2' is a member already");
         var add = () => client.AddMemberAsync("n2", new Uri("http://n2:7101"), new Uri("http://n2:7001"));
         (await add.Should().ThrowAsync<MemberExistsException>()).Which.NodeId.Should().Be("n2");
 
-        leader.Change = FakeClusterNode.Refuse(StatusCode.InvalidArgument, "node id 'n 4' has a character other than letters, digits, '-' and '_'");
+        leader.Change = ScriptedClusterNode.Refuse(StatusCode.InvalidArgument, "node id 'n 4' has a character other than letters, digits, '-' and '_'");
         var bad = () => client.AddMemberAsync("n 4", new Uri("http://n4:7101"), new Uri("http://n4:7001"));
         (await bad.Should().ThrowAsync<KvException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
     }
@@ -128,7 +129,7 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task A_change_the_leader_took_but_never_answered_is_outcome_unknown_not_unavailable()
     {
-        await using var leader = await FakeClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
         leader.Change = async (_, ct) =>
         {
             await Task.Delay(Timeout.Infinite, ct);
@@ -158,11 +159,11 @@ public sealed class MembershipClientTests
     [Fact]
     public async Task Leader_transfer_follows_the_leader_a_refusing_node_names_as_the_membership_calls_do()
     {
-        await using var stale = await FakeClusterNode.StartAsync();
-        await using var leader = await FakeClusterNode.StartAsync();
+        await using var stale = await ScriptedClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
         stale.NamedLeader = leader.Url;
-        stale.Change = FakeClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader");
-        leader.Change = (_, _) => Task.FromResult(FakeClusterNode.Configuration(0, ("n3", MemberRole.Voter)));
+        stale.Change = ScriptedClusterNode.Refuse(StatusCode.FailedPrecondition, "this node is not the leader");
+        leader.Change = (_, _) => Task.FromResult(ScriptedClusterNode.Configuration(0, ("n3", MemberRole.Voter)));
         await using var client = ClientOf(stale);
 
         var answer = await client.TransferLeaderAsync("n3");

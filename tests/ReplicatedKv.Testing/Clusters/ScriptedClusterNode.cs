@@ -7,20 +7,20 @@ using Microsoft.Extensions.Logging;
 using ReplicatedKv.Protos.V1;
 using ReplicatedKv.Testing.Ports;
 
-namespace ReplicatedKv.Client.Tests;
+namespace ReplicatedKv.Testing.Clusters;
 
 /// <summary>
-/// A gRPC Cluster service that answers as a test scripts it: to drive the client's leader-following and error
+/// A gRPC Cluster service that answers as a test scripts it: to drive a client's (and rkvctl's) leader-following and error
 /// mapping through answers a real cluster gives only in races (a node that led a moment ago, two nodes naming each
 /// other). Each answer is a function of the call; a throw becomes the call's status, with the leader hint in the
 /// response headers when <see cref="NamedLeader"/> is set, as the server stages it.
 /// </summary>
-internal sealed class FakeClusterNode : IAsyncDisposable
+public sealed class ScriptedClusterNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _changeCalls;
 
-    private FakeClusterNode(WebApplication app, Uri url)
+    private ScriptedClusterNode(WebApplication app, Uri url)
     {
         _app = app;
         Url = url;
@@ -29,7 +29,7 @@ internal sealed class FakeClusterNode : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>What Status answers (asked on every call, so a test can change it between calls).</summary>
-    public Func<StatusResponse> Status { get; set; } = () => new StatusResponse { NodeId = "fake", Role = NodeRole.Leader };
+    public Func<StatusResponse> Status { get; set; } = () => new StatusResponse { NodeId = "scripted", Role = NodeRole.Leader };
 
     /// <summary>The answer to AddMember, PromoteMember, RemoveMember and TransferLeader (as its leader id), given the request.</summary>
     public Func<Google.Protobuf.IMessage, CancellationToken, Task<MemberChangeResponse>> Change { get; set; } =
@@ -42,7 +42,7 @@ internal sealed class FakeClusterNode : IAsyncDisposable
 
     public List<Google.Protobuf.IMessage> Requests { get; } = [];
 
-    public static async Task<FakeClusterNode> StartAsync()
+    public static async Task<ScriptedClusterNode> StartAsync()
     {
         var port = FreePorts.Pick(1)[0];
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -52,7 +52,7 @@ internal sealed class FakeClusterNode : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         var app = builder.Build();
         app.MapGrpcService<Service>();
-        var node = new FakeClusterNode(app, new Uri($"http://127.0.0.1:{port}"));
+        var node = new ScriptedClusterNode(app, new Uri($"http://127.0.0.1:{port}"));
         app.Services.GetRequiredService<Service>().Node = node;
         await app.StartAsync();
         return node;
@@ -98,7 +98,7 @@ internal sealed class FakeClusterNode : IAsyncDisposable
 
     private sealed class Service : Cluster.ClusterBase
     {
-        public FakeClusterNode Node { get; set; } = null!;
+        public ScriptedClusterNode Node { get; set; } = null!;
 
         public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context) => Task.FromResult(Node.Status());
 
