@@ -30,7 +30,7 @@ internal static partial class MemberChangeCommands
 
     private static Command AddCommand(CliContext context)
     {
-        var id = IdArgument("ID", "Node id of the new member (letters, digits, '-' and '_'), as its --node-id");
+        var id = IdArgument("ID", "Node id of the new member, as its --node-id (1-64 letters, digits, '-', '_' or '.')");
         var peerUrl = UrlOption("--peer-url", "Where the other members reach its peer port, e.g. http://10.0.0.4:7101");
         var clientUrl = UrlOption("--client-url", "Where clients reach it, e.g. http://10.0.0.4:7001");
         var learner = new Option<bool>("--learner") { Description = "Stay a learner until 'member promote' (default: promoted automatically once caught up)" };
@@ -184,7 +184,7 @@ internal static partial class MemberChangeCommands
 
     private static string NodeId(string value) => ValidId().IsMatch(value)
         ? value
-        : throw new UsageException($"'{value}' is not a node id (letters, digits, '-' and '_')");
+        : throw new UsageException($"'{value}' is not a node id (1-64 letters, digits, '-', '_' or '.', as --node-id takes it)");
 
     private static Uri Url(ParseResult parsed, Option<string> option)
     {
@@ -194,6 +194,6 @@ internal static partial class MemberChangeCommands
             : throw new UsageException($"{option.Name}: '{text}' is not an http(s) URL with a host and port");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex ValidId();
 }

@@ -21,7 +21,7 @@ internal sealed partial class ClusterSupervisor
     {
         if (!NodeIdPattern().IsMatch(id))
         {
-            console.Warn($"add-node: '{id}' is not a node id (letters, digits, '-' and '_')");
+            console.Warn($"add-node: '{id}' is not a node id (1-64 letters, digits, '-', '_' or '.', as --node-id takes it)");
             return;
         }
 
@@ -140,6 +140,6 @@ internal sealed partial class ClusterSupervisor
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NodeIdPattern();
 }
