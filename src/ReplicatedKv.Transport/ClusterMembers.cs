@@ -2,38 +2,56 @@ using System.Collections.Concurrent;
 namespace ReplicatedKv.Transport;
 
 /// <summary>
-/// The fixed member list: node names (as operators write them) mapped to the small integer ids the consensus
-/// core uses. Ids are positions in the list sorted by name, so every node derives the same mapping from the
-/// same <c>--peers</c> value whatever order it was written in.
+/// The host's view of the configuration in force: node names (as operators write them) mapped to the numeric ids the
+/// consensus core uses, with each member's peer and client URLs. A brand-new cluster's ids are positions in the
+/// <c>--peers</c> list sorted by name (<see cref="Parse"/>), so every node derives the same mapping whatever order it
+/// was written in; members added later get ids from the configuration that added them. The node loop replaces the
+/// view (<see cref="Update"/>) when the core decides a new configuration; readers on other threads (the peer
+/// authenticators, the links, Status) always see one whole immutable table.
 /// </summary>
 public sealed class ClusterMembers
 {
-    private readonly string[] _names;
-    private readonly Uri[] _peerUrls;
-    private readonly string?[] _clientUrls;
     private readonly ConcurrentDictionary<int, string> _versions = new();
 
-    private ClusterMembers(string clusterId, string[] names, Uri[] peerUrls, int self)
+    // Members that left the view, kept so logs and late reports can still name them (ids are never reused).
+    private readonly ConcurrentDictionary<int, MemberInfo> _former = new();
+    private volatile Table _table;
+
+    /// <param name="clusterId">The cluster's id.</param>
+    /// <param name="selfId">This node's numeric id; must be among <paramref name="members"/>.</param>
+    /// <param name="members">The members in force, this node included.</param>
+    public ClusterMembers(string clusterId, int selfId, IEnumerable<MemberInfo> members)
     {
+        ArgumentNullException.ThrowIfNull(clusterId);
         ClusterId = clusterId;
-        _names = names;
-        _peerUrls = peerUrls;
-        _clientUrls = new string?[names.Length];
-        SelfId = self;
-        Ids = Enumerable.Range(1, names.Length).ToArray();
+        var table = new Table(members);
+        if (!table.ById.TryGetValue(selfId, out var self))
+        {
+            throw new ArgumentException($"this node's id {selfId} is not among the members", nameof(selfId));
+        }
+
+        SelfId = selfId;
+        SelfName = self.Name;
+        _table = table;
     }
 
     public string ClusterId { get; }
 
-    /// <summary>This node's numeric id (1-based).</summary>
+    /// <summary>This node's numeric id.</summary>
     public int SelfId { get; }
 
-    public string SelfName => NameOf(SelfId);
+    public string SelfName { get; }
 
-    /// <summary>Every member's numeric id, this node included.</summary>
-    public IReadOnlyList<int> Ids { get; }
+    /// <summary>Every member's numeric id in the current view, in order, this node included (unless it was removed).</summary>
+    public IReadOnlyList<int> Ids => _table.Ids;
 
-    public int Count => _names.Length;
+    /// <summary>The members of the current view, in id order.</summary>
+    public IReadOnlyList<MemberInfo> Members => _table.Members;
+
+    public int Count => _table.Members.Count;
+
+    /// <summary>Raised (on the thread that called <see cref="Update"/>) after the view changed.</summary>
+    public event Action<ClusterMembers>? Changed;
 
     /// <summary>
     /// Parses <c>n1=http://host1:7101,n2=http://host2:7101,...</c>. Throws <see cref="FormatException"/> with one
@@ -48,6 +66,18 @@ public sealed class ClusterMembers
     /// </param>
     public static ClusterMembers Parse(string clusterId, string selfName, string peers, string? clientUrls = null)
     {
+        var members = ParseList(peers, clientUrls);
+        var self = members.FirstOrDefault(m => m.Name == selfName)
+            ?? throw new FormatException($"this node's id '{selfName}' is not among the members ({string.Join(", ", members.Select(m => m.Name))})");
+        return new ClusterMembers(clusterId, self.Id, members);
+    }
+
+    /// <summary>
+    /// The members <c>--peers</c> (and <c>--member-client-urls</c>) list, with the ids a brand-new cluster gives them:
+    /// 1..n in name order. Throws <see cref="FormatException"/> naming what is wrong.
+    /// </summary>
+    public static IReadOnlyList<MemberInfo> ParseList(string peers, string? clientUrls = null)
+    {
         ArgumentNullException.ThrowIfNull(peers);
         var byName = NameUrlList(peers);
         if (byName.Count == 0)
@@ -60,25 +90,18 @@ public sealed class ClusterMembers
             throw new FormatException($"{byName.Count} members listed; at most 64 are supported");
         }
 
-        var names = byName.Keys.ToArray();
-        var self = Array.IndexOf(names, selfName);
-        if (self < 0)
-        {
-            throw new FormatException($"this node's id '{selfName}' is not among the members ({string.Join(", ", names)})");
-        }
-
-        var members = new ClusterMembers(clusterId, names, byName.Values.ToArray(), self + 1);
+        var clients = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, url) in NameUrlList(clientUrls ?? ""))
         {
-            if (!members.TryGetId(name, out var id))
+            if (!byName.ContainsKey(name))
             {
-                throw new FormatException($"client URL given for '{name}', which is not among the members ({string.Join(", ", names)})");
+                throw new FormatException($"client URL given for '{name}', which is not among the members ({string.Join(", ", byName.Keys)})");
             }
 
-            members._clientUrls[id - 1] = url.ToString().TrimEnd('/');
+            clients[name] = MemberPayload.Trim(url);
         }
 
-        return members;
+        return [.. byName.Select((pair, index) => new MemberInfo(index + 1, pair.Key, pair.Value, clients.GetValueOrDefault(pair.Key)))];
     }
 
     /// <summary>Parses <c>name=url,...</c>, names in order; throws <see cref="FormatException"/> naming the bad part.</summary>
@@ -99,7 +122,7 @@ public sealed class ClusterMembers
                 throw new FormatException($"node name '{name}' must be 1-64 letters, digits, '-', '_' or '.'");
             }
 
-            if (!Uri.TryCreate(part[(eq + 1)..].Trim(), UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+            if (!TryParseUrl(part[(eq + 1)..].Trim(), out var url))
             {
                 throw new FormatException($"node {name}: '{part[(eq + 1)..]}' is not an http(s) URL");
             }
@@ -113,25 +136,59 @@ public sealed class ClusterMembers
         return byName;
     }
 
+    /// <summary>An absolute http or https URL.</summary>
+    public static bool TryParseUrl(string text, out Uri url) =>
+        Uri.TryCreate(text, UriKind.Absolute, out url!) && (url.Scheme == "http" || url.Scheme == "https");
+
     public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    public string NameOf(int id) => _names[id - 1];
-
-    public Uri PeerUrlOf(int id) => _peerUrls[id - 1];
-
-    public bool TryGetId(string name, out int id)
+    /// <summary>
+    /// Replaces the view with <paramref name="members"/> (called by the node loop when the configuration changes);
+    /// false when nothing changed. Members that leave are remembered by id, so they can still be named.
+    /// </summary>
+    public bool Update(IEnumerable<MemberInfo> members)
     {
-        var index = Array.IndexOf(_names, name);
-        id = index + 1;
-        return index >= 0;
+        var next = new Table(members);
+        var current = _table;
+        if (next.Members.SequenceEqual(current.Members))
+        {
+            return false;
+        }
+
+        foreach (var member in current.Members)
+        {
+            if (!next.ById.ContainsKey(member.Id))
+            {
+                _former[member.Id] = member;
+            }
+        }
+
+        _table = next;
+        Changed?.Invoke(this);
+        return true;
     }
 
+    /// <summary>True when <paramref name="id"/> is a member of the current view.</summary>
+    public bool Contains(int id) => _table.ById.ContainsKey(id);
+
+    /// <summary>The member with <paramref name="id"/> in the current view, or one that was in it before; null if never known.</summary>
+    public MemberInfo? Find(int id) => _table.ById.TryGetValue(id, out var member) ? member : _former.GetValueOrDefault(id);
+
+    /// <summary>A member's name; a former member's too, and <c>#id</c> for an id never known here.</summary>
+    public string NameOf(int id) => Find(id)?.Name ?? $"#{id}";
+
+    public Uri PeerUrlOf(int id) => Find(id)?.PeerUrl ?? throw new ArgumentOutOfRangeException(nameof(id), id, "not a member");
+
+    /// <summary>The current member named <paramref name="name"/>.</summary>
+    public bool TryGetId(string name, out int id) => _table.ByName.TryGetValue(name, out id);
+
     /// <summary>
-    /// The client URL configured for a member (<c>--member-client-urls</c>), or null. Never learned from what a
-    /// peer sends: a batch could otherwise point every client of the cluster at any address it liked.
+    /// The client URL of a member, from configuration (<c>--member-client-urls</c>, or the URL the member was added
+    /// with), or null. Never learned from what a peer sends: a batch could otherwise point every client of the
+    /// cluster at any address it liked.
     /// </summary>
-    public string? ClientUrlOf(int id) => _clientUrls[id - 1];
+    public string? ClientUrlOf(int id) => Find(id)?.ClientUrl;
 
     /// <summary>The build version a member announced on its peer stream, if it has been heard from (Cluster.Status shows it).</summary>
     public string? VersionOf(int id) => _versions.TryGetValue(id, out var version) ? version : null;
@@ -142,5 +199,34 @@ public sealed class ClusterMembers
         {
             _versions[id] = version;
         }
+    }
+
+    /// <summary>One immutable view: the members in id order, indexed by id and by name.</summary>
+    private sealed class Table
+    {
+        public Table(IEnumerable<MemberInfo> members)
+        {
+            ArgumentNullException.ThrowIfNull(members);
+            Members = [.. members.OrderBy(m => m.Id)];
+            ById = [];
+            ByName = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var member in Members)
+            {
+                if (!ById.TryAdd(member.Id, member) || !ByName.TryAdd(member.Name, member.Id))
+                {
+                    throw new ArgumentException($"member {member.Name} (id {member.Id}) is listed twice", nameof(members));
+                }
+            }
+
+            Ids = [.. Members.Select(m => m.Id)];
+        }
+
+        public IReadOnlyList<MemberInfo> Members { get; }
+
+        public IReadOnlyList<int> Ids { get; }
+
+        public Dictionary<int, MemberInfo> ById { get; }
+
+        public Dictionary<string, int> ByName { get; }
     }
 }

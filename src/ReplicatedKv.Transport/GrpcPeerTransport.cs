@@ -11,11 +11,24 @@ namespace ReplicatedKv.Transport;
 /// </summary>
 public sealed class GrpcPeerTransport : IPeerTransport
 {
-    private readonly Dictionary<int, PeerLink> _links = [];
+    private readonly ClusterMembers _members;
+    private readonly IPeerAuthenticator _authenticator;
+    private readonly PeerLinkOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+
+    // Replaced whole (under _gate) when the members change, so senders read one consistent map without a lock.
+    private volatile Dictionary<int, PeerLink> _links = [];
+    private readonly List<Task> _closing = [];
     private int _disposed;
 
-    /// <summary>Opens a link to every member except <see cref="ClusterMembers.SelfId"/>.</summary>
-    /// <param name="members">The member list, this node's place in it included.</param>
+    /// <summary>
+    /// Opens a link to every member except <see cref="ClusterMembers.SelfId"/>, and follows the members from then on:
+    /// a member added to the view gets a link, a member that left it has its link closed (what was queued for it is
+    /// dropped).
+    /// </summary>
+    /// <param name="members">The member view, this node's place in it included.</param>
     /// <param name="authenticator">Adds the proof of this node's identity the peers expect to every stream it opens.</param>
     /// <param name="options">Link tuning; the receivers should use the same <see cref="PeerLinkOptions.MaxMessageAge"/>.</param>
     /// <param name="loggers">Each link logs under the category <c>ReplicatedKv.PeerLink</c>.</param>
@@ -26,20 +39,53 @@ public sealed class GrpcPeerTransport : IPeerTransport
         ArgumentNullException.ThrowIfNull(authenticator);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
-        var logger = loggers.CreateLogger("ReplicatedKv.PeerLink");
-        foreach (var id in members.Ids)
-        {
-            if (id != members.SelfId)
-            {
-                _links[id] = new PeerLink(members, id, authenticator, options, logger, time ?? TimeProvider.System);
-            }
-        }
-
-        Peers = [.. _links.Keys.Order()];
+        _members = members;
+        _authenticator = authenticator;
+        _options = options;
+        _logger = loggers.CreateLogger("ReplicatedKv.PeerLink");
+        _time = time ?? TimeProvider.System;
+        Reconcile(members);
+        members.Changed += Reconcile;
     }
 
     /// <summary>The other members' ids, one link each.</summary>
-    public IReadOnlyList<int> Peers { get; }
+    public IReadOnlyList<int> Peers => [.. _links.Keys.Order()];
+
+    /// <summary>Opens links to members without one and closes links to ids no longer members (or whose peer URL changed).</summary>
+    private void Reconcile(ClusterMembers members)
+    {
+        lock (_gate)
+        {
+            if (Disposed)
+            {
+                return;
+            }
+
+            var next = new Dictionary<int, PeerLink>();
+            foreach (var member in members.Members)
+            {
+                if (member.Id == members.SelfId)
+                {
+                    continue;
+                }
+
+                next[member.Id] = _links.TryGetValue(member.Id, out var link) && link.PeerUrl == member.PeerUrl
+                    ? link
+                    : new PeerLink(members, member.Id, _authenticator, _options, _logger, _time);
+            }
+
+            foreach (var (id, link) in _links)
+            {
+                if (!next.TryGetValue(id, out var kept) || kept != link)
+                {
+                    _closing.Add(link.DisposeAsync().AsTask());
+                }
+            }
+
+            _closing.RemoveAll(t => t.IsCompleted);
+            _links = next;
+        }
+    }
 
     private bool Disposed => Volatile.Read(ref _disposed) != 0;
 
@@ -95,6 +141,14 @@ public sealed class GrpcPeerTransport : IPeerTransport
             return;
         }
 
-        await Task.WhenAll(_links.Values.Select(link => link.DisposeAsync().AsTask())).ConfigureAwait(false);
+        Task[] closing;
+        lock (_gate)
+        {
+            _members.Changed -= Reconcile;
+            closing = [.. _links.Values.Select(link => link.DisposeAsync().AsTask()), .. _closing];
+            _links = [];
+        }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
     }
 }

@@ -43,7 +43,8 @@ public sealed partial class PeerLink : IAsyncDisposable
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         });
-        _channel = GrpcChannel.ForAddress(members.PeerUrlOf(peer), new GrpcChannelOptions
+        PeerUrl = members.PeerUrlOf(peer);
+        _channel = GrpcChannel.ForAddress(PeerUrl, new GrpcChannelOptions
         {
             HttpHandler = handler ?? Tls.PeerTls.Apply(options.Tls, new SocketsHttpHandler
             {
@@ -61,6 +62,9 @@ public sealed partial class PeerLink : IAsyncDisposable
     }
 
     public int Peer => _peer;
+
+    /// <summary>Where the link dials: the peer's URL when the link was opened.</summary>
+    public Uri PeerUrl { get; }
 
     private string PeerName => _members.NameOf(_peer);
 

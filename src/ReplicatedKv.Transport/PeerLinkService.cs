@@ -118,6 +118,47 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
         return new Wire.SnapshotInstalled { Slot = slot };
     }
 
+    /// <summary>
+    /// Tells a joining node the configuration in force here (the host's member view): whether it is listed, its id,
+    /// and every member. The caller must belong to the cluster (<see cref="IPeerAuthenticator.AuthenticateJoiner"/>).
+    /// </summary>
+    public override Task<Wire.JoinResponse> Join(Wire.JoinRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = authenticator.AuthenticateJoiner(context);
+        if (caller.IsRefused)
+        {
+            throw Refuse(caller.Refusal!, caller.Detail!, context, StatusCode.Unauthenticated, "not authenticated as part of this cluster");
+        }
+
+        if (request.ClusterId != members.ClusterId)
+        {
+            throw Refuse(PeerRefusals.Unauthenticated, $"a join from '{request.NodeId}' named another cluster id", context, StatusCode.PermissionDenied, "not this cluster");
+        }
+
+        var response = new Wire.JoinResponse();
+        foreach (var member in members.Members)
+        {
+            response.Members.Add(new Wire.JoinMember
+            {
+                Id = member.Id,
+                NodeId = member.Name,
+                PeerUrl = MemberPayload.Trim(member.PeerUrl),
+                ClientUrl = member.ClientUrl ?? "",
+                Voter = member.IsVoter,
+            });
+        }
+
+        if (members.TryGetId(request.NodeId, out var id))
+        {
+            response.Listed = true;
+            response.MemberId = id;
+        }
+
+        return Task.FromResult(response);
+    }
+
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunks(Wire.SnapshotChunk first, IAsyncStreamReader<Wire.SnapshotChunk> stream, long slot,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -151,6 +192,13 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
     {
         if (sender.Verified)
         {
+            // Proven when the stream opened, but members come and go: a stream from a member since removed ends here.
+            if (!members.Contains(sender.MemberId))
+            {
+                throw Refuse(PeerRefusals.Unauthenticated, $"{members.NameOf(sender.MemberId)} is no longer a member", context, StatusCode.PermissionDenied,
+                    "not a member of this cluster");
+            }
+
             return clusterId == members.ClusterId && from == members.NameOf(sender.MemberId)
                 ? sender.MemberId
                 : throw Refuse(PeerRefusals.WrongSender, $"a stream authenticated as {members.NameOf(sender.MemberId)} sent a batch claiming to be '{from}'",

@@ -75,6 +75,9 @@ public sealed class GrpcPeerCluster : IPeerCluster
 
     public RecordingInbox Inbox(int id) => _members[id - 1].Inbox;
 
+    /// <summary>Member <paramref name="id"/>'s view of the members: its transport and authenticator follow it.</summary>
+    public ClusterMembers MembersOf(int id) => _members[id - 1].Members!;
+
     public Task StopAsync(int id) => _members[id - 1].StopAsync();
 
     public async Task StartAsync(int id)

@@ -25,6 +25,26 @@ public sealed class SharedSecretAuthenticatorTests
     }
 
     [Fact]
+    public void A_node_not_yet_a_member_may_ask_to_join_with_the_secret_but_opens_no_stream()
+    {
+        var joiner = new SharedSecretAuthenticator(ClusterMembers.Parse("test-cluster", "n4", Peers + ",n4=http://127.0.0.1:7104"), Secret, _clock);
+
+        Receiver("n2").AuthenticateJoiner(joiner.JoinHeadersFor("n2")).IsRefused.Should().BeFalse("holding the secret is enough to learn the configuration");
+        var stream = Receiver("n2").Authenticate(joiner.JoinHeadersFor("n2"));
+        stream.Refusal.Should().Be(PeerRefusals.Unauthenticated);
+        stream.Detail.Should().Contain("not another member");
+    }
+
+    [Fact]
+    public void A_join_with_another_secret_is_refused()
+    {
+        var stranger = new SharedSecretAuthenticator(ClusterMembers.Parse("test-cluster", "n4", Peers + ",n4=http://127.0.0.1:7104"),
+            PeerSecret.FromText("a guess at the secret, wrong"), _clock);
+
+        Receiver("n2").AuthenticateJoiner(stranger.JoinHeadersFor("n2")).Refusal.Should().Be(PeerRefusals.Unauthenticated);
+    }
+
+    [Fact]
     public void Headers_made_with_another_secret_are_refused()
     {
         var stranger = new SharedSecretAuthenticator(Members("n1"), PeerSecret.FromText("a guess at the secret, wrong"), _clock);

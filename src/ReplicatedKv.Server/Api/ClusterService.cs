@@ -100,4 +100,70 @@ internal sealed class ClusterService(KvNode node, TimeProvider time) : Cluster.C
         var view = node.View;
         return new TransferLeaderResponse { LeaderId = view.LeaderName ?? "", LeaderClientUrl = view.LeaderClientUrl ?? "" };
     }
+
+    public override Task<MemberChangeResponse> AddMember(AddMemberRequest request, ServerCallContext context)
+    {
+        RequireName(request.NodeId);
+        var peerUrl = RequireUrl(request.PeerUrl, "peer_url", required: true)!;
+        var clientUrl = RequireUrl(request.ClientUrl, "client_url", required: false);
+        return ChangeAsync(new MemberChangeRequest(Consensus.MembershipChangeKind.AddNonVoter, request.NodeId, peerUrl,
+            clientUrl is null ? null : Transport.MemberPayload.Trim(clientUrl), request.Learner), context);
+    }
+
+    public override Task<MemberChangeResponse> PromoteMember(PromoteMemberRequest request, ServerCallContext context)
+    {
+        RequireName(request.NodeId);
+        return ChangeAsync(new MemberChangeRequest(Consensus.MembershipChangeKind.Promote, request.NodeId), context);
+    }
+
+    public override Task<MemberChangeResponse> RemoveMember(RemoveMemberRequest request, ServerCallContext context)
+    {
+        RequireName(request.NodeId);
+        return ChangeAsync(new MemberChangeRequest(Consensus.MembershipChangeKind.Remove, request.NodeId), context);
+    }
+
+    /// <summary>Hands a change to the node and maps its outcome to the codes cluster.proto names.</summary>
+    private async Task<MemberChangeResponse> ChangeAsync(MemberChangeRequest change, ServerCallContext context)
+    {
+        if (node.RefusalFor(needsLog: true) is { } refusal)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, refusal));
+        }
+
+        MemberChangeOutcome outcome;
+        try
+        {
+            outcome = await node.ChangeMembershipAsync(change).WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the node is shutting down"));
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, ex.Message));
+        }
+
+        return outcome.Response ?? throw new RpcException(new Grpc.Core.Status(outcome.Code, outcome.Error!));
+    }
+
+    private static void RequireName(string name)
+    {
+        if (!Transport.ClusterMembers.IsValidName(name ?? ""))
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"node_id '{name}' must be 1-64 letters, digits, '-', '_' or '.'"));
+        }
+    }
+
+    private static Uri? RequireUrl(string text, string field, bool required)
+    {
+        if (string.IsNullOrEmpty(text) && !required)
+        {
+            return null;
+        }
+
+        return Transport.ClusterMembers.TryParseUrl(text ?? "", out var url) && url.AbsolutePath is "/" && string.IsNullOrEmpty(url.Query)
+            ? url
+            : throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{field} '{text}' is not an http(s) URL like http://10.0.0.4:7101"));
+    }
 }

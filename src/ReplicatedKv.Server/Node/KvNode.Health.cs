@@ -23,7 +23,7 @@ public sealed partial class KvNode
     /// Why this node refuses a client request at once, or null to admit it: a stalled loop answers nothing;
     /// a refusing disk still allows what needs no write (<paramref name="needsLog"/> false: serializable reads).
     /// </summary>
-    internal string? RefusalFor(bool needsLog) => _stallReason ?? (needsLog ? _storageRefusal : null);
+    internal string? RefusalFor(bool needsLog) => _stallReason ?? (needsLog ? _storageRefusal ?? RemovedReason : null);
 
     /// <summary>Publishes the view, and raises <see cref="ViewChanged"/>, if the loop's view or a problem changed.</summary>
     private void RefreshView()
@@ -32,7 +32,7 @@ public sealed partial class KvNode
         {
             var storage = _storageRefusal;
             var stall = _stallReason;
-            var view = _loopView with { Problem = storage ?? stall, StorageRefused = storage is not null };
+            var view = _loopView with { Problem = storage ?? stall ?? RemovedReason, StorageRefused = storage is not null };
             if (view == _view)
             {
                 return;

@@ -32,6 +32,8 @@ public sealed partial class KvNode
                 }
 
                 _processor.ProcessAll();
+                SyncMembers();
+                MaybeAutoPromote();
                 PublishView();
                 PublishMetrics();
                 MaybeStartSnapshot();
@@ -193,6 +195,9 @@ public sealed partial class KvNode
                 break;
             case LeaderTransferInput t:
                 StartLeaderTransfer(t);
+                break;
+            case MembershipChangeInput m:
+                StartMembershipChange(m);
                 break;
             default:
                 throw new InvalidOperationException($"unknown node input {input.GetType().Name}");

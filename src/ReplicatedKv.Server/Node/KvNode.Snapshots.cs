@@ -58,7 +58,7 @@ public sealed partial class KvNode
 
     private void StartSnapshotTransfer(int peer)
     {
-        if (peer == _members.SelfId || peer < 1 || peer > _members.Count || !_snapshotTransfers.Add(peer))
+        if (peer == _members.SelfId || !_members.Contains(peer) || !_snapshotTransfers.Add(peer))
         {
             return;
         }

@@ -63,11 +63,11 @@ public sealed partial class KvNode
         var latest = _core.LatestConfiguration;
         status.ConfigurationSlot = governing.Slot;
         status.ConfigurationEffectiveSlot = governing.EffectiveSlot;
-        status.MemberRole = RoleIn(governing.Configuration, _members.SelfId);
+        // A node whose removal is decided is no member any more, even before the new configuration governs here.
+        status.MemberRole = latest.Configuration.Contains(_members.SelfId) && RemovedReason is null ? RoleIn(governing.Configuration, _members.SelfId) : MemberRole.None;
         status.PendingConfigurationSlot = latest.Slot > governing.Slot ? latest.Slot : 0;
         status.PeerUrl = _members.PeerUrlOf(_members.SelfId).ToString().TrimEnd('/');
 
-        var decidedByPeer = replica.PeerDecidedIndexes;
         var isLeader = replica.Role == Role.Leader;
         foreach (var id in _members.Ids)
         {
@@ -76,7 +76,7 @@ public sealed partial class KvNode
                 continue;
             }
 
-            var peerDecided = isLeader && decidedByPeer.Count >= id ? decidedByPeer[id - 1] : -1;
+            var peerDecided = isLeader ? replica.PeerDecidedIndex(id) : -1;
             status.Peers.Add(new PeerStatus
             {
                 NodeId = _members.NameOf(id),

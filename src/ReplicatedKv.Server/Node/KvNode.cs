@@ -50,6 +50,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     {
         _settings = settings;
         _members = members;
+        _directory = members.Members.ToDictionary(m => m.Id);
         _storage = storage;
         _metrics = metrics;
         _time = time;
@@ -65,13 +66,12 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             stateMachine);
         _processor = new ReadyProcessor(_core, new LoopHost(this));
         PeerAuthenticator = AuthenticatorFor(settings, members, time);
+        _peerTls = peerTls;
         _transport = transportFactory is null
             ? new GrpcPeerTransport(members, PeerAuthenticator, PeerLinkOptionsFor(settings) with { Tls = peerTls }, loggers, time)
             : transportFactory(members, this);
-        metrics.TrackPeers(members.Ids
-            .Where(id => id != members.SelfId)
-            .Select(id => (members.NameOf(id), (Func<bool>)(() => _transport.IsReachable(id))))
-            .ToArray());
+        SyncMembers();
+        TrackPeerMetrics();
         PublishMetrics();
     }
 
@@ -112,7 +112,8 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(metrics);
-        var members = ClusterMembers.Parse(settings.ClusterId, settings.NodeId, settings.Peers, settings.MemberClientUrls);
+        var directory = await ResolveMemberDirectoryAsync(settings, peerTls, loggers, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var members = new ClusterMembers(settings.ClusterId, directory.SelfId, directory.Members);
         var storageLogger = loggers.CreateLogger("ReplicatedKv.Storage");
         var storageOptions = new StorageOptions
         {
@@ -181,6 +182,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             // Keeps one peer message (a catch-up reply or promise) to half of what the transport accepts (PeerLinkOptions.MaxMessageBytes).
             MaxEntriesPerMessage = Math.Max(1, Math.Min(256, (128 << 20) / settings.MaxBatchBytes)),
             MaxQueuedCommands = settings.MaxPendingRequests,
+            MaxPromotionLag = settings.MaxPromotionLag,
             RandomSeed = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue),
             RejoinMode = settings.InitialClusterState switch
             {
@@ -203,6 +205,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
     {
         LogStarting(_logger, _members.SelfName, _members.SelfId, _core.Replica.DecidedIndex, _core.StateMachine.AppliedSlot);
         WarnIfPeersUnauthenticated();
+        WarnIfPeersFlagDisagrees();
         _metrics.ReportZeros();
 
         // A thread of its own: a blocking fdatasync must not sit on a thread-pool thread that Kestrel needs.
@@ -210,6 +213,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         _loopThread.Start();
         _tickerThread = new Thread(RunTicker) { IsBackground = true, Name = "rkv-node-ticker" };
         _tickerThread.Start();
+        StartRemovalWatch(_peerTls);
     }
 
     /// <summary>Admits a client write; the task completes with the state machine's result once applied here.</summary>
@@ -330,6 +334,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
             }
         }
 
+        await _removalWatch.ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
 
         var stopping = new ObjectDisposedException(nameof(KvNode), "the node is shutting down");

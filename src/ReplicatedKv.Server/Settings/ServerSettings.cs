@@ -107,6 +107,12 @@ public sealed record ServerSettings
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The most slots a learner may lag the leader and still be promoted to voter: PromoteMember is refused above it,
+    /// and a member added without <c>learner</c> is promoted by the leader once it is below it.
+    /// </summary>
+    public long MaxPromotionLag { get; init; } = 1000;
+
     /// <summary>TLS on the client and peer ports, and who may call the client API; plaintext and open by default.</summary>
     public SecuritySettings Security { get; init; } = SecuritySettings.Off;
 

@@ -17,7 +17,7 @@ public static partial class SettingsLoader
         "initial-cluster-state", "tick-interval", "max-message-age", "election-ticks", "heartbeat-ticks", "window", "max-batch-commands",
         "max-batch-bytes", "max-key-bytes", "max-value-bytes", "max-pending-requests", "request-timeout",
         "snapshot-every-entries", "snapshot-every-bytes", "catch-up-entries", "segment-bytes", "log-format", "log-level", "shutdown-timeout",
-        "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "stall-timeout", "min-threads", "config",
+        "max-client-connections", "max-peer-connections", "idle-connection-timeout", "request-headers-timeout", "stall-timeout", "max-promotion-lag", "min-threads", "config",
         "member-client-urls", "peer-secret-file",
         "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "auth-token-file",
     ];
@@ -123,6 +123,7 @@ public static partial class SettingsLoader
             IdleConnectionTimeout = r.Duration("idle-connection-timeout", TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
             RequestHeadersTimeout = r.Duration("request-headers-timeout", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             StallTimeout = r.Duration("stall-timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            MaxPromotionLag = r.Long("max-promotion-lag", 1000, 0, long.MaxValue),
             MinThreads = r.Int("min-threads", ServerSettings.DefaultMinThreads, 1, 32_767),
             Security = ReadSecurity(r, clientUrl, peerUrl, members),
         };

@@ -24,6 +24,23 @@ internal sealed class BothAuthenticators(IPeerAuthenticator first, IPeerAuthenti
         return PeerAuthentication.Refused($"the certificate names member {one.MemberId} but the secret's headers member {other.MemberId}");
     }
 
+    public PeerAuthentication AuthenticateJoiner(ServerCallContext context)
+    {
+        var one = first.AuthenticateJoiner(context);
+        return one.IsRefused ? one : second.AuthenticateJoiner(context);
+    }
+
+    public Metadata JoinHeadersFor(string recipient)
+    {
+        var headers = first.JoinHeadersFor(recipient);
+        foreach (var header in second.JoinHeadersFor(recipient))
+        {
+            headers.Add(header);
+        }
+
+        return headers;
+    }
+
     public Metadata HeadersFor(int peer)
     {
         var headers = first.HeadersFor(peer);

@@ -38,4 +38,13 @@ public sealed class ClientCertificateAuthenticator(ClusterMembers members) : IPe
     }
 
     public Metadata HeadersFor(int peer) => [];
+
+    /// <summary>A joiner's certificate chained to the peer CA (Kestrel checked it) is enough: it is not a member yet, so names none.</summary>
+    public PeerAuthentication AuthenticateJoiner(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.GetHttpContext().Connection.ClientCertificate is null
+            ? PeerAuthentication.Refused("no client certificate on the joining node's connection")
+            : PeerAuthentication.Unverified;
+    }
 }

@@ -16,4 +16,13 @@ public interface IPeerAuthenticator
 
     /// <summary>Headers for a new stream to member <paramref name="peer"/>; fresh on every call (they are single-use).</summary>
     Metadata HeadersFor(int peer);
+
+    /// <summary>
+    /// Whether the caller of a Join (a node asking to learn the configuration) belongs to the cluster: it proves what
+    /// a stream opener proves, except that it need not be a member yet. Not refused means it may be answered.
+    /// </summary>
+    PeerAuthentication AuthenticateJoiner(ServerCallContext context) => Authenticate(context);
+
+    /// <summary>Headers for a Join call to the member named <paramref name="recipient"/> (a joining node knows names, not ids).</summary>
+    Metadata JoinHeadersFor(string recipient) => [];
 }

@@ -49,7 +49,22 @@ public sealed class SharedSecretAuthenticator : IPeerAuthenticator
     }
 
     /// <summary>The checks of <see cref="Authenticate(ServerCallContext)"/> on a stream's request headers.</summary>
-    public PeerAuthentication Authenticate(Metadata headers)
+    public PeerAuthentication Authenticate(Metadata headers) => Authenticate(headers, mustBeMember: true);
+
+    public PeerAuthentication AuthenticateJoiner(ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return AuthenticateJoiner(context.RequestHeaders);
+    }
+
+    /// <summary>The checks of <see cref="AuthenticateJoiner(ServerCallContext)"/> on a Join call's request headers.</summary>
+    public PeerAuthentication AuthenticateJoiner(Metadata headers) => Authenticate(headers, mustBeMember: false);
+
+    /// <summary>
+    /// The checks of <see cref="Authenticate(ServerCallContext)"/>; without <paramref name="mustBeMember"/> (a Join)
+    /// the sender need only hold the secret, and is answered as <see cref="PeerAuthentication.Unverified"/>.
+    /// </summary>
+    private PeerAuthentication Authenticate(Metadata headers, bool mustBeMember)
     {
         ArgumentNullException.ThrowIfNull(headers);
         var from = headers.GetValue(FromHeader);
@@ -73,7 +88,8 @@ public sealed class SharedSecretAuthenticator : IPeerAuthenticator
             return PeerAuthentication.Refused($"a stream from {from} was opened for {Printable(to)}, not this node");
         }
 
-        if (!_members.TryGetId(from, out var id) || id == _members.SelfId)
+        var isMember = _members.TryGetId(from, out var id) && id != _members.SelfId;
+        if (mustBeMember && !isMember)
         {
             return PeerAuthentication.Refused($"'{Printable(from)}' holds the secret but is not another member");
         }
@@ -90,13 +106,15 @@ public sealed class SharedSecretAuthenticator : IPeerAuthenticator
             return PeerAuthentication.Refused($"stream from {from} reused a nonce: a replayed opening");
         }
 
-        return PeerAuthentication.Member(id);
+        return mustBeMember ? PeerAuthentication.Member(id) : PeerAuthentication.Unverified;
     }
 
-    public Metadata HeadersFor(int peer)
+    public Metadata HeadersFor(int peer) => JoinHeadersFor(_members.NameOf(peer));
+
+    public Metadata JoinHeadersFor(string recipient)
     {
         var from = _members.SelfName;
-        var to = _members.NameOf(peer);
+        var to = recipient;
         var time = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         return new Metadata

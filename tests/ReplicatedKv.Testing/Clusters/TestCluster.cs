@@ -56,25 +56,40 @@ public sealed class TestCluster : IAsyncDisposable
     /// fills up); return the same instance every time so a restarted node finds its log. Null: the real disk.
     /// </param>
     /// <param name="peerSecret">The shared secret every node's peer streams are authenticated with; null runs them unauthenticated.</param>
+    /// <param name="spares">
+    /// Nodes (after the first <paramref name="size"/>) given ports and settings but not started: each is to join the
+    /// running cluster (<c>--initial-cluster-state existing</c>, its <c>--peers</c> the bootstrap members and itself)
+    /// once a test adds it (<see cref="PeerUrlOf"/>, <see cref="StartNodeAsync"/>). Not with <paramref name="inMemoryPeers"/>.
+    /// </param>
     public static async Task<TestCluster> StartAsync(int size, Func<ServerSettings, ServerSettings>? adjust = null, bool withAdminPorts = false, bool inMemoryPeers = false,
-        string? peerSecret = null, Func<int, IStorageFiles>? storageFiles = null)
+        string? peerSecret = null, Func<int, IStorageFiles>? storageFiles = null, int spares = 0)
     {
-        var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
-        var ports = FreePorts(3 * size);
-        var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}"));
-        var clientUrls = string.Join(',', Enumerable.Range(0, size).Select(i => $"n{i + 1}=http://127.0.0.1:{ports[2 * i]}"));
-        var settings = new ServerSettings[size];
-        for (var i = 0; i < size; i++)
+        if (spares > 0 && inMemoryPeers)
         {
+            throw new ArgumentException("spare nodes join over gRPC: not with inMemoryPeers", nameof(spares));
+        }
+
+        var total = size + spares;
+        var root = Path.Combine(Path.GetTempPath(), "rkv-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+        var ports = FreePorts(3 * total);
+        var peerOf = (int i) => $"n{i + 1}=http://127.0.0.1:{ports[(2 * i) + 1]}";
+        var clientOf = (int i) => $"n{i + 1}=http://127.0.0.1:{ports[2 * i]}";
+        var peers = string.Join(',', Enumerable.Range(0, size).Select(peerOf));
+        var clientUrls = string.Join(',', Enumerable.Range(0, size).Select(clientOf));
+        var settings = new ServerSettings[total];
+        for (var i = 0; i < total; i++)
+        {
+            var spare = i >= size;
             var s = new ServerSettings
             {
                 NodeId = $"n{i + 1}",
                 ClientUrl = new Uri($"http://127.0.0.1:{ports[2 * i]}"),
                 PeerUrl = new Uri($"http://127.0.0.1:{ports[(2 * i) + 1]}"),
                 AdvertiseClientUrl = $"http://127.0.0.1:{ports[2 * i]}",
-                AdminUrl = withAdminPorts ? new Uri($"http://127.0.0.1:{ports[(2 * size) + i]}") : null,
-                Peers = peers,
-                MemberClientUrls = clientUrls,
+                AdminUrl = withAdminPorts ? new Uri($"http://127.0.0.1:{ports[(2 * total) + i]}") : null,
+                Peers = spare ? $"{peers},{peerOf(i)}" : peers,
+                MemberClientUrls = spare ? $"{clientUrls},{clientOf(i)}" : clientUrls,
+                InitialClusterState = spare ? InitialClusterState.Existing : InitialClusterState.Auto,
                 PeerSecret = peerSecret is null ? null : PeerSecret.FromText(peerSecret),
                 DataDir = Path.Combine(root, $"n{i + 1}"),
                 TickInterval = TimeSpan.FromMilliseconds(30),
@@ -92,6 +107,9 @@ public sealed class TestCluster : IAsyncDisposable
         await Task.WhenAll(Enumerable.Range(0, size).Select(cluster.StartNodeAsync));
         return cluster;
     }
+
+    /// <summary>Node <paramref name="node"/>'s peer URL, as <c>rkvctl member add --peer-url</c> takes it.</summary>
+    public string PeerUrlOf(int node) => Settings[node].PeerUrl.ToString().TrimEnd('/');
 
     /// <summary>The network the peers talk over; only for a cluster started with <c>inMemoryPeers</c>.</summary>
     public InMemoryPeerNetwork Network => _network ?? throw new InvalidOperationException("started without inMemoryPeers");
