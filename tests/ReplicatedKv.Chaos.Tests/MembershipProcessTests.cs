@@ -14,7 +14,6 @@ namespace ReplicatedKv.Chaos.Tests;
 [Collection(ChaosCollection.Name)]
 public sealed class MembershipProcessTests(ITestOutputHelper output) : IDisposable
 {
-    private const string NeedsServerSide = "needs the server side of Cluster.AddMember / RemoveMember and joining with --initial-cluster-state existing (branch memhost2, not merged yet)";
     private static readonly int[] FirstThree = [0, 1, 2];
     private static readonly int[] Grown = [3, 4];
     private static readonly TimeSpan Catchup = TimeSpan.FromSeconds(60);
@@ -30,7 +29,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IDisposab
         }
     }
 
-    [Fact(Skip = NeedsServerSide)]
+    [Fact]
     public async Task Growing_three_to_five_under_write_load_fails_and_loses_no_write()
     {
         await using var cluster = await MemberCluster.StartAsync(initial: 3, capacity: 5, _folder, _log);
@@ -56,7 +55,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IDisposab
         leader!.Peers.Where(p => p.MemberRole == MemberRole.Voter).Should().HaveCount(4, "five voters: the leader and four peers");
     }
 
-    [Fact(Skip = NeedsServerSide)]
+    [Fact]
     public async Task A_killed_member_is_replaced_by_a_new_empty_one_at_a_new_address_and_no_write_is_lost()
     {
         await using var cluster = await MemberCluster.StartAsync(initial: 3, capacity: 4, _folder, _log);
@@ -84,7 +83,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IDisposab
             .Should().Equal(survivors.Append(3).Select(i => cluster.Address(i).Id).Order());
     }
 
-    [Fact(Skip = NeedsServerSide)]
+    [Fact]
     public async Task Removing_the_leader_hands_over_to_a_remaining_voter_and_no_write_is_lost()
     {
         await using var cluster = await MemberCluster.StartAsync(initial: 3, capacity: 3, _folder, _log);

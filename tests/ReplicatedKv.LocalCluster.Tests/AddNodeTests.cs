@@ -22,7 +22,7 @@ public sealed partial class AddNodeTests : IDisposable
         }
     }
 
-    [Fact(Skip = "needs the server side of Cluster.AddMember and --initial-cluster-state existing joining (branch memhost2, not merged yet)")]
+    [Fact]
     public async Task Add_node_grows_the_running_cluster_to_four_members_that_agree()
     {
         var basePort = FreePorts.BaseFor(nodes: 4);
