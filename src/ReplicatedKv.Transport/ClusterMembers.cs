@@ -50,6 +50,15 @@ public sealed class ClusterMembers
 
     public int Count => _table.Members.Count;
 
+    /// <summary>The highest member id known to have been used (removed members included); the host keeps it current.</summary>
+    public int HighestId
+    {
+        get => Volatile.Read(ref _highestId);
+        set => Volatile.Write(ref _highestId, value);
+    }
+
+    private int _highestId;
+
     /// <summary>Raised (on the thread that called <see cref="Update"/>) after the view changed.</summary>
     public event Action<ClusterMembers>? Changed;
 

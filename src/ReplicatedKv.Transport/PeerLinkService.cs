@@ -150,6 +150,7 @@ public sealed partial class PeerLinkService(ClusterMembers members, IPeerInbox i
             });
         }
 
+        response.HighestMemberId = Math.Max(members.HighestId, members.Ids.DefaultIfEmpty(0).Max());
         if (members.TryGetId(request.NodeId, out var id))
         {
             response.Listed = true;

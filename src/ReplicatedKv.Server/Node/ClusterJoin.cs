@@ -56,7 +56,7 @@ internal static partial class ClusterJoin
                     }
 
                     LogJoined(logger, member.Name, answer.MemberId, members.Count);
-                    return new MemberDirectoryFile.Contents(settings.ClusterId, answer.MemberId, members);
+                    return new MemberDirectoryFile.Contents(settings.ClusterId, answer.MemberId, members, answer.HighestMemberId);
                 }
 
                 if (answer is not null && round % 10 == 0)

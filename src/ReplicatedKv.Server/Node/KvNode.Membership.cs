@@ -44,6 +44,8 @@ public sealed partial class KvNode
             }
         }
 
+        RecordHighestId();
+
         // One name, one member: a name reused under a new id keeps the newest (the latest configuration's).
         var members = byId.Values.GroupBy(m => m.Name).Select(g => g.OrderByDescending(m => latest.Configuration.Contains(m.Id)).ThenByDescending(m => m.Id).First());
         if (_members.Update(members))
@@ -101,9 +103,32 @@ public sealed partial class KvNode
         }
     }
 
-    /// <summary>The id a new member gets: above every id this node has seen in a configuration or its directory (ids are never reused).</summary>
+    /// <summary>The id a new member gets: above every id this node has seen used, here or (recorded) before a restart or join.</summary>
     private int NextMemberId() =>
-        1 + Math.Max(_highestIdSeen, Math.Max(_directory.Keys.DefaultIfEmpty(0).Max(), _members.Ids.DefaultIfEmpty(0).Max()));
+        1 + Math.Max(Math.Max(_highestIdSeen, _members.HighestId), Math.Max(_directory.Keys.DefaultIfEmpty(0).Max(), _members.Ids.DefaultIfEmpty(0).Max()));
+
+    /// <summary>Keeps the highest id seen in the member view and, when it grew, in the member file for the next start.</summary>
+    private void RecordHighestId()
+    {
+        if (_highestIdSeen <= _members.HighestId)
+        {
+            return;
+        }
+
+        _members.HighestId = _highestIdSeen;
+        try
+        {
+            if (MemberDirectoryFile.Read(_settings.DataDir) is { } contents)
+            {
+                MemberDirectoryFile.Write(_settings.DataDir, contents with { HighestId = _highestIdSeen });
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // Only a hint for choosing ids: without it a restarted leader may pick a removed member's id, which is safe.
+            LogHighestIdNotRecorded(_logger, ex.Message);
+        }
+    }
 
     /// <summary>Asks the core for a change, on the loop; the reply comes when it is applied here or refused.</summary>
     internal Task<MemberChangeOutcome> ChangeMembershipAsync(MemberChangeRequest request)
@@ -235,6 +260,9 @@ public sealed partial class KvNode
             return;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the highest member id in the member file: {Reason}")]
+    private static partial void LogHighestIdNotRecorded(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration now {Configuration}; members: {Members}")]
     private static partial void LogMembersChanged(ILogger logger, string configuration, string members);

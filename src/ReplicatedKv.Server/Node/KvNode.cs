@@ -113,7 +113,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(metrics);
         var directory = await ResolveMemberDirectoryAsync(settings, peerTls, loggers, time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        var members = new ClusterMembers(settings.ClusterId, directory.SelfId, directory.Members);
+        var members = new ClusterMembers(settings.ClusterId, directory.SelfId, directory.Members) { HighestId = directory.HighestId };
         var storageLogger = loggers.CreateLogger("ReplicatedKv.Storage");
         var storageOptions = new StorageOptions
         {

@@ -17,8 +17,11 @@ internal static class MemberDirectoryFile
     public const string FileName = "members";
     private const string Header = "rkv-members 1";
 
-    /// <summary>What the file holds: the cluster, this node's id, and the members by id.</summary>
-    public sealed record Contents(string ClusterId, int SelfId, IReadOnlyList<MemberInfo> Members);
+    /// <summary>
+    /// What the file holds: the cluster, this node's id, the members by id, and the highest member id this node has
+    /// seen used (rewritten as it grows), so a restarted leader never gives a new member a removed member's id.
+    /// </summary>
+    public sealed record Contents(string ClusterId, int SelfId, IReadOnlyList<MemberInfo> Members, int HighestId = 0);
 
     public static string PathIn(string dataDir) => Path.Combine(dataDir, FileName);
 
@@ -39,8 +42,15 @@ internal static class MemberDirectoryFile
         }
 
         var members = new List<MemberInfo>();
+        var highest = 0;
         foreach (var line in lines.Skip(3).Where(l => l.Length > 0))
         {
+            if (line.StartsWith("highest ", StringComparison.Ordinal) && int.TryParse(line[8..], NumberStyles.None, CultureInfo.InvariantCulture, out var recorded))
+            {
+                highest = recorded;
+                continue;
+            }
+
             // member <id> <name> <peer url> <client url or ->
             var parts = line.Split(' ');
             if (parts.Length != 5 || parts[0] != "member" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ||
@@ -52,7 +62,7 @@ internal static class MemberDirectoryFile
             members.Add(new MemberInfo(id, parts[2], peerUrl, parts[4] == "-" ? null : parts[4]));
         }
 
-        return new Contents(lines[1][8..], self, members);
+        return new Contents(lines[1][8..], self, members, Math.Max(highest, members.Select(m => m.Id).DefaultIfEmpty(0).Max()));
     }
 
     /// <summary>Writes the file durably: a temporary file, flushed to disk, renamed over the final name.</summary>
@@ -68,6 +78,7 @@ internal static class MemberDirectoryFile
             text.Append(CultureInfo.InvariantCulture, $"member {member.Id} {member.Name} {MemberPayload.Trim(member.PeerUrl)} {member.ClientUrl ?? "-"}\n");
         }
 
+        text.Append(CultureInfo.InvariantCulture, $"highest {Math.Max(contents.HighestId, contents.Members.Select(m => m.Id).DefaultIfEmpty(0).Max())}\n");
         var path = PathIn(dataDir);
         var temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
