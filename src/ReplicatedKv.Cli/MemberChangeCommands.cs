@@ -103,7 +103,7 @@ internal static partial class MemberChangeCommands
             MemberChangeResponse answer;
             try
             {
-                answer = await AddAfterRemovalAsync(kv, name, peer, client, timeout, ct);
+                answer = await AddAfterRemovalAsync(kv, Commands.ParseEndpoints(parsed), name, peer, client, timeout, ct);
             }
             catch (KvException ex)
             {
@@ -121,24 +121,66 @@ internal static partial class MemberChangeCommands
     /// <summary>
     /// The add of a replace, right after the removal: the removal may not govern yet (a change pending), or the
     /// leader may be handing over after removing itself. Both are refusals or a missing leader, which left nothing
-    /// changed, so the add is asked again until the deadline; an answer that may have been applied is not.
+    /// changed, so the add is asked again until the deadline. An add whose outcome is unknown (the old leader
+    /// answered UNAVAILABLE on its way out, or nobody answered) is looked up in the member list: done if NEW is
+    /// there, asked again if it is not.
     /// </summary>
-    private static async Task<MemberChangeResponse> AddAfterRemovalAsync(KvClient kv, string name, Uri peer, Uri client, TimeSpan timeout, CancellationToken ct)
+    private static async Task<MemberChangeResponse> AddAfterRemovalAsync(KvClient kv, IReadOnlyList<Uri> endpoints, string name, Uri peer, Uri client,
+        TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         var pause = TimeSpan.FromMilliseconds(100);
+        var outcomeUnknown = false;
         while (true)
         {
             try
             {
                 return await kv.AddMemberAsync(name, peer, client, learner: false, deadline - DateTime.UtcNow, ct);
             }
-            catch (KvException ex) when (ex is MemberChangeRefusedException or ClusterUnavailableException && DateTime.UtcNow + pause < deadline)
+            catch (KvException ex) when (ex is MemberChangeRefusedException or ClusterUnavailableException or WriteOutcomeUnknownException
+                || (ex is MemberExistsException && outcomeUnknown))
             {
+                // Already a member after an add whose outcome was unknown: that add went through; wait until it governs.
+                outcomeUnknown |= ex is WriteOutcomeUnknownException;
+                if (DateTime.UtcNow + pause >= deadline)
+                {
+                    throw;
+                }
+
                 await Task.Delay(pause, ct);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                if (outcomeUnknown && await ConfigurationListingAsync(kv, endpoints, name, ct) is { } done)
+                {
+                    return done;
+                }
             }
         }
+    }
+
+    // The leader's configuration if it lists the member (the add went through after all), else null.
+    private static async Task<MemberChangeResponse?> ConfigurationListingAsync(KvClient kv, IReadOnlyList<Uri> endpoints, string name, CancellationToken ct)
+    {
+        StatusResponse status;
+        try
+        {
+            status = await MemberCommand.LeaderOrAnyStatusAsync(kv, endpoints, TimeSpan.FromSeconds(2), ct);
+        }
+        catch (KvException)
+        {
+            return null;
+        }
+
+        var members = status.Peers.Select(p => new ConfigurationMember { NodeId = p.NodeId, PeerUrl = p.PeerUrl, ClientUrl = p.ClientUrl, Role = p.MemberRole })
+            .Prepend(new ConfigurationMember { NodeId = status.NodeId, PeerUrl = status.PeerUrl, ClientUrl = status.ClientUrl, Role = status.MemberRole })
+            .Where(m => m.Role != MemberRole.None).ToList();
+        if (status.Role != NodeRole.Leader || !members.Any(m => m.NodeId == name))
+        {
+            return null;
+        }
+
+        var answer = new MemberChangeResponse { ConfigurationSlot = status.ConfigurationSlot, ConfigurationEffectiveSlot = status.ConfigurationEffectiveSlot };
+        answer.Members.AddRange(members);
+        return answer;
     }
 
     private static async Task<int> ReportAsync(CliContext context, ParseResult parsed, string done, MemberChangeResponse answer, string? startHintFor = null)

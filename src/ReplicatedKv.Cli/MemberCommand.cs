@@ -92,7 +92,7 @@ internal static class MemberCommand
     }
 
     /// <summary>The leader's status (found directly or through the leader an endpoint names), else the first answer.</summary>
-    private static async Task<StatusResponse> LeaderOrAnyStatusAsync(KvClient client, IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken ct)
+    internal static async Task<StatusResponse> LeaderOrAnyStatusAsync(KvClient client, IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken ct)
     {
         var errors = new List<string>();
         StatusResponse? first = null;

@@ -134,6 +134,41 @@ public sealed class MemberChangeCommandTests
     }
 
     [Fact]
+    public async Task Replace_whose_add_has_an_unknown_outcome_looks_it_up_and_is_done_when_the_leader_lists_the_new_member()
+    {
+        await using var leader = await ScriptedClusterNode.StartAsync();
+        var added = false;
+        leader.Status = () =>
+        {
+            var status = new StatusResponse { NodeId = "n1", Role = NodeRole.Leader, MemberRole = MemberRole.Voter, ConfigurationSlot = 30 };
+            status.Peers.Add(new PeerStatus { NodeId = "n2", MemberRole = MemberRole.Voter });
+            if (Volatile.Read(ref added))
+            {
+                status.Peers.Add(new PeerStatus { NodeId = "n4", PeerUrl = "http://n4:7101", ClientUrl = "http://n4:7001", MemberRole = MemberRole.Learner });
+            }
+
+            return status;
+        };
+        leader.Change = (request, _) =>
+        {
+            if (request is RemoveMemberRequest)
+            {
+                return Task.FromResult(ScriptedClusterNode.Configuration(20, ("n1", MemberRole.Voter), ("n2", MemberRole.Voter)));
+            }
+
+            // Applied, but the answer is lost: the leader says it is going away instead.
+            Volatile.Write(ref added, true);
+            throw new RpcException(new Status(StatusCode.Unavailable, "the node is shutting down"));
+        };
+
+        var run = await CliRun.RunAsync("--endpoints", leader.Url.ToString(), "member", "replace", "n3", "n4", "--peer-url", "http://n4:7101", "--client-url", "http://n4:7001");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        leader.Requests.OfType<AddMemberRequest>().Should().ContainSingle("the add is looked up, not sent twice");
+        run.Out.Should().Contain("added n4 as a learner in place of n3").And.Contain("governs from slot");
+    }
+
+    [Fact]
     public async Task Replace_whose_add_fails_after_the_removal_says_what_happened_and_how_to_finish_and_exits_3()
     {
         await using var leader = await ScriptedClusterNode.StartAsync();

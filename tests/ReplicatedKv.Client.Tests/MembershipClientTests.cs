@@ -77,6 +77,21 @@ public sealed class MembershipClientTests
     }
 
     [Fact]
+    public async Task A_leader_that_removed_itself_is_not_asked()
+    {
+        await using var removed = await ScriptedClusterNode.StartAsync();
+        await using var leader = await ScriptedClusterNode.StartAsync();
+        removed.Status = () => new StatusResponse { NodeId = "n3", Role = NodeRole.Leader, MemberRole = MemberRole.None };
+        leader.Change = (_, _) => Task.FromResult(ScriptedClusterNode.Configuration(31, ("n1", MemberRole.Voter), ("n2", MemberRole.Voter)));
+        await using var client = ClientOf(removed, leader);
+
+        var answer = await client.AddMemberAsync("n5", new Uri("http://n5:7101"), new Uri("http://n5:7001"));
+
+        answer.ConfigurationSlot.Should().Be(31);
+        removed.ChangeCalls.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_refusal_from_the_node_that_still_leads_is_a_member_change_refused_with_its_reason_and_is_not_retried()
     {
         await using var leader = await ScriptedClusterNode.StartAsync();
