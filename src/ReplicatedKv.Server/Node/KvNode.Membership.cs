@@ -185,6 +185,7 @@ public sealed partial class KvNode
                 }
 
                 change = request.Kind == MembershipChangeKind.Promote ? MembershipChange.Promote(member) : MembershipChange.Remove(member);
+                call.Subject = (member, request.Name);
                 break;
         }
 
@@ -296,6 +297,9 @@ internal sealed class PendingMembershipChange(long caller) : PendingCall(caller)
     /// <summary>Describes the configuration once applied; set on the loop before the change is submitted.</summary>
     public Func<MemberChangeResponse>? OnApplied { get; set; }
 
+    /// <summary>The member the change is about, by number and name, to name it in a refusal.</summary>
+    public (int Id, string Name)? Subject { get; set; }
+
     public override Task Completion => Result.Task;
 
     public override void Complete(in Answer answer)
@@ -306,7 +310,14 @@ internal sealed class PendingMembershipChange(long caller) : PendingCall(caller)
         }
         else
         {
-            Result.TrySetResult(MemberChangeOutcome.Refused(Grpc.Core.StatusCode.FailedPrecondition, answer.Reason ?? "refused"));
+            // The core names members by number; the operator knows them by name.
+            var reason = answer.Reason ?? "refused";
+            if (Subject is var (id, name))
+            {
+                reason = reason.Replace($"node {id} ", $"{name} ", StringComparison.Ordinal);
+            }
+
+            Result.TrySetResult(MemberChangeOutcome.Refused(Grpc.Core.StatusCode.FailedPrecondition, reason));
         }
     }
 
