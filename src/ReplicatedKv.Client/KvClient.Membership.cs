@@ -37,7 +37,7 @@ public sealed partial class KvClient
     }
 
     /// <summary>
-    /// Removes <paramref name="nodeId"/> (a voter or a learner; the leader too, which then hands leadership over).
+    /// Removes <paramref name="nodeId"/> (a voter or a learner; the leader too: it finishes the change and steps down, and the remaining voters elect).
     /// Refused (<see cref="MemberChangeRefusedException"/>) when it would leave too few voters to run;
     /// <see cref="MemberNotFoundException"/> if it is not a member.
     /// </summary>

@@ -84,7 +84,7 @@ public sealed class MembershipProcessTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
-    public async Task Removing_the_leader_hands_over_to_a_remaining_voter_and_no_write_is_lost()
+    public async Task Removing_the_leader_leaves_a_remaining_voter_leading_and_no_write_is_lost()
     {
         await using var cluster = await MemberCluster.StartAsync(initial: 3, capacity: 3, _folder, _log);
         var leaderId = await cluster.WaitLeaderAsync(Catchup);
