@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The compose files tested on a real Docker engine: build the image, run the 3-node cluster, write and read through
-# every node with rkvctl, kill a node and watch it catch up, pause the leader and watch another take over, run the
-# 3-node file again with the TLS override (make-test-certs.sh's certificates; set/get over mTLS), then the 5-node file. Runnable alone from anywhere:  deploy/test-compose.sh   (needs root to start an engine).
+# every node with rkvctl, kill a node and watch it catch up, pause the leader and watch another take over, grow the
+# cluster to 5 members (docker-compose.grow.yml) and replace a killed member by a new one at a new address
+# (docker-compose.replace.yml), all under a small write load that must lose and fail nothing, run the 3-node file again with the TLS override (make-test-certs.sh's certificates; set/get over mTLS), then the 5-node file. Runnable alone from anywhere:  deploy/test-compose.sh   (needs root to start an engine).
 # Uses its own project names and ports (27001.., 27011..) so a developer's cluster on 7001.. is left alone; the
 # fixed container names (rkv-n1.., rkv5-n1..) must be free. A failure prints every container's log.
 set -euo pipefail
@@ -16,6 +17,7 @@ p5=rkvtest5
 p3tls=rkvtest3tls
 export RKV_N1_PORT=27001 RKV_N2_PORT=27002 RKV_N3_PORT=27003
 export RKV_N1_ADMIN_PORT=27201 RKV_N2_ADMIN_PORT=27202 RKV_N3_ADMIN_PORT=27203
+export RKV_N4_PORT=27004 RKV_N5_PORT=27005 RKV_N6_PORT=27006 RKV_N4_ADMIN_PORT=27204 RKV_N5_ADMIN_PORT=27205 RKV_N6_ADMIN_PORT=27206
 export RKV5_N1_PORT=27011 RKV5_N2_PORT=27012 RKV5_N3_PORT=27013 RKV5_N4_PORT=27014 RKV5_N5_PORT=27015
 export RKV5_N1_ADMIN_PORT=27211 RKV5_N2_ADMIN_PORT=27212 RKV5_N3_ADMIN_PORT=27213 RKV5_N4_ADMIN_PORT=27214 RKV5_N5_ADMIN_PORT=27215
 export RKV_IMAGE=replicatedkv:local
@@ -42,6 +44,8 @@ fi
 if command -v docker-compose >/dev/null; then compose=(docker-compose); else compose=(docker compose); fi
 compose3() { "${compose[@]}" -p "$p3" -f deploy/docker-compose.yml "$@"; }
 compose5() { "${compose[@]}" -p "$p5" -f deploy/docker-compose.5.yml "$@"; }
+# The 3-node file with the members added at run time (n4, n5 to grow, n6 to replace n3): 'up' names its services.
+compose3all() { "${compose[@]}" -p "$p3" -f deploy/docker-compose.yml -f deploy/docker-compose.grow.yml -f deploy/docker-compose.replace.yml "$@"; }
 compose3tls() { "${compose[@]}" -p "$p3tls" -f deploy/docker-compose.yml -f deploy/docker-compose.tls.yml "$@"; }
 # 'up' is idempotent; the engine now and then fails to start one container of a fresh project (seen once, not
 # reproduced), so a second 'up' starts what the first left behind, as an operator would.
@@ -60,7 +64,7 @@ finish() {
     done
     docker ps -a --format 'table {{.Names}}\t{{.Status}}' 2>&1
   fi
-  compose3 down -v --remove-orphans >/dev/null 2>&1
+  compose3all down -v --remove-orphans >/dev/null 2>&1
   compose5 down -v --remove-orphans >/dev/null 2>&1
   compose3tls down -v --remove-orphans >/dev/null 2>&1
   rm -rf "$work"
@@ -76,12 +80,12 @@ finish() {
 }
 trap finish EXIT
 
-for name in rkv-n1 rkv-n2 rkv-n3 rkv5-n1 rkv5-n2 rkv5-n3 rkv5-n4 rkv5-n5; do
+for name in rkv-n1 rkv-n2 rkv-n3 rkv-n4 rkv-n5 rkv-n6 rkv5-n1 rkv5-n2 rkv5-n3 rkv5-n4 rkv5-n5; do
   if docker inspect "$name" >/dev/null 2>&1 && ! docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' "$name" | grep -qE "^($p3|$p5|$p3tls)$"; then
     fail "a container named $name already exists (another cluster from these files?); stop it first"
   fi
 done
-compose3 down -v --remove-orphans >/dev/null 2>&1 || true
+compose3all down -v --remove-orphans >/dev/null 2>&1 || true
 compose5 down -v --remove-orphans >/dev/null 2>&1 || true
 compose3tls down -v --remove-orphans >/dev/null 2>&1 || true
 
@@ -179,7 +183,67 @@ wait_value "http://127.0.0.1:2700${leader#n}" after-failover yes 60
 wait_healthy "$p3" 3 60
 say "$leader unpaused and caught up"
 
-compose3 down -v >/dev/null 2>&1
+# --- membership: grow 3 -> 5, then replace a lost member, under a write load ---
+# One writer, one key per write, each through any of the given members: a failed write fails the test at the end,
+# and every acknowledged one must read back.
+start_load() { # endpoints
+  : >"$work/load.acked"; : >"$work/load.failed"; rm -f "$work/load.stop"
+  (
+    i=0
+    while [ ! -e "$work/load.stop" ]; do
+      i=$((i + 1))
+      if rkvctl --endpoints "$1" --timeout 10s set "load-$i" "v$i" >/dev/null 2>>"$work/load.errors"; then
+        echo "load-$i	v$i" >>"$work/load.acked"
+      else
+        echo "load-$i" >>"$work/load.failed"
+      fi
+    done
+  ) &
+  load_pid=$!
+}
+stop_load_and_check() { # endpoints
+  touch "$work/load.stop"
+  wait "$load_pid"
+  [ ! -s "$work/load.failed" ] || fail "$(wc -l <"$work/load.failed") writes failed under membership changes: $(tail -3 "$work/load.errors" 2>/dev/null)"
+  rkvctl --endpoints "$1" --timeout 10s list load- | sort >"$work/load.read" || fail "listing the load's keys"
+  sort "$work/load.acked" | comm -23 - "$work/load.read" >"$work/load.lost"
+  [ ! -s "$work/load.lost" ] || fail "$(wc -l <"$work/load.lost") acknowledged writes are missing, e.g. $(head -1 "$work/load.lost")"
+  say "$(wc -l <"$work/load.acked") writes under load: none failed, every one reads back"
+}
+wait_voter() { # endpoints, id, seconds
+  for _ in $(seq "$3"); do
+    rkvctl --endpoints "$1" --timeout 3s -o json member list 2>/dev/null | tr -d ' \n' | grep -o "{\"id\":\"$2\"[^}]*}" | grep -q '"role":"voter"' && return 0
+    sleep 1
+  done
+  fail "$2 is not a voter after ${3}s: $(rkvctl --endpoints "$1" member list 2>&1)"
+}
+
+say "grow 3 -> 5 under a write load (docker-compose.grow.yml)"
+start_load "$endpoints3"
+for i in 4 5; do
+  rkvctl --endpoints "$endpoints3" member add "n$i" --peer-url "http://10.231.3.1$i:7101" --client-url "http://127.0.0.1:2700$i" >/dev/null || fail "member add n$i"
+  compose3all up -d --no-build "n$i" >/dev/null 2>&1 || fail "up n$i"
+  wait_voter "$endpoints3" "n$i" 120
+  say "n$i added, caught up and promoted to voter"
+done
+wait_healthy "$p3" 5 90
+stop_load_and_check "$endpoints3"
+
+endpoints_grown=http://127.0.0.1:27001,http://127.0.0.1:27002,http://127.0.0.1:27004,http://127.0.0.1:27005
+say "docker kill rkv-n3 (a lost machine), then member replace n3 n6 at a new address (docker-compose.replace.yml)"
+start_load "$endpoints_grown"
+docker kill rkv-n3 >/dev/null
+rkvctl --endpoints "$endpoints_grown" member replace n3 n6 --peer-url http://10.231.3.16:7101 --client-url http://127.0.0.1:27006 >/dev/null || fail "member replace n3 n6"
+compose3all rm -sf n3 >/dev/null 2>&1
+compose3all up -d --no-build n6 >/dev/null 2>&1 || fail "up n6"
+wait_voter "$endpoints_grown" n6 120
+stop_load_and_check "$endpoints_grown,http://127.0.0.1:27006"
+members=$(rkvctl --endpoints "$endpoints_grown" -o json member list | tr -d ' \n' | grep -o '"id":"n[0-9]"' | cut -d'"' -f4 | tr '\n' ' ')
+[ "$members" = "n1 n2 n4 n5 n6 " ] || fail "members after the replacement: '$members', expected n1 n2 n4 n5 n6"
+wait_value http://127.0.0.1:27006 key-1 value-1 60
+say "n3 replaced by n6 (voter, serves the data written before it joined); members: $members"
+
+compose3all down -v >/dev/null 2>&1
 say "3-node cluster down"
 
 # --- 3 nodes with TLS: client certificates required, peers over mutual TLS ---

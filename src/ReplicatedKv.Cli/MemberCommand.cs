@@ -10,14 +10,16 @@ namespace ReplicatedKv.Cli;
 /// <summary>
 /// <c>rkvctl member list</c>: the configuration in force, as the leader sees it (it alone knows each member's lag):
 /// id, peer and client URLs, voter or learner, lag. Without a reachable leader, the first answering node's view,
-/// with lag unknown. Exit 4 when no endpoint answers.
+/// with lag unknown. Exit 4 when no endpoint answers. The changes (add, promote, remove, replace) are in
+/// <see cref="MemberChangeCommands"/>.
 /// </summary>
 internal static class MemberCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("member", "Cluster membership (list)");
+        var command = new Command("member", "Cluster membership (list, add, promote, remove, replace)");
         command.Subcommands.Add(ListCommand(context));
+        MemberChangeCommands.AddTo(command, context);
         return command;
     }
 
@@ -56,7 +58,7 @@ internal static class MemberCommand
         return command;
     }
 
-    private sealed record Row(string Id, string PeerUrl, string ClientUrl, string Role, long? Lag);
+    internal sealed record Row(string Id, string PeerUrl, string ClientUrl, string Role, long? Lag);
 
     // The node itself, then its peers; members not in the configuration in force are left out.
     private static List<Row> Rows(StatusResponse status)
@@ -67,14 +69,14 @@ internal static class MemberCommand
         return [.. rows.Where(r => r.Role != "none").OrderBy(r => r.Id, StringComparer.Ordinal)];
     }
 
-    private static string RoleName(MemberRole role) => role switch
+    internal static string RoleName(MemberRole role) => role switch
     {
         MemberRole.Voter => "voter",
         MemberRole.Learner => "learner",
         _ => "none",
     };
 
-    private static string Table(List<Row> rows)
+    internal static string Table(List<Row> rows)
     {
         string[] header = ["ID", "PEER URL", "CLIENT URL", "ROLE", "LAG"];
         var cells = rows.Select(r => new[] { r.Id, r.PeerUrl, r.ClientUrl.Length > 0 ? r.ClientUrl : "-", r.Role, r.Lag?.ToString(CultureInfo.InvariantCulture) ?? "-" })
@@ -90,7 +92,7 @@ internal static class MemberCommand
     }
 
     /// <summary>The leader's status (found directly or through the leader an endpoint names), else the first answer.</summary>
-    private static async Task<StatusResponse> LeaderOrAnyStatusAsync(KvClient client, IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken ct)
+    internal static async Task<StatusResponse> LeaderOrAnyStatusAsync(KvClient client, IReadOnlyList<Uri> endpoints, TimeSpan timeout, CancellationToken ct)
     {
         var errors = new List<string>();
         StatusResponse? first = null;

@@ -5,7 +5,7 @@ namespace ReplicatedKv.Cli;
 
 /// <summary>
 /// rkvctl's entry point. Exit codes: 0 success, 1 not found (get, contains, remove) or not healthy, 2 usage error,
-/// 3 failed precondition (revision mismatch), 4 cluster unavailable or write outcome unknown, 5 any other error,
+/// 3 failed precondition (revision mismatch, a refused membership change or leader transfer), 4 cluster unavailable or write outcome unknown, 5 any other error,
 /// 130 cancelled (Ctrl+C).
 /// </summary>
 public static class Program
@@ -72,6 +72,10 @@ public static class Program
         catch (ClusterUnavailableException ex)
         {
             return await FailAsync(stderr, $"cluster unavailable: {ex.Message}", Unavailable);
+        }
+        catch (KvException ex) when (ex is MemberChangeRefusedException or MemberNotFoundException or MemberExistsException)
+        {
+            return await FailAsync(stderr, $"member change refused: {ex.Message}", PreconditionFailed);
         }
         catch (KvException ex) when (ex.StatusCode is Grpc.Core.StatusCode.FailedPrecondition)
         {

@@ -32,7 +32,7 @@ public sealed partial class KvClient
             }
 
             return written;
-        }, cancellationToken).ConfigureAwait(false);
+        }, changesState: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The client URL of the leader: a configured endpoint that says it leads, else the leader URL one of them names.</summary>
@@ -45,7 +45,8 @@ public sealed partial class KvClient
             try
             {
                 var status = await StatusAsync(endpoint.Url, timeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (status.Role == NodeRole.Leader)
+                // A leader that is no longer a member (it removed itself and is handing over) takes no more requests.
+                if (status.Role == NodeRole.Leader && status.MemberRole != MemberRole.None)
                 {
                     return endpoint.Url;
                 }

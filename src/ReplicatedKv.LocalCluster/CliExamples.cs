@@ -23,7 +23,8 @@ internal static class CliExamples
             .AppendLine("  rkvctl status");
         if (nodes.Count > 1)
         {
-            text.AppendLine($"rkv-local: to stop and start one node, type here (then Enter): {NodeCommands.Summary(nodes[^1].Id)}");
+            var next = "n" + (nodes.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            text.AppendLine($"rkv-local: to stop and start one node, or grow the cluster, type here (then Enter): {NodeCommands.Summary(nodes[^1].Id)}, 'add-node {next}'");
         }
 
         text.AppendLine($"rkv-local: Prometheus metrics: {string.Join(", ", nodes.Select(n => n.AdminUrl + "/metrics"))}");

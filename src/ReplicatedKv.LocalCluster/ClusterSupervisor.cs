@@ -7,7 +7,7 @@ namespace ReplicatedKv.LocalCluster;
 /// Starts one rkv-server per node, reports when all are ready, says when one dies, and on a stop signal stops
 /// them all: SIGTERM, a grace period, then SIGKILL for stragglers.
 /// </summary>
-internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation server, ConsoleOutput console, StopSignals signals)
+internal sealed partial class ClusterSupervisor(LauncherOptions options, ServerLocation server, ConsoleOutput console, StopSignals signals)
 {
     private static readonly TimeSpan ReadyDeadline = TimeSpan.FromSeconds(60);
 
@@ -139,12 +139,15 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
 
     // Only the first start of a brand-new cluster passes NewClusterFlags: a node the user starts again later may have
     // lost its folder since, and must rejoin as a learner.
-    private bool TryStart(int index, IReadOnlyList<string>? extraFlags = null)
+    // A joining node is given the configuration the cluster answered its addition with as its members; any other
+    // start, the launcher's nodes.
+    private bool TryStart(int index, IReadOnlyList<string>? extraFlags = null, IReadOnlyList<MemberAddress>? members = null)
     {
         NodeProcess node;
         try
         {
-            node = NodeProcess.Start(index, _layout[index], _layout, server, [.. extraFlags ?? [], .. options.ServerFlags], _peerSecret, console);
+            node = NodeProcess.Start(index, _layout[index], members ?? [.. _layout.Select(n => n.Address)], server, [.. extraFlags ?? [], .. options.ServerFlags],
+                _peerSecret, console);
         }
         catch (Win32Exception ex)
         {
@@ -259,7 +262,7 @@ internal sealed class ClusterSupervisor(LauncherOptions options, ServerLocation 
     {
         lock (_gate)
         {
-            return string.Join(", ", _current.Select(n => n.HasExited
+            return string.Join(", ", _current.Where(n => n is not null).Select(n => n.HasExited
                 ? $"{n.Layout.Id} {(n.StoppedByUser ? "stopped" : "exited")} (exit {n.Exited.Result})"
                 : $"{n.Layout.Id} running (pid {n.Pid})"));
         }

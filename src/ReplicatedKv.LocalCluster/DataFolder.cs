@@ -6,10 +6,11 @@ namespace ReplicatedKv.LocalCluster;
 internal static class DataFolder
 {
     private const string SizeFile = "cluster-size";
-    private const int MaxNodes = 5;
+    // Five from --nodes, and room for a few more grown by add-node.
+    private const int MaxNodes = 9;
 
     /// <summary>
-    /// Deletes the node folders n1..n5 and the size note only, never the folder itself: a mistyped --data-dir (say, a
+    /// Deletes the node folders n1..n9 and the size note only, never the folder itself: a mistyped --data-dir (say, a
     /// home directory) must not cost anything but the node data this launcher would have written there.
     /// </summary>
     public static IReadOnlyList<string> Clean(string root)

@@ -11,12 +11,14 @@ internal sealed record LauncherOptions
           --nodes N        cluster size: 3 (default), 5, or 1 for experiments
           --base-port P    node i (from 0) listens on client port P+i, peer port P+100+i, admin port P+200+i (default 7001)
           --data-dir DIR   node data goes to DIR/n1, DIR/n2, ... (default ./.rkv-local); kept between runs
-          --clean          delete the nodes' data (DIR/n1..n5) before starting
+          --clean          delete the nodes' data (DIR/n1..n9) before starting
           -h, --help       show this help
           -- SERVER-FLAGS  passed to every rkv-server, e.g. -- --log-level Debug (see rkv-server --help)
         Ctrl-C, SIGINT or SIGTERM to the launcher (it prints its pid) stops every node gracefully (SIGTERM, then SIGKILL
         after 15 s); a second Ctrl-C kills at once. While the cluster runs, type a command and Enter to stop or start
-        one node: stop n2 (SIGTERM), kill n2 (SIGKILL, like a crash), start n2, nodes (list), help.
+        one node: stop n2 (SIGTERM), kill n2 (SIGKILL, like a crash), start n2, nodes (list), help; or to grow the
+        cluster: add-node n4 [--learner] (adds the member through the leader, then starts it on free ports with
+        --initial-cluster-state existing; it becomes a voter once caught up unless --learner).
 
         """;
 

@@ -2,12 +2,13 @@ namespace ReplicatedKv.LocalCluster;
 
 /// <summary>
 /// Small commands typed into the launcher's terminal while the cluster runs: stop, kill and start one node, so
-/// "stop a node and watch the others go on, then watch it catch up" needs no restart of the whole cluster.
+/// "stop a node and watch the others go on, then watch it catch up" needs no restart of the whole cluster; and
+/// add-node, which grows the running cluster by a new member.
 /// Standard input that is closed (a script, CI) simply ends the reading; it never stops the cluster.
 /// </summary>
 internal sealed class NodeCommands(ClusterSupervisor supervisor, ConsoleOutput console)
 {
-    public const string Help = "stop NODE (SIGTERM), kill NODE (SIGKILL, a crash), start NODE, nodes (list them), help";
+    public const string Help = "stop NODE (SIGTERM), kill NODE (SIGKILL, a crash), start NODE, add-node NODE [--learner] (a new member), nodes (list them), help";
 
     public static string Summary(string exampleNode) => $"'stop {exampleNode}', 'kill {exampleNode}', 'start {exampleNode}', 'nodes', 'help'";
 
@@ -60,6 +61,12 @@ internal sealed class NodeCommands(ClusterSupervisor supervisor, ConsoleOutput c
                 break;
             case ("start", 2):
                 supervisor.StartNode(words[1]);
+                break;
+            case ("add-node", 2):
+                await supervisor.AddNodeAsync(words[1], learner: false).ConfigureAwait(false);
+                break;
+            case ("add-node", 3) when words[2] == "--learner":
+                await supervisor.AddNodeAsync(words[1], learner: true).ConfigureAwait(false);
                 break;
             default:
                 console.Warn($"unknown command '{line.Trim()}'; commands: {Help}");

@@ -2,6 +2,9 @@ using System.Globalization;
 
 namespace ReplicatedKv.LocalCluster;
 
+/// <summary>A member as the others and clients reach it: what --peers and --member-client-urls list.</summary>
+internal sealed record MemberAddress(string Id, string PeerUrl, string ClientUrl);
+
 /// <summary>Where one node of the local cluster listens and keeps its data.</summary>
 internal sealed record NodeLayout(string Id, int ClientPort, int PeerPort, int AdminPort, string DataDir)
 {
@@ -11,6 +14,8 @@ internal sealed record NodeLayout(string Id, int ClientPort, int PeerPort, int A
 
     public string AdminUrl => Url(AdminPort);
 
+    public MemberAddress Address => new(Id, PeerUrl, ClientUrl);
+
     /// <summary>Nodes n1..nN: client ports from the base port, peer ports 100 above, admin ports 200 above.</summary>
     public static IReadOnlyList<NodeLayout> Plan(int nodes, int basePort, string dataRoot) =>
         Enumerable.Range(0, nodes)
@@ -18,7 +23,7 @@ internal sealed record NodeLayout(string Id, int ClientPort, int PeerPort, int A
             .ToArray();
 
     /// <summary>The same flags a real deployment passes rkv-server, only with loopback addresses.</summary>
-    public IReadOnlyList<string> ServerArgs(IReadOnlyList<NodeLayout> cluster) =>
+    public IReadOnlyList<string> ServerArgs(IReadOnlyList<MemberAddress> cluster) =>
     [
         "--node-id", Id,
         "--client-url", ClientUrl,

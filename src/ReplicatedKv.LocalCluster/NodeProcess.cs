@@ -30,6 +30,11 @@ internal sealed class NodeProcess : IDisposable
     public bool StoppedByUser { get; set; }
 
     public static NodeProcess Start(int index, NodeLayout layout, IReadOnlyList<NodeLayout> cluster, ServerLocation server,
+        IReadOnlyList<string> serverFlags, string peerSecret, ConsoleOutput console) =>
+        Start(index, layout, [.. cluster.Select(n => n.Address)], server, serverFlags, peerSecret, console);
+
+    /// <summary>Starts a node whose --peers and --member-client-urls list <paramref name="cluster"/> (a joining node: the configuration it joins).</summary>
+    public static NodeProcess Start(int index, NodeLayout layout, IReadOnlyList<MemberAddress> cluster, ServerLocation server,
         IReadOnlyList<string> serverFlags, string peerSecret, ConsoleOutput console)
     {
         var start = new ProcessStartInfo(server.DotnetHost)
