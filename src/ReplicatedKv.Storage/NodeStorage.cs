@@ -111,14 +111,14 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
                 // Lowering the decided index is safe: decisions are learned again (HardState). Rejoining, as for any loss.
                 hardState = hardState with { DecidedIndex = missing - 1, Rejoining = true, Bootstrapped = false };
-                var batch = new WalBatch(WalFormat.HardStateFrameSize);
-                batch.AddHardState(hardState);
+                var batch = new WalBatch(WalFormat.HardStateFrameSizeOf(hardState, contents.Incarnations));
+                batch.AddHardState(hardState, contents.Incarnations);
                 log.Append(batch);
                 log.Sync();
                 loss ??= unheld;
             }
 
-            var state = new PersistentState(hardState, snapshotSlot, entries, MembershipOf(snapshot));
+            var state = new PersistentState(hardState, snapshotSlot, entries, MembershipOf(snapshot), contents.Incarnations);
             return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = loss };
         }
         catch
@@ -136,12 +136,17 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public void Persist(Ready ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        if (ready.Entries.Count == 0 && ready.HardState is null)
+        if (ready.Entries.Count == 0 && ready.HardState is null && ready.Incarnations is null)
         {
             return;
         }
 
-        var size = ready.HardState is null ? 0 : WalFormat.HardStateFrameSize;
+        // A hard state record carries the whole incarnation table (DESIGN.md): a Ready that changes only one of
+        // them writes the other as it stands, so neither is lost by the latest record.
+        var writesHardState = ready.HardState is not null || ready.Incarnations is not null;
+        var hardState = ready.HardState ?? Log.HardState;
+        var incarnations = ready.Incarnations ?? Log.Incarnations;
+        var size = writesHardState ? WalFormat.HardStateFrameSizeOf(hardState, incarnations) : 0;
         foreach (var entry in ready.Entries)
         {
             size += WalFormat.EntryFrameSize(entry);
@@ -153,9 +158,9 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             batch.AddEntry(entry);
         }
 
-        if (ready.HardState is { } hardState)
+        if (writesHardState)
         {
-            batch.AddHardState(hardState);
+            batch.AddHardState(hardState, incarnations);
         }
 
         var length = batch.Length;
