@@ -41,7 +41,7 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public SnapshotStore Snapshots { get; }
 
     /// <summary>What the replica restarts from. Pair it with <see cref="Snapshot"/> for the state machine.</summary>
-    public PersistentState State { get; }
+    public PersistentState State { get; private set; }
 
     /// <summary>The newest intact snapshot found at start, or null; the state machine restores from it.</summary>
     public SnapshotReader? Snapshot { get; }
@@ -126,6 +126,27 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             log.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="id"/> this data directory's incarnation (Consensus DESIGN.md, "Incarnations"): writes
+    /// the hard state with it, the table as it stands, and fsyncs, so it is durable before the replica built from
+    /// <see cref="State"/> (which now carries it) sends anything. The host calls it before starting the replica,
+    /// when it finds the directory empty or its state lost. Writer thread only.
+    /// </summary>
+    public void StartIncarnation(ulong id)
+    {
+        if (id == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, "An incarnation id is non-zero: 0 means the original incarnation.");
+        }
+
+        var hardState = Log.HardState with { Incarnation = id };
+        var batch = new WalBatch(WalFormat.HardStateFrameSizeOf(hardState, Log.Incarnations));
+        batch.AddHardState(hardState, Log.Incarnations);
+        Log.Append(batch);
+        Log.Sync();
+        State = State with { HardState = State.HardState with { Incarnation = id } };
     }
 
     /// <summary>
