@@ -41,7 +41,7 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public SnapshotStore Snapshots { get; }
 
     /// <summary>What the replica restarts from. Pair it with <see cref="Snapshot"/> for the state machine.</summary>
-    public PersistentState State { get; }
+    public PersistentState State { get; private set; }
 
     /// <summary>The newest intact snapshot found at start, or null; the state machine restores from it.</summary>
     public SnapshotReader? Snapshot { get; }
@@ -111,14 +111,14 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
 
                 // Lowering the decided index is safe: decisions are learned again (HardState). Rejoining, as for any loss.
                 hardState = hardState with { DecidedIndex = missing - 1, Rejoining = true, Bootstrapped = false };
-                var batch = new WalBatch(WalFormat.HardStateFrameSize);
-                batch.AddHardState(hardState);
+                var batch = new WalBatch(WalFormat.HardStateFrameSizeOf(hardState, contents.Incarnations));
+                batch.AddHardState(hardState, contents.Incarnations);
                 log.Append(batch);
                 log.Sync();
                 loss ??= unheld;
             }
 
-            var state = new PersistentState(hardState, snapshotSlot, entries, MembershipOf(snapshot));
+            var state = new PersistentState(hardState, snapshotSlot, entries, MembershipOf(snapshot), contents.Incarnations);
             return new NodeStorage(options, log, snapshots, state, snapshot) { LostState = loss };
         }
         catch
@@ -129,6 +129,27 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Makes <paramref name="id"/> this data directory's incarnation (Consensus DESIGN.md, "Incarnations"): writes
+    /// the hard state with it, the table as it stands, and fsyncs, so it is durable before the replica built from
+    /// <see cref="State"/> (which now carries it) sends anything. The host calls it before starting the replica,
+    /// when it finds the directory empty or its state lost. Writer thread only.
+    /// </summary>
+    public void StartIncarnation(ulong id)
+    {
+        if (id == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, "An incarnation id is non-zero: 0 means the original incarnation.");
+        }
+
+        var hardState = Log.HardState with { Incarnation = id };
+        var batch = new WalBatch(WalFormat.HardStateFrameSizeOf(hardState, Log.Incarnations));
+        batch.AddHardState(hardState, Log.Incarnations);
+        Log.Append(batch);
+        Log.Sync();
+        State = State with { HardState = State.HardState with { Incarnation = id } };
+    }
+
+    /// <summary>
     /// Writes a Ready's entries, then its hard state, as one batch, and when <see cref="Ready.MustSync"/> makes them
     /// durable with one fsync before returning. Throws <see cref="StorageUnavailableException"/> when the disk
     /// refuses; persist the same Ready again. Writer thread only (the node loop): see <see cref="WriteAheadLog"/>.
@@ -136,12 +157,17 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
     public void Persist(Ready ready)
     {
         ArgumentNullException.ThrowIfNull(ready);
-        if (ready.Entries.Count == 0 && ready.HardState is null)
+        if (ready.Entries.Count == 0 && ready.HardState is null && ready.Incarnations is null)
         {
             return;
         }
 
-        var size = ready.HardState is null ? 0 : WalFormat.HardStateFrameSize;
+        // A hard state record carries the whole incarnation table (DESIGN.md): a Ready that changes only one of
+        // them writes the other as it stands, so neither is lost by the latest record.
+        var writesHardState = ready.HardState is not null || ready.Incarnations is not null;
+        var hardState = ready.HardState ?? Log.HardState;
+        var incarnations = ready.Incarnations ?? Log.Incarnations;
+        var size = writesHardState ? WalFormat.HardStateFrameSizeOf(hardState, incarnations) : 0;
         foreach (var entry in ready.Entries)
         {
             size += WalFormat.EntryFrameSize(entry);
@@ -153,9 +179,9 @@ public sealed class NodeStorage : IDisposable, IAsyncDisposable
             batch.AddEntry(entry);
         }
 
-        if (ready.HardState is { } hardState)
+        if (writesHardState)
         {
-            batch.AddHardState(hardState);
+            batch.AddHardState(hardState, incarnations);
         }
 
         var length = batch.Length;

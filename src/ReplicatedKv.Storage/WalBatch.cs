@@ -22,6 +22,9 @@ public sealed class WalBatch
 
     internal HardState? HardState { get; private set; }
 
+    /// <summary>The incarnation table written with <see cref="HardState"/> (empty when none was given).</summary>
+    internal IncarnationTable Incarnations { get; private set; } = IncarnationTable.Empty;
+
     internal long SnapshotMarker { get; private set; }
 
     public int Length => _buffer.WrittenCount;
@@ -39,10 +42,15 @@ public sealed class WalBatch
         CommandCount += entry.Value.Commands.Count;
     }
 
-    public void AddHardState(HardState state)
+    /// <summary>
+    /// Adds a hard state record carrying <paramref name="incarnations"/> (null: no records). The latest record is the
+    /// whole durable acceptor state, so pass the current table, not only a change.
+    /// </summary>
+    public void AddHardState(HardState state, IncarnationTable? incarnations = null)
     {
-        WalFormat.WriteHardState(_buffer, state);
+        WalFormat.WriteHardState(_buffer, state, incarnations);
         HardState = state;
+        Incarnations = incarnations ?? IncarnationTable.Empty;
         RecordCount++;
     }
 

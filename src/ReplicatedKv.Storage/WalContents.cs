@@ -7,6 +7,9 @@ public sealed class WalContents
 {
     public HardState HardState { get; internal set; }
 
+    /// <summary>The incarnation table of the latest hard state record (empty for one written without it).</summary>
+    public IncarnationTable Incarnations { get; internal set; } = IncarnationTable.Empty;
+
     /// <summary>Accepted entries in write order; where a slot repeats, the later entry wins.</summary>
     public List<LogEntry> Entries { get; } = [];
 

@@ -16,7 +16,7 @@ public static class WalFormat
     /// <summary>Largest payload a frame may claim; anything bigger is damage, not data.</summary>
     public const int MaxPayload = 256 << 20;
 
-    /// <summary>Bytes a hard state record takes on disk.</summary>
+    /// <summary>Bytes a hard state record takes on disk with no incarnation section (id 0, no records).</summary>
     public const int HardStateFrameSize = HeaderSize + 28;
 
     /// <summary>Bytes an entry record takes on disk, frame included. Throws for an entry above <see cref="MaxPayload"/>.</summary>
@@ -40,18 +40,66 @@ public static class WalFormat
 
     private const ulong KnownFlags = RejoiningFlag | BootstrappedFlag;
 
+    /// <summary>Bytes a hard state record with this incarnation id and table takes on disk.</summary>
+    public static int HardStateFrameSizeOf(HardState state, IncarnationTable? incarnations) =>
+        HeaderSize + HardStateBaseSize + (HasIncarnationSection(state, incarnations)
+            ? IncarnationSectionHeaderSize + (IncarnationRecordSize * (incarnations?.Records.Count ?? 0))
+            : 0);
+
+    private const int HardStateBaseSize = 28;
+
+    /// <summary>Version (u8), incarnation id (u64), record count (u32).</summary>
+    private const int IncarnationSectionHeaderSize = 13;
+
+    /// <summary>Member (i32), fence round (i64), fence node (i32), fence slot (i64), probe generation (i64), id (u64).</summary>
+    private const int IncarnationRecordSize = 44;
+
+    /// <summary>The only incarnation section layout so far; a newer one is refused, not misread.</summary>
+    private const byte IncarnationSectionVersion = 1;
+
+    private static bool HasIncarnationSection(HardState state, IncarnationTable? incarnations) =>
+        state.Incarnation != 0 || incarnations is { Records.Count: > 0 };
+
     /// <summary>
     /// Hard state payload: promised round (i64), promised node (i32), decided index (i64), flags (u64). Records
-    /// written before the flags existed hold 0 there, which reads as a voter, as they meant.
+    /// written before the flags existed hold 0 there, which reads as a voter, as they meant. Then, only when the
+    /// replica has an incarnation id or records (DESIGN.md, "Incarnations"), the incarnation section: version (u8),
+    /// id (u64), record count (u32), records. Without one the record is byte for byte the older 28-byte format, which
+    /// reads as id 0 and an empty table. The table is part of the durable acceptor state, so every hard state record
+    /// carries the whole table: the latest record is the whole truth, as before.
     /// </summary>
-    public static void WriteHardState(IBufferWriter<byte> writer, HardState state)
+    public static void WriteHardState(IBufferWriter<byte> writer, HardState state, IncarnationTable? incarnations = null)
     {
-        Span<byte> payload = stackalloc byte[28];
+        var size = HardStateFrameSizeOf(state, incarnations) - HeaderSize;
+        var frame = writer.GetSpan(HeaderSize + size);
+        var payload = frame.Slice(HeaderSize, size);
         BinaryPrimitives.WriteInt64LittleEndian(payload, state.Promised.Round);
         BinaryPrimitives.WriteInt32LittleEndian(payload[8..], state.Promised.NodeId);
         BinaryPrimitives.WriteInt64LittleEndian(payload[12..], state.DecidedIndex);
         BinaryPrimitives.WriteUInt64LittleEndian(payload[20..], (state.Rejoining ? RejoiningFlag : 0) | (state.Bootstrapped ? BootstrappedFlag : 0));
-        WriteFrame(writer, WalRecordType.HardState, payload);
+        if (HasIncarnationSection(state, incarnations))
+        {
+            var records = incarnations?.Records ?? [];
+            var section = payload[HardStateBaseSize..];
+            section[0] = IncarnationSectionVersion;
+            BinaryPrimitives.WriteUInt64LittleEndian(section[1..], state.Incarnation);
+            BinaryPrimitives.WriteInt32LittleEndian(section[9..], records.Count);
+            var offset = IncarnationSectionHeaderSize;
+            foreach (var record in records)
+            {
+                var r = section[offset..];
+                BinaryPrimitives.WriteInt32LittleEndian(r, record.Member);
+                BinaryPrimitives.WriteInt64LittleEndian(r[4..], record.Stamp.FenceBallot.Round);
+                BinaryPrimitives.WriteInt32LittleEndian(r[12..], record.Stamp.FenceBallot.NodeId);
+                BinaryPrimitives.WriteInt64LittleEndian(r[16..], record.Stamp.FenceSlot);
+                BinaryPrimitives.WriteInt64LittleEndian(r[24..], record.Stamp.ProbeGeneration);
+                BinaryPrimitives.WriteUInt64LittleEndian(r[32..], record.Id);
+                offset += IncarnationRecordSize;
+            }
+        }
+
+        FinishFrame(frame, WalRecordType.HardState, size);
+        writer.Advance(HeaderSize + size);
     }
 
     public static void WriteSnapshotMarker(IBufferWriter<byte> writer, long slot)
@@ -85,15 +133,20 @@ public static class WalFormat
         writer.Advance(HeaderSize + payloadLength);
     }
 
+    /// <summary>Decodes a hard state, dropping the incarnation table (see the overload).</summary>
+    public static HardState ReadHardState(ReadOnlySpan<byte> payload) => ReadHardState(payload, out _);
+
     /// <summary>
-    /// Decodes a hard state. A flag this version does not know is refused rather than dropped: it could only come
-    /// from a newer writer, and silently clearing, say, the rejoining flag would let a node vote too early.
+    /// Decodes a hard state and its incarnation table (empty for a record without the section). A flag or section
+    /// version this version does not know is refused rather than dropped: it could only come from a newer writer,
+    /// and silently clearing, say, the rejoining flag would let a node vote too early. A record that does not hold
+    /// a table a replica could have (a malformed record, a member twice) is refused as damage.
     /// </summary>
-    public static HardState ReadHardState(ReadOnlySpan<byte> payload)
+    public static HardState ReadHardState(ReadOnlySpan<byte> payload, out IncarnationTable incarnations)
     {
-        if (payload.Length != 28)
+        if (payload.Length < HardStateBaseSize || (payload.Length > HardStateBaseSize && payload.Length < HardStateBaseSize + IncarnationSectionHeaderSize))
         {
-            throw new InvalidDataException($"hard state record is {payload.Length} bytes, not 28");
+            throw new InvalidDataException($"hard state record is {payload.Length} bytes, not 28 or a whole incarnation section more");
         }
 
         var flags = BinaryPrimitives.ReadUInt64LittleEndian(payload[20..]);
@@ -102,11 +155,70 @@ public static class WalFormat
             throw new InvalidDataException($"hard state record has unknown flags 0x{flags:x}");
         }
 
+        var incarnation = 0UL;
+        incarnations = IncarnationTable.Empty;
+        if (payload.Length > HardStateBaseSize)
+        {
+            incarnation = ReadIncarnationSection(payload[HardStateBaseSize..], out incarnations);
+        }
+
         return new HardState(
             new Ballot(BinaryPrimitives.ReadInt64LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[8..])),
             BinaryPrimitives.ReadInt64LittleEndian(payload[12..]),
             Rejoining: (flags & RejoiningFlag) != 0,
-            Bootstrapped: (flags & BootstrappedFlag) != 0);
+            Bootstrapped: (flags & BootstrappedFlag) != 0,
+            Incarnation: incarnation);
+    }
+
+    private static ulong ReadIncarnationSection(ReadOnlySpan<byte> section, out IncarnationTable incarnations)
+    {
+        if (section[0] != IncarnationSectionVersion)
+        {
+            throw new InvalidDataException($"hard state record has incarnation section version {section[0]}, which this version cannot read");
+        }
+
+        var incarnation = BinaryPrimitives.ReadUInt64LittleEndian(section[1..]);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(section[9..]);
+        if (count < 0 || (long)count * IncarnationRecordSize != section.Length - IncarnationSectionHeaderSize)
+        {
+            throw new InvalidDataException($"hard state record claims {count} incarnation records in {section.Length - IncarnationSectionHeaderSize} bytes");
+        }
+
+        if (incarnation == 0 && count == 0)
+        {
+            // The writer leaves the section out then (the older format): one that holds nothing is not what it wrote.
+            throw new InvalidDataException("hard state record has an empty incarnation section");
+        }
+
+        var records = new IncarnationRecord[count];
+        for (var i = 0; i < count; i++)
+        {
+            var r = section[(IncarnationSectionHeaderSize + (i * IncarnationRecordSize))..];
+            records[i] = new IncarnationRecord(
+                BinaryPrimitives.ReadInt32LittleEndian(r),
+                new IncarnationStamp(
+                    new Ballot(BinaryPrimitives.ReadInt64LittleEndian(r[4..]), BinaryPrimitives.ReadInt32LittleEndian(r[12..])),
+                    BinaryPrimitives.ReadInt64LittleEndian(r[16..]),
+                    BinaryPrimitives.ReadInt64LittleEndian(r[24..])),
+                BinaryPrimitives.ReadUInt64LittleEndian(r[32..]));
+            try
+            {
+                records[i].Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"hard state record holds a malformed incarnation record: {e.Message}");
+            }
+
+            if (i > 0 && records[i].Member <= records[i - 1].Member)
+            {
+                // The writer stores the table sorted, one record per member: anything else is not what it wrote.
+                throw new InvalidDataException($"hard state record holds incarnation records out of order at member {records[i].Member}");
+            }
+        }
+
+        incarnations = IncarnationTable.From(records);
+        return incarnation;
     }
 
     public static long ReadSnapshotMarker(ReadOnlySpan<byte> payload) => BinaryPrimitives.ReadInt64LittleEndian(payload);

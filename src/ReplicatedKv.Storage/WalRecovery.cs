@@ -232,7 +232,8 @@ internal sealed partial class WalRecovery
             switch (type)
             {
                 case WalRecordType.HardState:
-                    _contents.HardState = WalFormat.ReadHardState(payload);
+                    _contents.HardState = WalFormat.ReadHardState(payload, out var incarnations);
+                    _contents.Incarnations = incarnations;
                     _contents.HardStateAt = (segment.Path, offset);
                     break;
                 case WalRecordType.Entry:

@@ -40,8 +40,10 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     // Newest hard state and snapshot marker appended, and the same as of the last successful sync (a failed sync
     // falls back to those). Each new segment opens with them.
     private HardState _hardState;
+    private IncarnationTable _incarnations;
     private long _snapshotMarker;
     private HardState _syncedHardState;
+    private IncarnationTable _syncedIncarnations;
     private long _syncedSnapshotMarker;
 
     // End and record count of the active segment as of the last successful sync; the segment's Length is where
@@ -57,19 +59,26 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     // further position (which reports the loss again) until the Rejoining hard state is durable.
     private bool _opened;
 
+    /// <summary>The newest hard state appended (what a new segment opens with).</summary>
+    internal HardState HardState => _hardState;
+
+    /// <summary>The incarnation table appended with <see cref="HardState"/>.</summary>
+    internal IncarnationTable Incarnations => _incarnations;
+
     private WriteAheadLog(WalOptions options, WalContents contents)
     {
         _options = options;
         _files = options.Files;
         _segments = contents.Segments;
         _hardState = _syncedHardState = contents.HardState;
+        _incarnations = _syncedIncarnations = contents.Incarnations;
         _snapshotMarker = _syncedSnapshotMarker = contents.SnapshotMarker;
         _mark = WalDurableMark.Open(_files, options.Directory);
         try
         {
             if (_segments.Count == 0)
             {
-                _segments.Add(CreateSegment(1, 0, _hardState, _snapshotMarker));
+                _segments.Add(CreateSegment(1, 0, _hardState, _incarnations, _snapshotMarker));
             }
 
             _active = _files.OpenExisting(_segments[^1].Path);
@@ -164,7 +173,11 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
             segment.Length = start + batch.Length;
             segment.Records += batch.RecordCount;
             segment.MaxSlot = Math.Max(segment.MaxSlot, batch.MaxSlot);
-            _hardState = batch.HardState ?? _hardState;
+            if (batch.HardState is { } appended)
+            {
+                _hardState = appended;
+                _incarnations = batch.Incarnations;
+            }
             _snapshotMarker = Math.Max(_snapshotMarker, batch.SnapshotMarker);
             _unsyncedCommands += batch.CommandCount;
         }
@@ -206,6 +219,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
             segment.Length = _syncedLength;
             segment.Records = _syncedRecords;
             _hardState = _syncedHardState;
+            _incarnations = _syncedIncarnations;
             _snapshotMarker = _syncedSnapshotMarker;
             _unsyncedCommands = 0;
             throw Unavailable("fdatasync", e);
@@ -217,6 +231,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         _syncedLength = segment.Length;
         _syncedRecords = segment.Records;
         _syncedHardState = _hardState;
+        _syncedIncarnations = _incarnations;
         _syncedSnapshotMarker = _snapshotMarker;
         _unsyncedCommands = 0;
         try
@@ -318,8 +333,9 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         {
             if (contents.Loss is not null)
             {
-                var rejoining = new WalBatch(WalFormat.HardStateFrameSize);
-                rejoining.AddHardState(_hardState with { Rejoining = true, Bootstrapped = false });
+                var rejoiningState = _hardState with { Rejoining = true, Bootstrapped = false };
+                var rejoining = new WalBatch(WalFormat.HardStateFrameSizeOf(rejoiningState, _incarnations));
+                rejoining.AddHardState(rejoiningState, _incarnations);
                 Append(rejoining);
                 Sync();
                 contents.HardState = _hardState;
@@ -350,7 +366,7 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
         IStorageFile file;
         try
         {
-            next = CreateSegment(previous.Index + 1, previous.FirstRecord + previous.Records, _hardState, _snapshotMarker);
+            next = CreateSegment(previous.Index + 1, previous.FirstRecord + previous.Records, _hardState, _incarnations, _snapshotMarker);
             file = _files.OpenExisting(next.Path);
         }
         catch (IOException e)
@@ -385,14 +401,14 @@ public sealed class WriteAheadLog : IDisposable, IAsyncDisposable
     /// snapshot marker) written to a temporary file, synced, renamed into place, directory synced. A crash leaves
     /// either no segment or one that starts with them, so an empty or headerless segment on disk is lost data.
     /// </summary>
-    private WalSegment CreateSegment(long index, long firstRecord, HardState hardState, long marker)
+    private WalSegment CreateSegment(long index, long firstRecord, HardState hardState, IncarnationTable incarnations, long marker)
     {
         var path = Path.Combine(_options.Directory, WalSegment.FileName(index));
         var temporary = path + ".tmp";
         var header = new WalBatch(64);
         try
         {
-            header.AddHardState(hardState);
+            header.AddHardState(hardState, incarnations);
             if (marker > 0)
             {
                 header.AddSnapshotMarker(marker);

@@ -38,10 +38,11 @@ public sealed record PeerLinkOptions
     /// A message waits at most half of this in the queue and a batch is accepted at most half of this after it
     /// left (by the sender's clock), so no message is delivered later than this: the consensus core's rule for
     /// letting a node that lost its disk vote again depends on such a bound (ReplicaConfig.RejoinQuarantineTicks).
-    /// It must stay far above any scheduling delay, or healthy members lose each other's messages: the server's
-    /// default is 10 s.
+    /// Only a probing replica's quarantine still relies on the bound (a rejoining learner is told apart by its
+    /// incarnation id), so it is a memory guard far above any scheduling delay, never a reason to drop a healthy
+    /// member's message: the server's default is 2 min.
     /// </summary>
-    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Bytes per chunk when a snapshot is streamed to a peer.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;

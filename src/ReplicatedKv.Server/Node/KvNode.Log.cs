@@ -2,8 +2,8 @@ namespace ReplicatedKv.Server.Node;
 
 public sealed partial class KvNode
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} (member {MemberId}) starting: decided through slot {Decided}, state machine at slot {Applied}")]
-    private static partial void LogStarting(ILogger logger, string node, int memberId, long decided, long applied);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} (member {MemberId}) starting, incarnation {Incarnation}: decided through slot {Decided}, state machine at slot {Applied}")]
+    private static partial void LogStarting(ILogger logger, string node, int memberId, string incarnation, long decided, long applied);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader is now {Leader} (this node: {Role}, ballot {Ballot})")]
     private static partial void LogLeaderChanged(ILogger logger, string leader, string role, string ballot);

@@ -138,6 +138,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
         try
         {
+            StartNewIncarnationIfNeeded(storage);
             var stateMachine = new KeyValueStateMachine();
             if (storage.Snapshot is { } snapshot)
             {
@@ -194,7 +195,9 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
                 _ => RejoinMode.Bootstrap,
             },
 
-            // The rejoin rule assumes no message outlives half the quarantine. The transport bounds a message's
+            // Only the probe path still waits (a probing replica bootstrapping an empty cluster; a learner with an
+            // incarnation id is fenced after a challenge, without it; Consensus DESIGN.md, "What is left of the age
+            // rule"). That rule assumes no message outlives half the quarantine. The transport bounds a message's
             // life by max-message-age as measured by the sender's and receiver's clocks, so allow those clocks
             // to differ by up to half of it: 3 x max-message-age.
             RejoinQuarantineTicks = (int)Math.Ceiling(3 * settings.MaxMessageAge / settings.TickInterval),
@@ -205,7 +208,7 @@ public sealed partial class KvNode : IPeerInbox, IAsyncDisposable
 
     public void Start()
     {
-        LogStarting(_logger, _members.SelfName, _members.SelfId, _core.Replica.DecidedIndex, _core.StateMachine.AppliedSlot);
+        LogStarting(_logger, _members.SelfName, _members.SelfId, IncarnationHex, _core.Replica.DecidedIndex, _core.StateMachine.AppliedSlot);
         WarnIfPeersUnauthenticated();
         WarnIfPeersFlagDisagrees();
         _metrics.ReportZeros();

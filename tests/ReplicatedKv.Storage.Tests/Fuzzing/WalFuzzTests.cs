@@ -146,7 +146,9 @@ public sealed class WalFuzzTests
                     entries.Add(entry);
                     if (slot % 5 == 0)
                     {
-                        batch.AddHardState(new HardState(new Ballot(slot, 2), slot - 2));
+                        // From slot 10 on with an incarnation id and a record, so the mutated logs hold those bytes too.
+                        var table = slot < 10 ? null : IncarnationTable.From([new IncarnationRecord(1, IncarnationStamp.Fence(new Ballot(slot, 2), slot), 77)]);
+                        batch.AddHardState(new HardState(new Ballot(slot, 2), slot - 2, Incarnation: slot < 10 ? 0UL : 0xABCDUL), table);
                     }
 
                     if (slot == 12)

@@ -66,10 +66,15 @@ public sealed class WalRecordFuzzTests
         var payload = mutator.Mutate(corpus[pick], corpus);
         try
         {
-            if (pick == 0)
+            if (pick < HardStatePayloads)
             {
-                WalFormat.ReadHardState(payload);
-                payload.Length.Should().Be(28);
+                // What decodes is exactly what the writer would have written for it: nothing is dropped or invented.
+                var state = WalFormat.ReadHardState(payload, out var table);
+                var rewritten = new ArrayBufferWriter<byte>();
+                WalFormat.WriteHardState(rewritten, state, table);
+                WalFormat.ReadHardState(rewritten.WrittenSpan[WalFormat.HeaderSize..], out var again).Should().Be(state);
+                again.Records.Should().Equal(table.Records);
+                payload.Length.Should().Be(rewritten.WrittenCount - WalFormat.HeaderSize);
                 return;
             }
 
@@ -79,16 +84,28 @@ public sealed class WalRecordFuzzTests
         catch (InvalidDataException)
         {
         }
-        catch (ArgumentOutOfRangeException) when (payload.Length < 24 && pick != 0)
+        catch (ArgumentOutOfRangeException) when (payload.Length < 24 && pick >= HardStatePayloads)
         {
             // A payload shorter than an entry's fixed part: WalRecovery reports this as corruption too (its Apply catches it).
         }
     }
 
-    /// <summary>A hard state's payload first, then entry payloads of every shape.</summary>
+    /// <summary>The first this many payloads of the corpus are hard states.</summary>
+    private const int HardStatePayloads = 2;
+
+    /// <summary>Hard state payloads first (without and with an incarnation section), then entry payloads of every shape.</summary>
     private static List<byte[]> Payloads()
     {
-        var corpus = new List<byte[]> { PayloadOf(w => WalFormat.WriteHardState(w, new HardState(new Ballot(9, 2), 40, Rejoining: true))) };
+        var table = IncarnationTable.From(
+        [
+            new IncarnationRecord(1, IncarnationStamp.Fence(new Ballot(3, 2), 7), 0xFEED),
+            new IncarnationRecord(4, IncarnationStamp.Probe(2), 5),
+        ]);
+        var corpus = new List<byte[]>
+        {
+            PayloadOf(w => WalFormat.WriteHardState(w, new HardState(new Ballot(9, 2), 40, Rejoining: true))),
+            PayloadOf(w => WalFormat.WriteHardState(w, new HardState(new Ballot(9, 2), 40, Incarnation: 0xC0FFEE), table)),
+        };
         LogEntry[] entries =
         [
             new(1, new Ballot(1, 1), SlotValue.NoOp),

@@ -29,6 +29,7 @@ internal sealed class RealStorageDisk : ISimDisk
     private readonly double _syncedDamageRate;
     private NodeStorage? _storage;
     private HardState _hardState;
+    private IncarnationTable? _incarnations;
     private bool _persistedSinceOpen;
 
     public RealStorageDisk(string dataDirectory, int nodeId, SimulationOptions options)
@@ -75,13 +76,14 @@ internal sealed class RealStorageDisk : ISimDisk
     /// </summary>
     public PersistentState? DurableState =>
         _storage is null ? null
-        : _persistedSinceOpen ? new PersistentState(_hardState with { DecidedIndex = SnapshotSlot }, SnapshotSlot, [], SnapshotMembership)
+        : _persistedSinceOpen ? new PersistentState(_hardState with { DecidedIndex = SnapshotSlot }, SnapshotSlot, [], SnapshotMembership, _incarnations)
         : _storage.State with { Membership = SnapshotMembership };
 
     public void Persist(Ready ready)
     {
         _storage!.Persist(ready);
         _hardState = ready.HardState ?? _hardState;
+        _incarnations = ready.Incarnations ?? _incarnations;
         _persistedSinceOpen = true;
     }
 
@@ -139,7 +141,7 @@ internal sealed class RealStorageDisk : ISimDisk
     /// <summary>The host wrote a Ready's records when the power went, before (or without) its fsync.</summary>
     private void WriteUnsynced(Ready pending)
     {
-        if (pending.Entries.Count == 0 && pending.HardState is null)
+        if (pending.Entries.Count == 0 && pending.HardState is null && pending.Incarnations is null)
         {
             return;
         }
@@ -150,9 +152,10 @@ internal sealed class RealStorageDisk : ISimDisk
             batch.AddEntry(entry);
         }
 
-        if (pending.HardState is { } hardState)
+        if (pending.HardState is not null || pending.Incarnations is not null)
         {
-            batch.AddHardState(hardState);
+            // As NodeStorage.Persist: the record carries the whole table with the hard state.
+            batch.AddHardState(pending.HardState ?? _hardState, pending.Incarnations ?? _incarnations);
         }
 
         _storage!.Log.Append(batch);
@@ -174,6 +177,7 @@ internal sealed class RealStorageDisk : ISimDisk
         Refusal = null;
         RecoveredFromLoss = _storage.LostState is not null;
         _hardState = _storage.State.HardState;
+        _incarnations = _storage.State.Incarnations;
         _persistedSinceOpen = false;
         SnapshotSlot = _storage.State.SnapshotSlot;
         SnapshotValues = [];
