@@ -40,9 +40,9 @@ public sealed record PeerLinkOptions
     /// letting a node that lost its disk vote again depends on such a bound (ReplicaConfig.RejoinQuarantineTicks).
     /// Only a probing replica's quarantine still relies on the bound (a rejoining learner is told apart by its
     /// incarnation id), so it is a memory guard far above any scheduling delay, never a reason to drop a healthy
-    /// member's message: the server's default is 2 min.
+    /// member's message: the server's default is 10 s (dropped from 5 s old).
     /// </summary>
-    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan MaxMessageAge { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Bytes per chunk when a snapshot is streamed to a peer.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;

@@ -25,7 +25,7 @@ public sealed class SettingsTests
         settings.MaxKeyBytes.Should().Be(200, "the environment beats the file");
         settings.RequestTimeout.Should().Be(TimeSpan.FromSeconds(2), "the file beats the default");
         settings.TickInterval.Should().Be(TimeSpan.FromMilliseconds(50), "the default stands where nobody spoke");
-        settings.MaxMessageAge.Should().Be(TimeSpan.FromMinutes(2), "a memory guard far above a loaded machine's scheduling delays");
+        settings.MaxMessageAge.Should().Be(TimeSpan.FromSeconds(10), "far above a loaded machine's scheduling delays, and an auto first start waits only 3x it");
         settings.MinThreads.Should().Be(Math.Max(64, 8 * Environment.ProcessorCount), "eight threads a core, at least 64, unless set");
     }
 

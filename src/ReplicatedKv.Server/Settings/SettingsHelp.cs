@@ -21,7 +21,7 @@ internal static class SettingsHelp
         ["peer-secret-file"] = ("none (warned)", "file with the shared secret that authenticates peer streams (or RKV_PEER_SECRET)"),
         ["initial-cluster-state"] = ("auto", "empty data dir: auto asks the peers, new bootstraps, existing joins (learns its id and the members from a member) as a learner"),
         ["tick-interval"] = ("50ms", "the consensus clock"),
-        ["max-message-age"] = ("2m", "a memory guard: older peer messages are dropped; only an 'auto' node probing an empty cluster waits 3x this before bootstrapping it (keep clocks within half of it); a node that lost its disk rejoins by incarnation id, without waiting"),
+        ["max-message-age"] = ("10s", "a memory guard: older peer messages are dropped; only an 'auto' node probing an empty cluster waits 3x this before bootstrapping it (keep clocks within half of it); a node that lost its disk rejoins by incarnation id, without waiting"),
         ["min-threads"] = ("8 per core, at least 64", "the thread pool's minimum, raised at start so a burst of clients does not starve Kestrel"),
         ["election-ticks"] = ("10", "election timeout, in ticks"),
         ["heartbeat-ticks"] = ("2", "heartbeat interval, in ticks"),
