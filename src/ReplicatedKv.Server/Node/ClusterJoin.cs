@@ -96,6 +96,12 @@ internal static partial class ClusterJoin
 
             return null;
         }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the call failed because the member is going too (connection refused), not because it was
+            // cancelled; callers stop on cancellation, so say that.
+            throw new OperationCanceledException(cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Joining: {Member} does not list {Node} in its configuration yet; waiting for `rkvctl member add {Node} --peer-url ... --client-url ...`, asking again")]

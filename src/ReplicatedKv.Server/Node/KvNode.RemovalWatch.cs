@@ -1,4 +1,5 @@
 using ReplicatedKv.Transport.Tls;
+using Wire = ReplicatedKv.Protos.Peer.V1;
 
 namespace ReplicatedKv.Server.Node;
 
@@ -44,7 +45,17 @@ public sealed partial class KvNode
                 var notListing = new List<string>();
                 foreach (var voter in voters)
                 {
-                    var answer = await ClusterJoin.AskAsync(voter, _settings, _peerTls, PeerAuthenticator, _logger, round: 1, _stop.Token).ConfigureAwait(false);
+                    Wire.JoinResponse? answer;
+                    try
+                    {
+                        answer = await ClusterJoin.AskAsync(voter, _settings, _peerTls, PeerAuthenticator, _logger, round: 1, _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // One member's odd failure must not end the watch for good: count it as no answer.
+                        LogRemovalAskFailed(_logger, voter.Name, ex.GetType().Name, ex.Message);
+                        continue;
+                    }
 
                     if (answer is { Listed: false, Members.Count: > 0 })
                     {
@@ -65,6 +76,9 @@ public sealed partial class KvNode
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Asking {Member} whether it still lists this node failed ({Type}: {Reason}); counted as no answer")]
+    private static partial void LogRemovalAskFailed(ILogger logger, string member, string type, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "This node was removed from the cluster: {Members} no longer list it in their configuration; it serves no more writes")]
     private static partial void LogReportedRemoved(ILogger logger, string members);
