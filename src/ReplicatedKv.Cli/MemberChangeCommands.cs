@@ -66,7 +66,7 @@ internal static partial class MemberChangeCommands
     {
         var id = IdArgument("ID", "Node id of the member to remove");
         var command = new Command("remove",
-            "Remove a member (the leader too: it steps down and the others elect). Exit 3 if it would leave too few voters to run") { id };
+            "Remove a member (the leader too: it hands leadership to the most up-to-date remaining voter). Exit 3 if it would leave too few voters to run") { id };
         command.Aliases.Add("rm");
         command.SetAction(async (parsed, ct) =>
         {
