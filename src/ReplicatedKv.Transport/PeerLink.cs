@@ -106,6 +106,13 @@ public sealed partial class PeerLink : IAsyncDisposable
             // to the caller it is the same thing, the member is unavailable.
             throw new RpcException(new Status(StatusCode.Unavailable, $"snapshot to {PeerName} failed: {ex.Message}", ex));
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is IOException or HttpRequestException &&
+                                      !cancellationToken.IsCancellationRequested)
+        {
+            // The same from inside the gRPC client: a member stopping mid-call resets the HTTP/2 stream, which the
+            // client reports as INTERNAL with the protocol error attached; no server ever answered INTERNAL.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"snapshot to {PeerName} failed: {ex.Status.Detail}", ex.Status.DebugException));
+        }
     }
 
     private async Task PumpAsync()
