@@ -62,8 +62,11 @@ public sealed partial class PaxosReplica
     /// <summary>False when a carried record is one no replica may hold (a member below 1, the original stamp, id 0).</summary>
     private static bool CarriesValidIncarnations(PeerMessage message)
     {
-        foreach (var record in CarriedIncarnations(message))
+        // By index: this runs for every message, and an interface enumerator would be an allocation each time.
+        var carried = CarriedIncarnations(message);
+        for (var i = 0; i < carried.Count; i++)
         {
+            var record = carried[i];
             if (record.Member < 1 || record.Stamp == IncarnationStamp.Original || record.Id == 0 ||
                 record.Stamp.FenceSlot < 0 || record.Stamp.ProbeGeneration < 0 || record.Stamp.FenceBallot.Round < 0)
             {
