@@ -33,6 +33,7 @@ public sealed partial class PaxosReplica
     private void TickElection()
     {
         _electionElapsed++;
+        GrantDeferredPreVotes();
         TickCatchUp();
         if (!IsVoter)
         {
@@ -96,9 +97,42 @@ public sealed partial class PaxosReplica
         }
     }
 
+    /// <summary>
+    /// Pre-votes refused only because a leader was heard within ElectionTicks, by candidate. After a leader's loss the
+    /// members' timers differ by when the last heartbeat reached each and by their tick phases, so the first
+    /// pre-candidate is often refused by a member a tick short of its own timeout; without a late grant it would wait
+    /// out a whole new election timer. The grant goes out once this member, too, stops hearing the leader: one message
+    /// per refusal, where asking again every heartbeat would multiply pre-vote traffic during a partition.
+    /// </summary>
+    private readonly Dictionary<int, Ballot> _deferredPreVotes = [];
+
+    private void GrantDeferredPreVotes()
+    {
+        if (_deferredPreVotes.Count == 0 || HeardFromLeaderRecently())
+        {
+            return;
+        }
+
+        foreach (var (candidate, ballot) in _deferredPreVotes)
+        {
+            if (ballot > _promised)
+            {
+                Send(new PrePromise(NodeId, candidate, ballot, true, _promised));
+            }
+        }
+
+        _deferredPreVotes.Clear();
+    }
+
     private void HandlePrePrepare(PrePrepare m)
     {
         var granted = m.Ballot > _promised && !HeardFromLeaderRecently();
+        if (m.Ballot > _promised && !granted && _role != Role.Leader &&
+            (!_deferredPreVotes.TryGetValue(m.From, out var deferred) || m.Ballot > deferred))
+        {
+            _deferredPreVotes[m.From] = m.Ballot;
+        }
+
         Send(new PrePromise(NodeId, m.From, m.Ballot, granted, _promised));
     }
 

@@ -468,10 +468,19 @@ public sealed partial class PaxosReplica
         }
     }
 
+    /// <summary>
+    /// How far past ElectionTicks a replica's election timer may be drawn: half an election timeout (at least two
+    /// ticks), not Raft's whole one. Raft spreads timers over [T, 2T) because a term has one vote per member and two
+    /// candidates in one term can both lose; here ballots are totally ordered and an acceptor promises any higher one,
+    /// so simultaneous candidates resolve to the higher ballot within the same round trips. A narrower spread is what
+    /// lets writes resume within 1.5 election timeouts of a leader's loss (issue 19; DESIGN.md "Failover").
+    /// </summary>
+    internal static int ElectionSpread(int electionTicks) => Math.Max(2, electionTicks / 2);
+
     private void ResetElectionTimer()
     {
         _electionElapsed = 0;
-        _randomizedElectionTimeout = _random.Next(_config.ElectionTicks, 2 * _config.ElectionTicks);
+        _randomizedElectionTimeout = _random.Next(_config.ElectionTicks, _config.ElectionTicks + ElectionSpread(_config.ElectionTicks));
     }
 
     private LogEntry[] TakeDecided()

@@ -16,8 +16,8 @@ public sealed record ReplicaConfig
 
     /// <summary>
     /// A follower that hears nothing from a leader for a random number of ticks in
-    /// [ElectionTicks, 2*ElectionTicks) starts an election; a leader that heard from no majority within
-    /// ElectionTicks steps down.
+    /// [ElectionTicks, 1.5*ElectionTicks) (at least two ticks wide) starts an election; a leader that heard from no
+    /// majority within ElectionTicks steps down.
     /// </summary>
     public int ElectionTicks { get; init; } = 10;
 

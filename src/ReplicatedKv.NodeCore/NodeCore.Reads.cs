@@ -15,7 +15,7 @@ public sealed partial class NodeCore
     private readonly Dictionary<long, List<PendingRead>> _readBatches = [];
     private readonly Dictionary<long, (int Node, long RemoteId)> _remoteReads = [];
     private readonly PriorityQueue<List<PendingRead>, long> _awaitingApply = new();
-    private readonly Dictionary<long, long> _readBatchSentAt = [];
+    private readonly Dictionary<long, SentTo> _readBatchSentAt = [];
 
     // Read ids start at a per-incarnation point, so a late reply meant for an earlier run of this node cannot match
     // a read of this one.
@@ -112,7 +112,7 @@ public sealed partial class NodeCore
         else if (_replica.LeaderId is int leader && leader != _selfId)
         {
             _readBatches[id] = batch;
-            _readBatchSentAt[id] = _ticks;
+            _readBatchSentAt[id] = new SentTo(_ticks, leader);
             _routingOut.Add(new ReadIndexRequest(_selfId, leader, id));
         }
         else
@@ -209,6 +209,21 @@ public sealed partial class NodeCore
     private void RetryLostReadRequests()
     {
         foreach (var id in TakeOverdue(_readBatchSentAt))
+        {
+            if (_readBatches.Remove(id, out var batch))
+            {
+                ParkReads(batch);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A new leader became known: read-index requests sent to another node are asked again of it now, not after the
+    /// retry interval (the old leader may be dead; reads change nothing, so a second answer is harmless).
+    /// </summary>
+    private void ReaskReadsOfOldLeaders(int leader)
+    {
+        foreach (var id in TakeSentElsewhere(_readBatchSentAt, leader))
         {
             if (_readBatches.Remove(id, out var batch))
             {

@@ -14,7 +14,7 @@ public sealed partial class NodeCore
     private readonly List<ReadOnlyMemory<byte>> _toForward = [];
     private readonly List<PendingWrite> _parkedWrites = [];
     private readonly List<ReadOnlyMemory<byte>> _unwrapped = [];
-    private readonly Dictionary<long, long> _forwardedAt = [];
+    private readonly Dictionary<long, SentTo> _forwardedAt = [];
     private bool _rerouteParked;
 
     /// <summary>A write waiting for its slot to be applied on this node.</summary>
@@ -90,7 +90,7 @@ public sealed partial class NodeCore
             _toForward.Add(write.Envelope);
             if (write.HasRequestId)
             {
-                _forwardedAt[write.Caller] = _ticks;
+                _forwardedAt[write.Caller] = new SentTo(_ticks, leader);
             }
         }
         else
@@ -284,7 +284,9 @@ public sealed partial class NodeCore
         }
         else if (!maybeDecided || write.HasRequestId || ReproposesMaybeDecided)
         {
-            // Safe to propose again: never in a slot, or deduplicated by its request id if it was.
+            // Safe to propose again: never in a slot, or deduplicated by its request id if it was. Parked, it is no
+            // longer a forward in flight.
+            _forwardedAt.Remove(write.Caller);
             _parkedWrites.Add(write);
             _rerouteParked |= retryNow;
         }
@@ -309,25 +311,51 @@ public sealed partial class NodeCore
         }
     }
 
-    /// <summary>Removes and returns the ids in <paramref name="sentAt"/> sent more than the retry interval ago.</summary>
-    private List<long> TakeOverdue(Dictionary<long, long> sentAt)
+    /// <summary>
+    /// A new leader became known: writes forwarded to another node (a leader that crashed, was cut off or deposed)
+    /// are routed again now rather than after the retry interval, which is what made a follower's writes wait up to
+    /// three election timeouts after a failover. Only writes with a request id are tracked, so a second copy is
+    /// harmless; one that reached the old leader's log is applied once.
+    /// </summary>
+    private void RerouteForwardsToOldLeaders(int leader)
     {
-        var overdue = new List<long>();
-        foreach (var (id, tick) in sentAt)
+        foreach (var caller in TakeSentElsewhere(_forwardedAt, leader))
         {
-            if (_ticks - tick > _config.EffectiveRetryTicks)
+            if (_writes.TryGetValue(caller, out var write))
             {
-                overdue.Add(id);
+                _parkedWrites.Add(write);
+                _rerouteParked = true;
+            }
+        }
+    }
+
+    /// <summary>Removes and returns the ids in <paramref name="sentAt"/> sent more than the retry interval ago.</summary>
+    private List<long> TakeOverdue(Dictionary<long, SentTo> sentAt) => Take(sentAt, s => _ticks - s.Tick > _config.EffectiveRetryTicks);
+
+    /// <summary>Removes and returns the ids in <paramref name="sentAt"/> sent to a node other than <paramref name="leader"/>.</summary>
+    private static List<long> TakeSentElsewhere(Dictionary<long, SentTo> sentAt, int leader) => Take(sentAt, s => s.Leader != leader);
+
+    private static List<long> Take(Dictionary<long, SentTo> sentAt, Func<SentTo, bool> take)
+    {
+        var taken = new List<long>();
+        foreach (var (id, sent) in sentAt)
+        {
+            if (take(sent))
+            {
+                taken.Add(id);
             }
         }
 
-        foreach (var id in overdue)
+        foreach (var id in taken)
         {
             sentAt.Remove(id);
         }
 
-        return overdue;
+        return taken;
     }
+
+    /// <summary>When a forward or read-index request left, and the node it went to (the leader then).</summary>
+    private readonly record struct SentTo(long Tick, int Leader);
 
     private PendingWrite? FindLocalWrite(ReadOnlyMemory<byte> envelope)
     {

@@ -146,9 +146,11 @@ public sealed partial class NodeCore
         var consensus = _replica.GetReady();
 
         // A leader became known: whatever waited for one can go in the next round.
-        if (consensus.SoftState is { LeaderId: not null })
+        if (consensus.SoftState is { LeaderId: int leader })
         {
             _rerouteParked = true;
+            RerouteForwardsToOldLeaders(leader);
+            ReaskReadsOfOldLeaders(leader);
         }
 
         var routing = _routingOut.Count == 0 ? Array.Empty<RoutingMessage>() : _routingOut.ToArray();

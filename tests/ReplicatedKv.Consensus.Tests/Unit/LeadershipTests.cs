@@ -56,6 +56,59 @@ public sealed class LeadershipTests
     }
 
     [Fact]
+    public void A_pre_vote_refused_for_a_live_leader_is_granted_once_the_leader_goes_silent_and_only_once()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 2, Members = [1, 2, 3], ElectionTicks = 10 });
+        replica.Step(new Heartbeat(1, 2, new Ballot(1, 1), 0, 0));
+        replica.Step(new PrePrepare(3, 2, new Ballot(2, 3)));
+        replica.GetReady().Messages.OfType<PrePromise>().Single().Granted.Should().BeFalse("the leader was heard just now");
+        replica.Advance();
+
+        // Nine ticks later the leader still counts as heard: nothing yet.
+        var grants = new List<PrePromise>();
+        for (var tick = 1; tick <= 9; tick++)
+        {
+            replica.Tick();
+            grants.AddRange(replica.GetReady().Messages.OfType<PrePromise>());
+            replica.Advance();
+        }
+
+        grants.Should().BeEmpty();
+
+        // The tenth: the leader is silent for an election timeout, as the pre-candidate already found; the grant follows.
+        for (var tick = 10; tick <= 30; tick++)
+        {
+            replica.Tick();
+            grants.AddRange(replica.GetReady().Messages.OfType<PrePromise>());
+            replica.Advance();
+        }
+
+        grants.Should().ContainSingle().Which.Should().Match<PrePromise>(p => p.To == 3 && p.Granted && p.Ballot == new Ballot(2, 3));
+        replica.Promised.Should().Be(new Ballot(1, 1), "a pre-vote changes nothing");
+    }
+
+    [Fact]
+    public void A_refused_pre_vote_is_not_granted_late_while_the_leader_keeps_being_heard()
+    {
+        var replica = new PaxosReplica(new ReplicaConfig { NodeId = 2, Members = [1, 2, 3], ElectionTicks = 10 });
+        replica.Step(new Heartbeat(1, 2, new Ballot(1, 1), 0, 0));
+        replica.Step(new PrePrepare(3, 2, new Ballot(2, 3)));
+        replica.GetReady();
+        replica.Advance();
+        for (var tick = 1; tick <= 40; tick++)
+        {
+            replica.Tick();
+            if (tick % 2 == 0)
+            {
+                replica.Step(new Heartbeat(1, 2, new Ballot(1, 1), 0, 0));
+            }
+
+            replica.GetReady().Messages.OfType<PrePromise>().Should().BeEmpty("the leader is alive");
+            replica.Advance();
+        }
+    }
+
+    [Fact]
     public void Campaigning_again_as_a_candidate_hands_back_the_queued_commands()
     {
         var replica = new PaxosReplica(new ReplicaConfig { NodeId = 1, Members = [1, 2, 3] });

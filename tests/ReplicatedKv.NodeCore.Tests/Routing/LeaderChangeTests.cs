@@ -36,6 +36,42 @@ public sealed class LeaderChangeTests
     }
 
     [Fact]
+    public void A_write_forwarded_to_a_leader_that_is_lost_goes_to_the_next_leader_as_soon_as_it_is_known()
+    {
+        var cluster = new ScriptedCluster(3);
+        cluster.ElectLeader(1);
+        var write = cluster.Set(2, "k", "v", new RequestId("client", 1));
+
+        // The forward is lost with the leader (crashed or cut off before it arrived).
+        cluster.Hold(m => m is ForwardWrites);
+        cluster.Isolate(1);
+
+        // The periodic retry would resend it only after RetryTicks; the leader change must not wait for it.
+        cluster.RunUntil(() => cluster.AnswerTo(write) is not null, maxTicks: ScriptedCluster.RetryTicks, nodes: [2, 3])
+            .Should().BeTrue("node 2 routes its outstanding forward to the new leader when it learns of it");
+        cluster.AnswerTo(write)!.Value.Kind.Should().Be(AnswerKind.WriteApplied);
+        (cluster.IsLeader(2) || cluster.IsLeader(3)).Should().BeTrue("a new leader decided it");
+    }
+
+    [Fact]
+    public void A_read_index_request_sent_to_a_leader_that_is_lost_is_asked_of_the_next_leader_as_soon_as_it_is_known()
+    {
+        var cluster = new ScriptedCluster(3);
+        cluster.ElectLeader(1);
+        var written = cluster.Set(1, "k", "v");
+        cluster.Deliver();
+        cluster.AnswerTo(written).Should().NotBeNull();
+
+        var read = cluster.Read(2, "k");
+        cluster.Hold(m => m is ReadIndexRequest);
+        cluster.Isolate(1);
+
+        cluster.RunUntil(() => cluster.AnswerTo(read) is not null, maxTicks: ScriptedCluster.RetryTicks, nodes: [2, 3])
+            .Should().BeTrue("node 2 asks the new leader for the read index when it learns of it");
+        cluster.AnswerTo(read)!.Value.Kind.Should().Be(AnswerKind.ReadServed);
+    }
+
+    [Fact]
     public void A_write_without_a_request_id_that_may_be_decided_is_not_proposed_again_after_a_leader_change()
     {
         var (cluster, write) = WriteAcceptedByOneFollowerWhenTheLeaderIsCutOff();

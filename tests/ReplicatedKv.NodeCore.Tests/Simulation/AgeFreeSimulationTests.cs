@@ -51,7 +51,9 @@ public sealed class AgeFreeSimulationTests(ITestOutputHelper output)
         simulator.VotesGained.Should().BeGreaterThan(0, "the rejoining learners regain their vote");
     }
 
-    private const ulong FenceOrderingSeed = 29;
+    // Seed 29 found the flaw; once election timers were drawn from a narrower spread (issue 19, failover) its schedule
+    // no longer shows it, and a search of seeds 1-3,000 with the broken variant found this one, which does.
+    private const ulong FenceOrderingSeed = 256;
 
     [Fact]
     public void Replay()
